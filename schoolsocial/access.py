@@ -1,0 +1,216 @@
+"""The one access mechanism: who may open which page, and for which school.
+
+Every view declares its rule with one of the decorators below; the
+``AccessMiddleware`` enforces it before the view runs:
+
+* not signed in → redirected to the sign-in page;
+* signed in but working for no school, or several and none chosen → sent to
+  choose one;
+* a leader of a school that requires two-factor sign-in who has not set it up
+  → sent to set it up, and nowhere else;
+* a role the rule does not allow → 403.
+
+A view with no declared rule is refused (403), so a new view that forgets the
+mechanism fails loudly and the URLconf walk in ``tests/schoolsocial/
+test_access.py`` catches it. Objects are looked up through ``get_for_school``
+so an id from another school is a 404, never a 403 that confirms it exists.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from schoolsocial.models import LEADERS, Role, StaffMember
+
+logger = logging.getLogger(__name__)
+
+SESSION_SCHOOL_KEY = "schoolsocial_school_id"
+
+# The client address of the request being served, for audit events written by
+# services that know nothing of HTTP.
+current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
+
+# Third-party views that bring their own checks (sign-in pages, two-factor
+# set-up, the Django admin and its own staff check).
+THIRD_PARTY_PREFIXES = ("allauth.", "django.contrib.admin.", "django.views.static")
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """What a view needs. ``roles=None`` means any member of the school."""
+
+    public: bool = False
+    needs_school: bool = True
+    roles: frozenset[str] | None = None
+
+    def describe(self) -> str:
+        if self.public:
+            return "anyone"
+        if not self.needs_school:
+            return "signed-in users"
+        if self.roles is None:
+            return "all staff"
+        return ", ".join(sorted(self.roles))
+
+
+def _mark(rule: AccessRule) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        view.access_rule = rule
+        return view
+
+    return decorator
+
+
+def public_view(view: Callable) -> Callable:
+    """Anyone, signed in or not (invitation links, health check)."""
+    return _mark(AccessRule(public=True))(view)
+
+
+def signed_in_view(view: Callable) -> Callable:
+    """Any signed-in user, whether or not a school is chosen (choosing one)."""
+    return _mark(AccessRule(needs_school=False))(view)
+
+
+def staff_view(view: Callable) -> Callable:
+    """Any current member of the school being worked in."""
+    return _mark(AccessRule())(view)
+
+
+def roles_required(*roles: str) -> Callable:
+    """Members of the current school holding at least one of ``roles``."""
+    unknown = set(roles) - set(Role.values)
+    if unknown or not roles:
+        raise ValueError(f"Unknown roles: {unknown or 'none given'}")
+    return _mark(AccessRule(roles=frozenset(roles)))
+
+
+def rule_for(view: Callable) -> AccessRule | None:
+    rule = getattr(view, "access_rule", None)
+    if rule is None and hasattr(view, "view_class"):
+        rule = getattr(view.view_class, "access_rule", None)
+    return rule
+
+
+def is_third_party(view: Callable) -> bool:
+    module = getattr(view, "__module__", "") or ""
+    return module.startswith(THIRD_PARTY_PREFIXES)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind the compose file's proxy the client is the last hop it appended.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if forwarded:
+        return forwarded.split(",")[-1].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def memberships_for(user) -> QuerySet[StaffMember]:
+    return StaffMember.objects.active().filter(user=user).select_related("school", "user")
+
+
+def user_has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def member_must_enrol_mfa(member: StaffMember, roles: Iterable[str]) -> bool:
+    return (
+        member.school.leaders_require_mfa
+        and bool(LEADERS & set(roles))
+        and not user_has_totp(member.user)
+    )
+
+
+class AccessMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.school = None
+        request.member = None
+        request.roles = frozenset()
+        token = current_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            current_ip.reset(token)
+            timezone.deactivate()
+
+    def process_view(self, request: HttpRequest, view_func: Callable, args, kwargs):
+        if is_third_party(view_func):
+            return None
+        rule = rule_for(view_func)
+        if rule is None:
+            logger.error("View %s declares no access rule; refusing.", view_func)
+            return _forbidden(request, "This page is not available.")
+        if rule.public:
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not rule.needs_school:
+            return None
+
+        member = self._current_member(request)
+        if member is None:
+            memberships = memberships_for(request.user)
+            if not memberships:
+                return render(request, "schoolsocial/no_school.html", status=403)
+            return redirect_to_login(request.get_full_path(), login_url=reverse("school_choose"))
+        roles = member.effective_roles()
+        if member_must_enrol_mfa(member, roles):
+            messages.warning(
+                request,
+                f"{member.school.name} asks its leaders to use two-factor sign-in. "
+                "Set up an authenticator app to continue.",
+            )
+            return redirect("mfa_activate_totp")
+        request.school = member.school
+        request.member = member
+        request.roles = roles
+        timezone.activate(member.school.tz)
+        if rule.roles is not None and not (rule.roles & roles):
+            return _forbidden(
+                request,
+                f"This page is for: {', '.join(Role(r).label for r in sorted(rule.roles))}.",
+            )
+        return None
+
+    @staticmethod
+    def _current_member(request: HttpRequest) -> StaffMember | None:
+        memberships = list(memberships_for(request.user))
+        chosen = request.session.get(SESSION_SCHOOL_KEY)
+        for membership in memberships:
+            if membership.school_id == chosen:
+                return membership
+        if len(memberships) == 1:
+            request.session[SESSION_SCHOOL_KEY] = memberships[0].school_id
+            return memberships[0]
+        return None
+
+
+def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:
+    return render(request, "errors/403.html", {"reason": reason}, status=403)
+
+
+def get_for_school(request: HttpRequest, model_or_qs: type[Model] | QuerySet, **lookup: Any):
+    """Fetch one object of the current school, or 404.
+
+    The model names the path from itself to its school in ``SCHOOL_PATH``
+    (default ``school``).
+    """
+    qs = model_or_qs if isinstance(model_or_qs, QuerySet) else model_or_qs._default_manager.all()
+    path = getattr(qs.model, "SCHOOL_PATH", "school")
+    return get_object_or_404(qs.filter(**{path: request.school}), **lookup)

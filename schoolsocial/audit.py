@@ -1,0 +1,55 @@
+"""Writing to the audit trail. Called by services, never by signals."""
+
+from __future__ import annotations
+
+from django.db.models import Model
+
+from schoolsocial.models import AuditEvent, School
+
+
+def audit_record(
+    *,
+    school: School | None,
+    actor,
+    action: str,
+    summary: str,
+    obj: Model | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """Append one event. ``ip`` defaults to the client of the current request."""
+    from schoolsocial.access import current_ip
+
+    return AuditEvent.objects.create(
+        school=school,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=getattr(actor, "email", "") or "",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        summary=summary,
+        ip_address=ip if ip is not None else current_ip.get(),
+    )
+
+
+# Plain-English names for the kinds of event; apps add theirs in AppConfig.ready.
+ACTION_LABELS: dict[str, str] = {
+    "auth.login": "Signed in",
+    "auth.login_failed": "Failed sign-in",
+    "auth.logout": "Signed out",
+    "roster.invite": "Invited staff",
+    "roster.invite_cancel": "Cancelled an invitation",
+    "roster.join": "Joined the staff",
+    "roster.roles": "Changed roles",
+    "roster.left": "Marked as left",
+    "roster.authorise": "Authorised an administrator",
+    "roster.revoke": "Revoked an administrator",
+    "roster.acting_head": "Set an acting head",
+    "channel.create": "Added a channel",
+    "channel.update": "Edited a channel",
+    "school.settings": "Changed school settings",
+    "audit.export": "Exported the audit trail",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django import forms
+from django.core.cache import cache
+
+from schoolsocial.models import Channel, Role, School, StaffMember
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class OnceOnlyForm(forms.Form):
+    """A form that changes nothing when it is sent a second time (a double
+    click, the back button, a reload). The page carries a one-time key; the
+    view claims it with ``claim()`` before making the change."""
+
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["submission_key"] = uuid.uuid4().hex
+
+    def claim(self, request) -> bool:
+        key = self.cleaned_data.get("submission_key") or ""
+        if not key:
+            return True
+        return cache.add(f"form-once:{request.user.pk}:{key}", True, timeout=24 * 3600)
+
+
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
+
+
+class InviteForm(OnceOnlyForm):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(
+        help_text="The invitation link is sent here. It works once, for 7 days."
+    )
+    roles = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
+
+
+class AuthoriseForm(forms.Form):
+    channel = forms.ModelChoiceField(queryset=Channel.objects.none())
+    trained_on = forms.DateField(label="Training completed on", widget=DateInput())
+    acceptable_use_signed_on = forms.DateField(
+        label="Acceptable-use agreement signed on", widget=DateInput()
+    )
+
+    def __init__(self, *args, school: School, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = Channel.objects.filter(school=school)
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+
+class LeftForm(forms.Form):
+    left_on = forms.DateField(label="Last day", widget=DateInput(), initial=datetime.date.today)
+    reason = forms.CharField(max_length=500)
+
+
+class ActingHeadForm(forms.Form):
+    member = forms.ModelChoiceField(label="Acting head", queryset=StaffMember.objects.none())
+    starts_on = forms.DateField(label="First day", widget=DateInput())
+    ends_on = forms.DateField(label="Last day", widget=DateInput())
+
+    def __init__(self, *args, school: School, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = (
+            StaffMember.objects.active().filter(school=school, is_head=False).select_related("user")
+        )
+        self.fields["member"].label_from_instance = lambda m: m.user.display_name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", "The last day must be on or after the first day.")
+        return data
+
+
+class ChannelForm(forms.ModelForm):
+    class Meta:
+        model = Channel
+        fields = ["platform", "name", "url", "audience", "moderated_daily", "profanity_filter"]
+
+    def __init__(self, *args, school: School, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = Channel.objects.filter(school=self.school, name__iexact=name)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("The school already has a channel with this name.")
+        return name
+
+
+class SchoolSettingsForm(forms.ModelForm):
+    closure_dates_text = forms.CharField(
+        label="Closure dates",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One date a line (YYYY-MM-DD): days the channels need not be checked.",
+    )
+
+    class Meta:
+        model = School
+        fields = [
+            "name",
+            "time_zone",
+            "reminder_time",
+            "policy_next_review",
+            "language",
+            "leaders_require_mfa",
+        ]
+        widgets = {
+            "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "policy_next_review": DateInput(),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["closure_dates_text"] = "\n".join(self.instance.closure_dates or [])
+
+    def clean_closure_dates_text(self):
+        dates = []
+        for n, line in enumerate(self.cleaned_data["closure_dates_text"].splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                dates.append(datetime.date.fromisoformat(line).isoformat())
+            except ValueError:
+                raise forms.ValidationError(
+                    f"Line {n} (“{line}”) is not a date written as YYYY-MM-DD."
+                ) from None
+        return sorted(set(dates))
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone")
+    action = forms.ChoiceField(label="Kind", required=False)
+    date_from = forms.DateField(label="From", required=False, widget=DateInput())
+    date_to = forms.DateField(label="To", required=False, widget=DateInput())
+
+    def __init__(self, *args, people, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda u: u.display_name
+        self.fields["action"].choices = [("", "Any kind")] + [(a, a) for a in actions]

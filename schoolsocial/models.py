@@ -1,0 +1,416 @@
+"""The core the two apps share: schools, the staff roster, channels, the audit
+trail and invitations.
+
+Every record belongs to exactly one school; the roster and the audit trail are
+never deleted through the application.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name such as Europe/London.")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in with their email address.
+
+    ``is_staff`` here means Django-admin access for the people who run the
+    service, not school staff; school staff are ``StaffMember`` rows.
+    """
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class School(models.Model):
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        WELSH = "cy", "Welsh (Cymraeg)"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    reminder_time = models.TimeField(
+        default=datetime.time(15, 30),
+        help_text="Local time of the daily reminder to check each channel.",
+    )
+    policy_next_review = models.DateField(
+        null=True, blank=True, help_text="When the social media policy is next reviewed."
+    )
+    language = models.CharField(max_length=2, choices=Language.choices, default="en")
+    leaders_require_mfa = models.BooleanField(
+        "leaders must use two-factor sign-in",
+        default=True,
+        help_text="The headteacher and senior leaders must set up an authenticator app.",
+    )
+    closure_dates = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Dates (YYYY-MM-DD) the school is closed and channels need not be checked.",
+    )
+    evidence_retention_years = models.PositiveSmallIntegerField(default=6)
+    audit_retention_years = models.PositiveSmallIntegerField(default=6)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_today(self) -> datetime.date:
+        return timezone.now().astimezone(self.tz).date()
+
+
+class Role(models.TextChoices):
+    HEAD = "head", "Headteacher"
+    SLT = "slt", "Senior leadership"
+    ADMIN = "admin", "Page administrator"
+    OFFICE = "office", "Office"
+
+
+LEADERS = frozenset({Role.HEAD, Role.SLT})
+
+
+class StaffMemberQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(left_on__isnull=True)
+
+    def with_role(self, role: str):
+        return self.filter(**{f"is_{role}": True})
+
+
+class StaffMember(models.Model):
+    """A person's place on one school's staff roster, with their roles.
+
+    Leaving the school ends the membership (``left_on``); the row is kept so
+    the history of who did what stays readable.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="staff")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    job_title = models.CharField(max_length=120, blank=True)
+    is_head = models.BooleanField("headteacher", default=False)
+    is_slt = models.BooleanField("senior leadership", default=False)
+    is_admin = models.BooleanField("page administrator", default=False)
+    is_office = models.BooleanField("office", default=False)
+    joined_on = models.DateField(default=datetime.date.today)
+    left_on = models.DateField(null=True, blank=True)
+
+    objects = StaffMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "user"], name="one_membership_per_school"),
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=Q(is_head=True, left_on__isnull=True),
+                name="one_current_head_per_school",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.display_name} ({self.school})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_on is None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        if not self.is_active:
+            return frozenset()
+        return frozenset(role for role in Role.values if getattr(self, f"is_{role}"))
+
+    def role_labels(self) -> list[str]:
+        return [Role(role).label for role in Role.values if role in self.roles]
+
+    def effective_roles(self, on: datetime.date | None = None) -> frozenset[str]:
+        """Roles including ``head`` while this person is the acting head."""
+        roles = self.roles
+        if roles and Role.HEAD not in roles:
+            on = on or self.school.local_today()
+            if self.acting_periods.filter(starts_on__lte=on, ends_on__gte=on).exists():
+                roles = roles | {Role.HEAD}
+        return roles
+
+
+class ActingHead(models.Model):
+    """Someone standing in for the head between two dates (inclusive)."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="acting_heads")
+    member = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="acting_periods")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    set_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="acting_head_dates_in_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member.user.display_name}, acting head {self.starts_on} to {self.ends_on}"
+
+
+class Channel(models.Model):
+    class Platform(models.TextChoices):
+        FACEBOOK_PAGE = "facebook_page", "Facebook page"
+        FACEBOOK_GROUP = "facebook_group", "Facebook private group"
+        X = "x", "X (Twitter)"
+        INSTAGRAM = "instagram", "Instagram"
+        YOUTUBE = "youtube", "YouTube"
+        WEBSITE = "website", "School website / blog"
+        CLASS_DOJO = "class_dojo", "Class Dojo"
+        WHATSAPP = "whatsapp", "WhatsApp group"
+        OTHER = "other", "Other"
+
+    class Audience(models.TextChoices):
+        PUBLIC = "public", "Public"
+        PRIVATE_GROUP = "private_group", "Private group"
+        STAFF = "staff", "Staff only"
+
+    class ProfanityFilter(models.TextChoices):
+        NOT_AVAILABLE = "none", "Not available on this platform"
+        OFF = "off", "Off"
+        MEDIUM = "medium", "Medium"
+        STRONG = "strong", "Strong"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="channels")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    name = models.CharField(max_length=200)
+    url = models.URLField("address (URL)", blank=True)
+    audience = models.CharField(max_length=20, choices=Audience.choices, default="public")
+    moderated_daily = models.BooleanField(
+        default=True, help_text="Threemilestone 5.1: the page will be moderated daily."
+    )
+    profanity_filter = models.CharField(
+        "profanity filter on the platform",
+        max_length=10,
+        choices=ProfanityFilter.choices,
+        default=ProfanityFilter.STRONG,
+        help_text="Threemilestone 5.3: the page profanity filter is set to 'strong'.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="channel_name_unique_in_school")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChannelAuthorisationQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(revoked_on__isnull=True, member__left_on__isnull=True)
+
+
+class ChannelAuthorisation(models.Model):
+    """The administrator roster: who may run a channel (Threemilestone 3.1, 5.1).
+
+    Never deleted: revoking sets ``revoked_on`` and a reason, so the history of
+    who was authorised, by whom, and when stays on record.
+    """
+
+    member = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="authorisations")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="authorisations")
+    authorised_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    authorised_on = models.DateField()
+    trained_on = models.DateField("training completed on")
+    acceptable_use_signed_on = models.DateField("acceptable-use agreement signed on")
+    revoked_on = models.DateField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    revoked_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ChannelAuthorisationQuerySet.as_manager()
+
+    SCHOOL_PATH = "channel__school"
+
+    class Meta:
+        ordering = ["channel__name", "-authorised_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "channel"],
+                condition=Q(revoked_on__isnull=True),
+                name="one_current_authorisation_per_channel",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_on__isnull=True) | ~Q(revoked_reason=""),
+                name="revocation_needs_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member.user.display_name} for {self.channel}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.revoked_on is None and self.member.is_active
+
+
+class Invitation(models.Model):
+    """An invitation to join a school's staff; the link works once, for 7 days.
+
+    Only a hash of the token is stored, so the link cannot be rebuilt from the
+    database.
+    """
+
+    VALID_FOR = datetime.timedelta(days=7)
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField()
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    roles = models.JSONField(default=list)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # Empty when the service itself invited a new school's first headteacher.
+    invited_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.school}"
+
+    def role_labels(self) -> list[str]:
+        return [Role(role).label for role in self.roles]
+
+    @property
+    def inviter_name(self) -> str:
+        return self.invited_by.user.display_name if self.invited_by else "schoolsocial"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.cancelled_at:
+            return "cancelled"
+        if timezone.now() >= self.expires_at:
+            return "expired"
+        return "pending"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did what, when, from where.
+
+    Written by the services for every change to a register, every view or
+    download of evidence, every export and every sign-in. Rows are never
+    updated or deleted by the application (the queryset refuses; on
+    PostgreSQL a trigger refuses too).
+    """
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="audit_events", null=True, blank=True
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    # Kept as text so the record reads the same if the account changes later.
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    summary = models.TextField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = models.Manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["school", "-created_at"], name="audit_school_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}: {self.summary}"
+
+    def save(self, *args, **kwargs):
+        # Append-only is a property of the record itself, not a business rule.
+        if self.pk is not None:
+            raise ValidationError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Audit events cannot be deleted.")

@@ -1,0 +1,97 @@
+"""Read-only questions about the core, batched so pages make a fixed number
+of queries however large the roster."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Prefetch, Q
+
+from schoolsocial.audit import action_label
+from schoolsocial.models import (
+    LEADERS,
+    AuditEvent,
+    Channel,
+    ChannelAuthorisation,
+    Invitation,
+    School,
+    StaffMember,
+)
+
+TRAINING_VALID_FOR = datetime.timedelta(days=365)
+
+
+def roster(*, school: School, former: bool = False):
+    members = StaffMember.objects.filter(school=school, left_on__isnull=not former)
+    return members.select_related("user").prefetch_related(
+        Prefetch(
+            "authorisations",
+            queryset=ChannelAuthorisation.objects.filter(revoked_on__isnull=True).select_related(
+                "channel"
+            ),
+            to_attr="current_authorisations",
+        )
+    )
+
+
+def channels_with_admins(*, school: School):
+    return Channel.objects.filter(school=school).prefetch_related(
+        Prefetch(
+            "authorisations",
+            queryset=ChannelAuthorisation.objects.current().select_related("member__user"),
+            to_attr="current_authorisations",
+        )
+    )
+
+
+def member_history(*, member: StaffMember, limit: int = 100):
+    """Audit events about this person or their authorisations, newest first."""
+    authorisation_ids = [str(pk) for pk in member.authorisations.values_list("pk", flat=True)]
+    events = AuditEvent.objects.filter(school=member.school).filter(
+        Q(object_type="schoolsocial.staffmember", object_id=str(member.pk))
+        | Q(object_type="schoolsocial.channelauthorisation", object_id__in=authorisation_ids)
+        | Q(actor=member.user, action__in=["roster.join"])
+    )[:limit]
+    for event in events:
+        event.label = action_label(event.action)
+    return events
+
+
+def training_overdue(*, school: School, today: datetime.date | None = None):
+    today = today or school.local_today()
+    return (
+        ChannelAuthorisation.objects.current()
+        .filter(channel__school=school, trained_on__lt=today - TRAINING_VALID_FOR)
+        .select_related("member__user", "channel")
+    )
+
+
+def dashboard_context(*, member: StaffMember, roles: frozenset[str]) -> dict:
+    school = member.school
+    context: dict = {"member": member, "roles": roles, "is_leader": bool(LEADERS & roles)}
+    my_authorisations = list(
+        ChannelAuthorisation.objects.current().filter(member=member).select_related("channel")
+    )
+    context["my_authorisations"] = my_authorisations
+    if context["is_leader"]:
+        channels = list(channels_with_admins(school=school))
+        context.update(
+            staff_count=StaffMember.objects.active().filter(school=school).count(),
+            channels=channels,
+            channels_without_admin=[c for c in channels if not c.current_authorisations],
+            training_overdue=list(training_overdue(school=school)),
+            pending_invitations=Invitation.objects.filter(
+                school=school, accepted_at__isnull=True, cancelled_at__isnull=True
+            ).count(),
+            recent_events=_labelled(
+                AuditEvent.objects.filter(school=school).select_related("actor")[:8]
+            ),
+        )
+    return context
+
+
+def _labelled(events):
+    events = list(events)
+    for event in events:
+        event.label = action_label(event.action)
+    return events

@@ -1,0 +1,535 @@
+"""Everything that changes the core's state: invitations, roles, channel
+authorisations, channels, acting heads, school settings.
+
+Each service validates, writes inside one transaction, and records an audit
+event. Refusals raise ``ServiceError`` with a message for the person using the
+page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from schoolsocial.audit import audit_record
+from schoolsocial.models import (
+    LEADERS,
+    ActingHead,
+    Channel,
+    ChannelAuthorisation,
+    Invitation,
+    Role,
+    School,
+    StaffMember,
+    User,
+)
+
+
+class ServiceError(ValidationError):
+    """A rule refused the change; the message is meant for the user."""
+
+
+def _require_leader(member: StaffMember, doing: str) -> None:
+    if not (LEADERS & member.effective_roles()):
+        raise ServiceError(f"Only the headteacher or a senior leader can {doing}.")
+
+
+def _same_school(*objects) -> None:
+    schools = {getattr(o, "school_id", None) for o in objects}
+    if len(schools) != 1:
+        raise ServiceError("These records belong to different schools.")
+
+
+def _clean_roles(roles: Iterable[str]) -> list[str]:
+    roles = sorted(set(roles))
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ServiceError(f"Unknown role(s): {', '.join(sorted(unknown))}.")
+    if not roles:
+        raise ServiceError("Choose at least one role.")
+    return roles
+
+
+def _not_in_future(day: datetime.date, school: School, what: str) -> None:
+    if day > school.local_today():
+        raise ServiceError(f"The {what} date cannot be in the future.")
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- Invitations ------------------------------------------------------------
+
+
+def staff_invite(
+    *,
+    school: School,
+    invited_by: StaffMember | None,
+    email: str,
+    first_name: str,
+    last_name: str,
+    roles: Iterable[str],
+) -> tuple[Invitation, str]:
+    """Invite someone to the staff roster by email.
+
+    Accounts are created by invitation only: the person sets their own
+    password from a one-time link valid for 7 days; nobody else ever chooses
+    it. Only a head may invite a head. ``invited_by=None`` is the service
+    itself inviting a new school's first head (``manage.py create_school``).
+    Returns the invitation and the raw token (sent in the email, never stored).
+    """
+    roles = _clean_roles(roles)
+    if invited_by is not None:
+        if invited_by.school_id != school.pk:
+            raise ServiceError("You can only invite staff to the school you are working in.")
+        _require_leader(invited_by, "invite staff")
+        if Role.HEAD in roles and Role.HEAD not in invited_by.effective_roles():
+            raise ServiceError("Only the headteacher can invite another headteacher.")
+    email = email.strip().lower()
+    if StaffMember.objects.active().filter(school=school, user__email__iexact=email).exists():
+        raise ServiceError(f"{email} is already on the staff of {school.name}.")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        # A new invitation replaces any earlier one still waiting.
+        Invitation.objects.filter(
+            school=school,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            cancelled_at__isnull=True,
+        ).update(cancelled_at=now)
+        invitation = Invitation.objects.create(
+            school=school,
+            email=email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            roles=roles,
+            token_hash=_hash_token(token),
+            invited_by=invited_by,
+            created_at=now,
+            expires_at=now + Invitation.VALID_FOR,
+        )
+        audit_record(
+            school=school,
+            actor=invited_by.user if invited_by else None,
+            action="roster.invite",
+            obj=invitation,
+            summary=f"Invited {invitation.first_name} {invitation.last_name} <{email}> "
+            f"as {', '.join(Role(r).label for r in roles)}.",
+        )
+        link = settings.SITE_URL + reverse("invitation_accept", args=[token])
+        body = render_to_string(
+            "schoolsocial/email/invitation.txt",
+            {"invitation": invitation, "link": link, "school": school},
+        )
+        subject = f"You are invited to {school.name} on schoolsocial"
+        _send_email_after_commit(to=email, subject=subject, body=body)
+    return invitation, token
+
+
+def _send_email_after_commit(*, to: str, subject: str, body: str) -> None:
+    from schoolsocial.tasks import send_email
+
+    transaction.on_commit(lambda: send_email.delay(to=to, subject=subject, body=body))
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """The invitation a link points at, if it can still be used."""
+    try:
+        invitation = Invitation.objects.select_related("school").get(token_hash=_hash_token(token))
+    except Invitation.DoesNotExist:
+        raise ServiceError(
+            "This invitation link is not valid. Ask your school for a new one."
+        ) from None
+    if invitation.accepted_at:
+        raise ServiceError(
+            "This invitation has already been used. Sign in with your email and password, "
+            "or ask your school for a new invitation."
+        )
+    if invitation.cancelled_at:
+        raise ServiceError(
+            "This invitation was replaced by a newer one. Use the link in the latest email."
+        )
+    if timezone.now() >= invitation.expires_at:
+        raise ServiceError(
+            "This invitation has expired (links last 7 days). Ask your school for a new one."
+        )
+    return invitation
+
+
+def invitation_accept(*, token: str, password: str | None = None, user: User | None = None):
+    """Use an invitation: create the account (or add a signed-in one) and the
+    membership. The token works once; a second use is refused."""
+    with transaction.atomic():
+        invitation = invitation_for_token(token)
+        # Lock the row so two submissions of the same form cannot both succeed.
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at:
+            raise ServiceError("This invitation has already been used.")
+        existing = User.objects.filter(email__iexact=invitation.email).first()
+        if user is None:
+            if existing is not None:
+                raise ServiceError(
+                    "You already have an account: sign in first, then open the link again."
+                )
+            if not password:
+                raise ServiceError("Choose a password.")
+            user = User.objects.create_user(
+                email=invitation.email,
+                password=password,
+                first_name=invitation.first_name,
+                last_name=invitation.last_name,
+            )
+        elif user.email.lower() != invitation.email.lower():
+            raise ServiceError(
+                f"This invitation is for {invitation.email}; you are signed in as {user.email}."
+            )
+        member, created = StaffMember.objects.get_or_create(
+            school=invitation.school,
+            user=user,
+            defaults={"joined_on": invitation.school.local_today()},
+        )
+        if not created:
+            member.left_on = None
+            member.joined_on = invitation.school.local_today()
+        for role in Role.values:
+            setattr(member, f"is_{role}", role in invitation.roles)
+        try:
+            with transaction.atomic():
+                member.save()
+        except IntegrityError:
+            raise ServiceError(
+                f"{invitation.school.name} already has a headteacher. "
+                "Ask them to change the roles on the roster."
+            ) from None
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit_record(
+            school=invitation.school,
+            actor=user,
+            action="roster.join",
+            obj=member,
+            summary=f"{user.display_name} accepted the invitation and joined the staff.",
+        )
+    return member
+
+
+def invitation_cancel(*, invitation: Invitation, cancelled_by: StaffMember) -> None:
+    _require_leader(cancelled_by, "cancel invitations")
+    _same_school(invitation, cancelled_by)
+    if invitation.status != "pending":
+        raise ServiceError("Only an invitation still waiting can be cancelled.")
+    with transaction.atomic():
+        invitation.cancelled_at = timezone.now()
+        invitation.save(update_fields=["cancelled_at"])
+        audit_record(
+            school=invitation.school,
+            actor=cancelled_by.user,
+            action="roster.invite_cancel",
+            obj=invitation,
+            summary=f"Cancelled the invitation for {invitation.email}.",
+        )
+
+
+# --- Roles and leaving -----------------------------------------------------
+
+
+def staff_set_roles(*, member: StaffMember, roles: Iterable[str], changed_by: StaffMember):
+    """Change a person's roles. Only a head gives or takes the head role, and
+    a school always keeps its headteacher (someone must decide escalations,
+    Threemilestone 6.1)."""
+    _same_school(member, changed_by)
+    _require_leader(changed_by, "change roles")
+    roles = _clean_roles(roles)
+    if not member.is_active:
+        raise ServiceError("This person has left; invite them again to give them roles.")
+    before = set(member.roles)
+    after = set(roles)
+    if (Role.HEAD in before) != (Role.HEAD in after):
+        if Role.HEAD not in changed_by.effective_roles():
+            raise ServiceError("Only the headteacher can give or remove the headteacher role.")
+        if Role.HEAD in before and member.pk == changed_by.pk:
+            raise ServiceError(
+                "You cannot remove your own headteacher role: make someone else head first."
+            )
+    if before == after:
+        return member
+    with transaction.atomic():
+        for role in Role.values:
+            setattr(member, f"is_{role}", role in after)
+        try:
+            with transaction.atomic():
+                member.save()
+        except IntegrityError:
+            raise ServiceError(
+                "The school already has a headteacher: remove the role from them first."
+            ) from None
+        if Role.ADMIN not in after:
+            _revoke_all(member, changed_by, "No longer a page administrator.")
+        audit_record(
+            school=member.school,
+            actor=changed_by.user,
+            action="roster.roles",
+            obj=member,
+            summary=f"Roles of {member.user.display_name}: "
+            f"{_labels(before) or 'none'} → {_labels(after)}.",
+        )
+    return member
+
+
+def _labels(roles) -> str:
+    return ", ".join(Role(r).label for r in Role.values if r in roles)
+
+
+def staff_mark_left(
+    *, member: StaffMember, left_on: datetime.date, marked_by: StaffMember, reason: str
+):
+    """Record that someone has left; their channel authorisations end too.
+    The membership is kept for the history."""
+    _same_school(member, marked_by)
+    _require_leader(marked_by, "mark staff as left")
+    if not member.is_active:
+        raise ServiceError("This person is already marked as left.")
+    if member.is_head:
+        raise ServiceError("Make someone else headteacher before marking the head as left.")
+    if member.pk == marked_by.pk:
+        raise ServiceError("You cannot mark yourself as left.")
+    if not reason.strip():
+        raise ServiceError("Give a reason.")
+    with transaction.atomic():
+        _revoke_all(member, marked_by, f"Left the school: {reason.strip()}")
+        member.left_on = left_on
+        member.save(update_fields=["left_on"])
+        audit_record(
+            school=member.school,
+            actor=marked_by.user,
+            action="roster.left",
+            obj=member,
+            summary=f"{member.user.display_name} left on {left_on:%d %B %Y}: {reason.strip()}",
+        )
+
+
+# --- Channel authorisations --------------------------------------------------
+
+
+def channel_authorise(
+    *,
+    member: StaffMember,
+    channel: Channel,
+    authorised_by: StaffMember,
+    trained_on: datetime.date,
+    acceptable_use_signed_on: datetime.date,
+) -> ChannelAuthorisation:
+    """Authorise a page administrator for a channel.
+
+    Threemilestone 3.1 and 5.1: the senior leadership team (and the head)
+    authorise administrators; Whitchurch "Staff: attending appropriate
+    training"; Roman Road: the acceptable-use policy is read and signed.
+    """
+    _same_school(member, channel, authorised_by)
+    _require_leader(authorised_by, "authorise page administrators")
+    if not member.is_active:
+        raise ServiceError(f"{member.user.display_name} has left the school.")
+    if Role.ADMIN not in member.roles:
+        raise ServiceError(f"Give {member.user.display_name} the page administrator role first.")
+    _not_in_future(trained_on, member.school, "training")
+    _not_in_future(acceptable_use_signed_on, member.school, "acceptable-use agreement")
+    with transaction.atomic():
+        if ChannelAuthorisation.objects.filter(
+            member=member, channel=channel, revoked_on__isnull=True
+        ).exists():
+            raise ServiceError(
+                f"{member.user.display_name} is already authorised for {channel.name}."
+            )
+        authorisation = ChannelAuthorisation.objects.create(
+            member=member,
+            channel=channel,
+            authorised_by=authorised_by,
+            authorised_on=member.school.local_today(),
+            trained_on=trained_on,
+            acceptable_use_signed_on=acceptable_use_signed_on,
+        )
+        audit_record(
+            school=member.school,
+            actor=authorised_by.user,
+            action="roster.authorise",
+            obj=authorisation,
+            summary=f"Authorised {member.user.display_name} to administer {channel.name} "
+            f"(trained {trained_on:%d/%m/%Y}, acceptable use signed "
+            f"{acceptable_use_signed_on:%d/%m/%Y}).",
+        )
+    return authorisation
+
+
+def channel_authorisation_revoke(
+    *, authorisation: ChannelAuthorisation, revoked_by: StaffMember, reason: str
+) -> ChannelAuthorisation:
+    """Revoke an authorisation, keeping it on record with who, when and why."""
+    _same_school(authorisation.channel, revoked_by)
+    _require_leader(revoked_by, "revoke page administrators")
+    if authorisation.revoked_on:
+        raise ServiceError("This authorisation has already been revoked.")
+    if not reason.strip():
+        raise ServiceError("Give a reason for revoking.")
+    with transaction.atomic():
+        _revoke(authorisation, revoked_by, reason.strip())
+    return authorisation
+
+
+def _revoke(authorisation: ChannelAuthorisation, revoked_by: StaffMember, reason: str) -> None:
+    authorisation.revoked_on = revoked_by.school.local_today()
+    authorisation.revoked_by = revoked_by
+    authorisation.revoked_reason = reason
+    authorisation.save(update_fields=["revoked_on", "revoked_by", "revoked_reason"])
+    audit_record(
+        school=revoked_by.school,
+        actor=revoked_by.user,
+        action="roster.revoke",
+        obj=authorisation,
+        summary=f"Revoked {authorisation.member.user.display_name} for "
+        f"{authorisation.channel.name}: {reason}",
+    )
+
+
+def _revoke_all(member: StaffMember, revoked_by: StaffMember, reason: str) -> None:
+    for authorisation in member.authorisations.filter(revoked_on__isnull=True).select_related(
+        "channel"
+    ):
+        _revoke(authorisation, revoked_by, reason)
+
+
+# --- Channels -----------------------------------------------------------------
+
+CHANNEL_FIELDS = ("platform", "name", "url", "audience", "moderated_daily", "profanity_filter")
+
+
+def channel_save(*, channel: Channel, saved_by: StaffMember) -> Channel:
+    """Add or edit a channel (head and SLT only). Changes are audited field
+    by field."""
+    _require_leader(saved_by, "add or edit channels")
+    creating = channel.pk is None
+    if creating:
+        channel.school = saved_by.school
+    _same_school(channel, saved_by)
+    with transaction.atomic():
+        if creating:
+            changes = f"Added channel {channel.name} ({channel.get_platform_display()})."
+        else:
+            before = Channel.objects.select_for_update().get(pk=channel.pk)
+            changed = [
+                f"{Channel._meta.get_field(f).verbose_name}: "
+                f"{getattr(before, f)!s} → {getattr(channel, f)!s}"
+                for f in CHANNEL_FIELDS
+                if getattr(before, f) != getattr(channel, f)
+            ]
+            if not changed:
+                return channel
+            changes = f"Edited channel {channel.name}: " + "; ".join(changed)
+        channel.full_clean()
+        channel.save()
+        audit_record(
+            school=channel.school,
+            actor=saved_by.user,
+            action="channel.create" if creating else "channel.update",
+            obj=channel,
+            summary=changes,
+        )
+    return channel
+
+
+# --- Acting head and school settings ---------------------------------------
+
+
+def acting_head_set(
+    *,
+    member: StaffMember,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    set_by: StaffMember,
+) -> ActingHead:
+    """Name someone to stand in for the head between two dates; escalations
+    and the head's decisions go to them meanwhile."""
+    _same_school(member, set_by)
+    _require_leader(set_by, "name an acting head")
+    if ends_on < starts_on:
+        raise ServiceError("The last day must be on or after the first day.")
+    if not member.is_active:
+        raise ServiceError(f"{member.user.display_name} has left the school.")
+    if member.is_head:
+        raise ServiceError("The headteacher does not need to act for themself.")
+    overlapping = ActingHead.objects.filter(
+        school=member.school, starts_on__lte=ends_on, ends_on__gte=starts_on
+    )
+    if overlapping.exists():
+        raise ServiceError("Another acting head is already set for some of those days.")
+    with transaction.atomic():
+        acting = ActingHead.objects.create(
+            school=member.school,
+            member=member,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            set_by=set_by,
+        )
+        audit_record(
+            school=member.school,
+            actor=set_by.user,
+            action="roster.acting_head",
+            obj=acting,
+            summary=f"{member.user.display_name} is acting head from "
+            f"{starts_on:%d %B %Y} to {ends_on:%d %B %Y}.",
+        )
+    return acting
+
+
+SCHOOL_SETTING_FIELDS = (
+    "name",
+    "time_zone",
+    "reminder_time",
+    "policy_next_review",
+    "language",
+    "leaders_require_mfa",
+    "closure_dates",
+)
+
+
+def school_update(*, school: School, changed_by: StaffMember, **values) -> School:
+    """Change the school's settings (head only); each change is audited."""
+    _same_school(school, changed_by)
+    if Role.HEAD not in changed_by.effective_roles():
+        raise ServiceError("Only the headteacher can change the school's settings.")
+    unknown = set(values) - set(SCHOOL_SETTING_FIELDS)
+    if unknown:
+        raise ServiceError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        school = School.objects.select_for_update().get(pk=school.pk)
+        changed = []
+        for field, value in values.items():
+            if getattr(school, field) != value:
+                changed.append(
+                    f"{School._meta.get_field(field).verbose_name}: "
+                    f"{getattr(school, field)!s} → {value!s}"
+                )
+                setattr(school, field, value)
+        if not changed:
+            return school
+        school.full_clean()
+        school.save()
+        audit_record(
+            school=school,
+            actor=changed_by.user,
+            action="school.settings",
+            obj=school,
+            summary="Changed settings: " + "; ".join(changed),
+        )
+    return school

@@ -1,0 +1,497 @@
+"""Pages of the core: dashboard, choosing a school, invitations, roster,
+channels, school settings, audit trail. Views are thin: forms validate,
+services change state, ``schoolsocial.access`` decides who gets in."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from schoolsocial import selectors, services
+from schoolsocial.access import (
+    SESSION_SCHOOL_KEY,
+    get_for_school,
+    memberships_for,
+    public_view,
+    roles_required,
+    signed_in_view,
+    staff_view,
+)
+from schoolsocial.audit import action_label, audit_record
+from schoolsocial.forms import (
+    ActingHeadForm,
+    AuditFilterForm,
+    AuthoriseForm,
+    ChannelForm,
+    InviteForm,
+    LeftForm,
+    RevokeForm,
+    RolesForm,
+    SchoolSettingsForm,
+)
+from schoolsocial.models import (
+    ActingHead,
+    AuditEvent,
+    Channel,
+    ChannelAuthorisation,
+    Invitation,
+    StaffMember,
+    User,
+)
+
+leaders_only = roles_required("head", "slt")
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- Health, dashboard, choosing a school ------------------------------------
+
+
+@public_view
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@staff_view
+def dashboard(request):
+    return render(
+        request,
+        "schoolsocial/dashboard.html",
+        selectors.dashboard_context(member=request.member, roles=request.roles),
+    )
+
+
+@signed_in_view
+def school_choose(request):
+    memberships = memberships_for(request.user)
+    if request.method == "POST":
+        chosen = next(
+            (m for m in memberships if str(m.school_id) == request.POST.get("school")), None
+        )
+        if chosen is None:
+            messages.error(request, "Choose one of your schools.")
+        else:
+            request.session[SESSION_SCHOOL_KEY] = chosen.school_id
+            messages.success(request, f"You are now working in {chosen.school.name}.")
+            next_url = request.POST.get("next") or ""
+            if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+                next_url = reverse("dashboard")
+            return redirect(next_url)
+    return render(
+        request,
+        "schoolsocial/school_choose.html",
+        {"memberships": memberships, "next": request.GET.get("next", "")},
+    )
+
+
+@roles_required("head")
+def school_settings(request):
+    form = SchoolSettingsForm(request.POST or None, instance=request.school)
+    if request.method == "POST" and form.is_valid():
+        values = {f: form.cleaned_data[f] for f in SchoolSettingsForm.Meta.fields}
+        values["closure_dates"] = form.cleaned_data["closure_dates_text"]
+        # The form validated against the instance; reload so the service
+        # compares with what is stored.
+        request.school.refresh_from_db()
+        try:
+            services.school_update(school=request.school, changed_by=request.member, **values)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("school_settings")
+    return render(request, "schoolsocial/school_settings.html", {"form": form})
+
+
+# --- Invitations ---------------------------------------------------------------
+
+
+@public_view
+def invitation_accept(request, token: str):
+    try:
+        invitation = services.invitation_for_token(token)
+    except ValidationError as error:
+        return render(
+            request,
+            "schoolsocial/invitation_invalid.html",
+            {"reason": _error_text(error)},
+            status=410,
+        )
+    signed_in_as_invitee = (
+        request.user.is_authenticated and request.user.email.lower() == invitation.email.lower()
+    )
+    existing_account = User.objects.filter(email__iexact=invitation.email).exists()
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            if signed_in_as_invitee:
+                services.invitation_accept(token=token, user=request.user)
+                request.session[SESSION_SCHOOL_KEY] = invitation.school_id
+                messages.success(request, f"You have joined {invitation.school.name}.")
+                return redirect("dashboard")
+            password = request.POST.get("password1", "")
+            if password != request.POST.get("password2", ""):
+                raise ValidationError("The two passwords do not match.")
+            validate_password(
+                password,
+                User(
+                    email=invitation.email,
+                    first_name=invitation.first_name,
+                    last_name=invitation.last_name,
+                ),
+            )
+            member = services.invitation_accept(token=token, password=password)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            get_adapter(request).login(request, member.user)
+            request.session[SESSION_SCHOOL_KEY] = member.school_id
+            messages.success(request, f"Welcome to {member.school.name}. Your password is set.")
+            return redirect("dashboard")
+    return render(
+        request,
+        "schoolsocial/invitation_accept.html",
+        {
+            "invitation": invitation,
+            "signed_in_as_invitee": signed_in_as_invitee,
+            "existing_account": existing_account,
+            "errors": errors,
+        },
+    )
+
+
+# --- Roster ----------------------------------------------------------------------
+
+
+@leaders_only
+def roster(request):
+    school = request.school
+    return render(
+        request,
+        "schoolsocial/roster.html",
+        {
+            "members": selectors.roster(school=school),
+            "former_members": selectors.roster(school=school, former=True),
+            "invitations": Invitation.objects.filter(
+                school=school, accepted_at__isnull=True, cancelled_at__isnull=True
+            ).select_related("invited_by__user"),
+            "acting_heads": ActingHead.objects.filter(school=school).select_related(
+                "member__user", "set_by__user"
+            ),
+            "channels": selectors.channels_with_admins(school=school),
+        },
+    )
+
+
+@leaders_only
+def roster_invite(request):
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            messages.info(request, "That invitation was already sent.")
+            return redirect("roster")
+        try:
+            invitation, _token = services.staff_invite(
+                school=request.school,
+                invited_by=request.member,
+                email=form.cleaned_data["email"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                roles=form.cleaned_data["roles"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.email}. The link works once, for 7 days.",
+            )
+            return redirect("roster")
+    return render(request, "schoolsocial/roster_invite.html", {"form": form})
+
+
+def _member_page(request, member: StaffMember, status: int = 200, **forms):
+    school = request.school
+    forms.setdefault("roles_form", RolesForm(initial={"roles": sorted(member.roles)}))
+    forms.setdefault("authorise_form", AuthoriseForm(school=school))
+    forms.setdefault("left_form", LeftForm())
+    authorisations = (
+        ChannelAuthorisation.objects.filter(member=member)
+        .select_related("channel", "authorised_by__user", "revoked_by__user")
+        .order_by("revoked_on", "channel__name", "-authorised_on")
+    )
+    return render(
+        request,
+        "schoolsocial/roster_member.html",
+        {
+            "member": member,
+            "authorisations": authorisations,
+            "revoke_form": RevokeForm(),
+            "history": selectors.member_history(member=member),
+            **forms,
+        },
+        status=status,
+    )
+
+
+@leaders_only
+def roster_member(request, member_id: int):
+    member = get_for_school(request, StaffMember.objects.select_related("user"), pk=member_id)
+    return _member_page(request, member)
+
+
+@require_POST
+@leaders_only
+def roster_member_roles(request, member_id: int):
+    member = get_for_school(request, StaffMember.objects.select_related("user"), pk=member_id)
+    form = RolesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.staff_set_roles(
+                member=member, roles=form.cleaned_data["roles"], changed_by=request.member
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Roles of {member.user.display_name} saved.")
+            return redirect("roster_member", member_id=member.pk)
+    return _member_page(request, member, status=400, roles_form=form)
+
+
+@require_POST
+@leaders_only
+def roster_member_authorise(request, member_id: int):
+    member = get_for_school(request, StaffMember.objects.select_related("user"), pk=member_id)
+    form = AuthoriseForm(request.POST, school=request.school)
+    if form.is_valid():
+        try:
+            services.channel_authorise(
+                member=member, authorised_by=request.member, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"{member.user.display_name} is now authorised for "
+                f"{form.cleaned_data['channel'].name}.",
+            )
+            return redirect("roster_member", member_id=member.pk)
+    return _member_page(request, member, status=400, authorise_form=form)
+
+
+@require_POST
+@leaders_only
+def roster_member_left(request, member_id: int):
+    member = get_for_school(request, StaffMember.objects.select_related("user"), pk=member_id)
+    form = LeftForm(request.POST)
+    if form.is_valid():
+        try:
+            services.staff_mark_left(member=member, marked_by=request.member, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{member.user.display_name} is marked as left.")
+            return redirect("roster_member", member_id=member.pk)
+    return _member_page(request, member, status=400, left_form=form)
+
+
+@require_POST
+@leaders_only
+def roster_authorisation_revoke(request, authorisation_id: int):
+    authorisation = get_for_school(
+        request,
+        ChannelAuthorisation.objects.select_related("member__user", "channel"),
+        pk=authorisation_id,
+    )
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason for revoking.")
+    else:
+        try:
+            services.channel_authorisation_revoke(
+                authorisation=authorisation,
+                revoked_by=request.member,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(
+                request,
+                f"{authorisation.member.user.display_name} is no longer authorised for "
+                f"{authorisation.channel.name}.",
+            )
+    return redirect("roster_member", member_id=authorisation.member_id)
+
+
+@require_POST
+@leaders_only
+def roster_invitation_cancel(request, invitation_id: int):
+    invitation = get_for_school(request, Invitation, pk=invitation_id)
+    try:
+        services.invitation_cancel(invitation=invitation, cancelled_by=request.member)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"The invitation for {invitation.email} is cancelled.")
+    return redirect("roster")
+
+
+@leaders_only
+def roster_acting_head(request):
+    form = ActingHeadForm(request.POST or None, school=request.school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.acting_head_set(set_by=request.member, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Acting head saved.")
+            return redirect("roster")
+    return render(request, "schoolsocial/roster_acting_head.html", {"form": form})
+
+
+# --- Channels ------------------------------------------------------------------------
+
+
+@staff_view
+def channels(request):
+    return render(
+        request,
+        "schoolsocial/channels.html",
+        {"channels": selectors.channels_with_admins(school=request.school)},
+    )
+
+
+@leaders_only
+def channel_add(request):
+    return _channel_form(request, Channel())
+
+
+@leaders_only
+def channel_edit(request, channel_id: int):
+    return _channel_form(request, get_for_school(request, Channel, pk=channel_id))
+
+
+def _channel_form(request, channel: Channel):
+    creating = channel.pk is None
+    form = ChannelForm(request.POST or None, instance=channel, school=request.school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.channel_save(channel=form.instance, saved_by=request.member)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Channel {channel.name} {'added' if creating else 'saved'}.")
+            return redirect("channels")
+    return render(request, "schoolsocial/channel_form.html", {"form": form, "creating": creating})
+
+
+# --- Audit trail ---------------------------------------------------------------------
+
+
+def _filtered_audit(request):
+    school = request.school
+    events = AuditEvent.objects.filter(school=school).select_related("actor")
+    form = AuditFilterForm(
+        request.GET or None,
+        people=User.objects.filter(memberships__school=school).distinct(),
+        actions=sorted(set(events.values_list("action", flat=True).distinct())),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["person"]:
+            events = events.filter(actor=data["person"])
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        tz = school.tz
+        if data["date_from"]:
+            start = datetime.datetime.combine(data["date_from"], datetime.time.min, tzinfo=tz)
+            events = events.filter(created_at__gte=start)
+        if data["date_to"]:
+            end = datetime.datetime.combine(
+                data["date_to"] + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+            )
+            events = events.filter(created_at__lt=end)
+    return form, events
+
+
+@leaders_only
+def audit(request):
+    form, events = _filtered_audit(request)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    for event in page.object_list:
+        event.label = action_label(event.action)
+    return render(
+        request,
+        "schoolsocial/audit.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@leaders_only
+def audit_export(request):
+    form, events = _filtered_audit(request)
+    audit_record(
+        school=request.school,
+        actor=request.user,
+        action="audit.export",
+        summary=f"Exported {events.count()} audit events as CSV"
+        + (f" (filters: {request.GET.urlencode()})" if request.GET else "")
+        + ".",
+    )
+    writer = csv.writer(_Echo())
+    tz = request.school.tz
+
+    def rows():
+        yield writer.writerow(["when", "person", "kind", "summary", "object", "ip address"])
+        for event in events.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                    event.actor_label,
+                    action_label(event.action),
+                    _csv_safe(event.summary),
+                    f"{event.object_type} {event.object_id}".strip(),
+                    event.ip_address or "",
+                ]
+            )
+
+    stamp = timezone.now().astimezone(tz).strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="audit-{request.school.slug}-{stamp}.csv"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
