@@ -44,6 +44,8 @@ urlpatterns = [
     path("channels/<int:channel_id>/edit/", views.channel_edit, name="channel_edit"),
     path("audit/", views.audit, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
+    path("consent/", include("consent.urls")),
+    path("moderation/", include("moderation.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,6 +4,7 @@ Idempotent: running it again changes nothing that is already there.
 """
 
 import datetime
+import importlib
 import os
 
 from django.core.management.base import BaseCommand
@@ -12,6 +13,8 @@ from django.db import transaction
 from schoolsocial.models import Channel, ChannelAuthorisation, School, StaffMember, User
 
 DEMO_SCHOOL = "Example Primary School"
+# Apps with a ``demo.seed(school=, members=, stdout=)`` function, in order.
+DEMO_APPS: list[str] = []
 DEMO_PEOPLE = [
     # email, first, last, roles, job title
     ("head@demo.school", "Helen", "Hughes", ["head"], "Headteacher"),
@@ -83,6 +86,10 @@ class Command(BaseCommand):
                         trained_on=today - datetime.timedelta(days=70),
                         acceptable_use_signed_on=today - datetime.timedelta(days=65),
                     )
+            # Each app adds its own demo records (pupils, moderation history).
+            for app in DEMO_APPS:
+                module = importlib.import_module(f"{app}.demo")
+                module.seed(school=school, members=members, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo school ready: {school.name}"))
         for email, *_ in DEMO_PEOPLE:
             self.stdout.write(f"  {email}")

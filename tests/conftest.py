@@ -1,0 +1,110 @@
+"""Shared fixtures: one persona per role at one school, and an outsider at
+another (healthchecks' alice/bob/charlie)."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from tests.factories import (
+    PASSWORD,
+    ChannelAuthorisationFactory,
+    ChannelFactory,
+    SchoolFactory,
+    StaffMemberFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from schoolsocial.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    # Rate-limit counters live in the cache; each test starts clean.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def school(db):
+    return SchoolFactory(name="Example Primary", slug="example")
+
+
+@pytest.fixture
+def other_school(db):
+    return SchoolFactory(name="Other Primary", slug="other")
+
+
+@pytest.fixture
+def head(school):
+    return StaffMemberFactory(school=school, is_head=True, user__email="head@example.org")
+
+
+@pytest.fixture
+def slt(school):
+    return StaffMemberFactory(school=school, is_slt=True, user__email="slt@example.org")
+
+
+@pytest.fixture
+def admin(school):
+    return StaffMemberFactory(school=school, is_admin=True, user__email="admin@example.org")
+
+
+@pytest.fixture
+def office(school):
+    return StaffMemberFactory(school=school, is_office=True, user__email="office@example.org")
+
+
+@pytest.fixture
+def outsider(other_school):
+    """Head and admin of another school: sees nothing of ``school``."""
+    return StaffMemberFactory(
+        school=other_school,
+        is_head=True,
+        is_slt=True,
+        is_admin=True,
+        is_office=True,
+        user__email="outsider@example.org",
+    )
+
+
+@pytest.fixture
+def personas(head, slt, admin, office, outsider):
+    return {"head": head, "slt": slt, "admin": admin, "office": office, "outsider": outsider}
+
+
+@pytest.fixture
+def channel(school):
+    return ChannelFactory(school=school, name="Official Example Primary")
+
+
+@pytest.fixture
+def authorised_admin(admin, channel, head):
+    ChannelAuthorisationFactory(member=admin, channel=channel, authorised_by=head)
+    return admin
+
+
+def client_for(member) -> Client:
+    """A test client signed in as ``member`` and working in their school."""
+    client = Client()
+    client.force_login(member.user)
+    session = client.session
+    session["schoolsocial_school_id"] = member.school_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def login():
+    return client_for
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
