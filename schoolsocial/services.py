@@ -505,7 +505,8 @@ SCHOOL_SETTING_FIELDS = (
 
 def school_update(*, school: School, changed_by: StaffMember, **values) -> School:
     """Change the school's settings (head only); each change is audited."""
-    _same_school(school, changed_by)
+    if changed_by.school_id != school.pk:
+        raise ServiceError("You can only change the school you are working in.")
     if Role.HEAD not in changed_by.effective_roles():
         raise ServiceError("Only the headteacher can change the school's settings.")
     unknown = set(values) - set(SCHOOL_SETTING_FIELDS)

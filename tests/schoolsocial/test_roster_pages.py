@@ -1,0 +1,136 @@
+import pytest
+from django.urls import reverse
+
+from schoolsocial.models import Channel, ChannelAuthorisation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_leader_authorises_and_revokes_from_the_roster(login, slt, admin, channel):
+    client = login(slt)
+    response = client.post(
+        reverse("roster_member_authorise", args=[admin.pk]),
+        {
+            "channel": channel.pk,
+            "trained_on": "2025-09-01",
+            "acceptable_use_signed_on": "2025-09-02",
+        },
+        follow=True,
+    )
+    assert f"is now authorised for {channel.name}" in response.content.decode()
+    authorisation = ChannelAuthorisation.objects.get()
+    response = client.post(
+        reverse("roster_authorisation_revoke", args=[authorisation.pk]),
+        {"reason": "Left the comms team"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "no longer authorised" in page
+    assert "Left the comms team" in page  # the history stays on the page
+    assert ChannelAuthorisation.objects.count() == 1
+
+
+def test_a_refused_authorisation_shows_a_plain_reason_and_changes_nothing(
+    login, head, office, channel
+):
+    response = login(head).post(
+        reverse("roster_member_authorise", args=[office.pk]),
+        {
+            "channel": channel.pk,
+            "trained_on": "2025-09-01",
+            "acceptable_use_signed_on": "2025-09-02",
+        },
+    )
+    assert response.status_code == 400
+    assert "page administrator role first" in response.content.decode()
+    assert "There is a problem" in response.content.decode()
+    assert not ChannelAuthorisation.objects.exists()
+
+
+def test_a_missing_date_is_reported_next_to_the_field(login, head, admin, channel):
+    response = login(head).post(
+        reverse("roster_member_authorise", args=[admin.pk]), {"channel": channel.pk}
+    )
+    page = response.content.decode()
+    assert 'href="#id_trained_on"' in page and "This field is required" in page
+
+
+def test_leaders_add_and_edit_channels(login, slt):
+    client = login(slt)
+    client.post(
+        reverse("channel_add"),
+        {
+            "platform": "facebook_group",
+            "name": "Parents' Group",
+            "url": "https://facebook.com/groups/example",
+            "audience": "private_group",
+            "moderated_daily": "on",
+            "profanity_filter": "strong",
+        },
+    )
+    channel = Channel.objects.get(name="Parents' Group")
+    assert channel.school == slt.school
+    response = client.post(
+        reverse("channel_edit", args=[channel.pk]),
+        {
+            "platform": "facebook_group",
+            "name": "Parents' Group",
+            "audience": "private_group",
+            "profanity_filter": "medium",
+        },
+        follow=True,
+    )
+    channel.refresh_from_db()
+    assert channel.profanity_filter == "medium" and not channel.moderated_daily
+    assert "Parents&#x27; Group" in response.content.decode()
+
+
+def test_a_duplicate_channel_name_is_refused(login, head, channel):
+    response = login(head).post(
+        reverse("channel_add"),
+        {"platform": "x", "name": channel.name, "audience": "public", "profanity_filter": "none"},
+    )
+    assert "already has a channel with this name" in response.content.decode()
+    assert Channel.objects.count() == 1
+
+
+def test_every_staff_member_sees_the_channels_and_their_administrators(
+    login, office, authorised_admin, channel
+):
+    page = login(office).get(reverse("channels")).content.decode()
+    assert channel.name in page and authorised_admin.user.display_name in page
+    assert "Add a channel" not in page
+
+
+def test_the_head_changes_school_settings_and_it_is_audited(login, head):
+    from schoolsocial.models import AuditEvent
+
+    client = login(head)
+    client.post(
+        reverse("school_settings"),
+        {
+            "name": "Example Primary",
+            "time_zone": "Europe/London",
+            "reminder_time": "16:00",
+            "language": "cy",
+            "leaders_require_mfa": "on",
+            "closure_dates_text": "2026-12-24\nnot a date",
+        },
+    )
+    head.school.refresh_from_db()
+    assert head.school.language == "en"  # nothing saved: one line was wrong
+    response = client.post(
+        reverse("school_settings"),
+        {
+            "name": "Example Primary",
+            "time_zone": "Europe/London",
+            "reminder_time": "16:00",
+            "language": "cy",
+            "leaders_require_mfa": "on",
+            "closure_dates_text": "2026-12-24\n2026-12-23",
+        },
+    )
+    assert response.status_code == 302
+    head.school.refresh_from_db()
+    assert head.school.closure_dates == ["2026-12-23", "2026-12-24"]
+    assert "reminder" in AuditEvent.objects.get(action="school.settings").summary.lower()
