@@ -21,9 +21,7 @@ def test_the_head_signs_in_and_sees_the_dashboard(page, live_server, head, chann
     assert "Official Example Primary" in page.locator("main").inner_text()
 
 
-def test_a_leader_invites_staff_who_sets_a_password_and_signs_in(
-    page, live_server, head, settings
-):
+def test_a_leader_invites_staff_who_sets_a_password_and_signs_in(page, live_server, head, settings):
     settings.SITE_URL = live_server.url
     ChannelFactory(school=head.school)
     sign_in(page, live_server, head.user.email, PASSWORD)
