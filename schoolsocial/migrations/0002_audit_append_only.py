@@ -19,14 +19,19 @@ DROP TRIGGER IF EXISTS schoolsocial_auditevent_append_only ON schoolsocial_audit
 """
 
 
-def forwards(apps, schema_editor):
+def _run(schema_editor, sql):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        # No parameters: the SQL's own % signs are not placeholders.
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+def forwards(apps, schema_editor):
+    _run(schema_editor, CREATE)
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+    _run(schema_editor, DROP)
 
 
 class Migration(migrations.Migration):
