@@ -3,4 +3,29 @@ from django.apps import AppConfig
 
 class ConsentConfig(AppConfig):
     name = "consent"
+    verbose_name = "Pupils and consent"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from schoolsocial.audit import ACTION_LABELS
+
+        ACTION_LABELS.update(
+            {
+                "consent.pupil_create": "Added a pupil",
+                "consent.pupil_update": "Edited a pupil",
+                "consent.pupil_left": "Marked a pupil as left",
+                "consent.never_publish": "Set “never publish”",
+                "consent.never_publish_cleared": "Cleared “never publish”",
+                "consent.import": "Imported pupils from the MIS",
+                "consent.form_record": "Recorded a consent form",
+                "consent.withdraw": "Recorded a consent withdrawal",
+                "consent.check": "Ran a publication check",
+                "consent.followup_reviewed": "Reviewed a post after a withdrawal",
+                "consent.group_record": "Recorded a group application",
+                "consent.group_approve": "Approved a group application",
+                "consent.group_reject": "Rejected a group application",
+                "consent.group_remove": "Removed a group member",
+                "consent.file_view": "Viewed a pupil photo or consent scan",
+                "consent.export": "Exported the do-not-publish list",
+            }
+        )

@@ -1,0 +1,486 @@
+"""Pupils, photo consent per purpose, publication checks and private-group
+applications (DESIGN.md "consent").
+
+Consent records are append-only: a new paper form adds records, and the only
+fields ever changed afterwards are the withdrawal fields. The current answer
+for a purpose is derived from the records (``Pupil.current_consent``), never
+stored. Nothing here is deleted through the application (``PROTECT``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q
+
+from schoolsocial.models import Channel, School, StaffMember
+from schoolsocial.private_files import get_private_storage
+
+
+class Purpose(models.TextChoices):
+    WEBSITE = "website", "School website"
+    SOCIAL_PUBLIC = "social_public", "Public social media"
+    SOCIAL_GROUP = "social_group", "Private parents' group"
+    PRESS = "press", "Press"
+    PRINT = "print", "Newsletter and prospectus"
+    VIDEO = "video", "Video"
+
+
+# DESIGN.md "Channel": the platform decides which purpose a photo needs.
+CHANNEL_PURPOSE = {
+    Channel.Platform.FACEBOOK_PAGE: Purpose.SOCIAL_PUBLIC,
+    Channel.Platform.X: Purpose.SOCIAL_PUBLIC,
+    Channel.Platform.INSTAGRAM: Purpose.SOCIAL_PUBLIC,
+    Channel.Platform.YOUTUBE: Purpose.SOCIAL_PUBLIC,
+    Channel.Platform.FACEBOOK_GROUP: Purpose.SOCIAL_GROUP,
+    Channel.Platform.WEBSITE: Purpose.WEBSITE,
+}
+
+
+def purpose_for_channel(channel: Channel) -> str | None:
+    """The consent purpose a photo on ``channel`` needs; ``None`` when the
+    channel carries no pupils' photos at all (Class Dojo, WhatsApp, other)."""
+    return CHANNEL_PURPOSE.get(channel.platform)
+
+
+class YearGroup(models.TextChoices):
+    NURSERY = "N", "Nursery"
+    RECEPTION = "R", "Reception"
+    Y1 = "1", "Year 1"
+    Y2 = "2", "Year 2"
+    Y3 = "3", "Year 3"
+    Y4 = "4", "Year 4"
+    Y5 = "5", "Year 5"
+    Y6 = "6", "Year 6"
+
+
+YEAR_ORDER = {value: n for n, value in enumerate(YearGroup.values)}
+
+
+class Status(models.TextChoices):
+    GRANTED = "granted", "Granted"
+    REFUSED = "refused", "Refused"
+    NO_FORM = "no_form", "No form"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    NEVER = "never", "Never publish"
+
+
+STATUS_BADGE = {
+    Status.GRANTED: "badge--ok",
+    Status.NO_FORM: "badge--warn",
+    Status.EXPIRED: "badge--warn",
+    Status.REFUSED: "badge--danger",
+    Status.WITHDRAWN: "badge--danger",
+    Status.NEVER: "badge--danger",
+}
+
+
+@dataclass(frozen=True)
+class ConsentAnswer:
+    """The current answer for one pupil and one purpose, and why."""
+
+    purpose: str
+    status: str
+    record: ConsentRecord | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.status == Status.GRANTED
+
+    @property
+    def label(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def purpose_label(self) -> str:
+        return Purpose(self.purpose).label
+
+    @property
+    def badge(self) -> str:
+        return STATUS_BADGE[self.status]
+
+    @property
+    def reason(self) -> str:
+        """Plain English, safe to show any member of staff (the head's reason
+        for "never publish" can be sensitive and is not included)."""
+        purpose = Purpose(self.purpose).label.lower()
+        record = self.record
+        if self.status == Status.NEVER:
+            return "Must never be published: the headteacher's instruction overrides any consent."
+        if self.status == Status.NO_FORM:
+            return f"No consent form for {purpose}: no consent is the default."
+        form = record.form
+        if self.status == Status.REFUSED:
+            return (
+                f"Refused for {purpose} by {form.given_by_name} ({form.get_relationship_display()})"
+                f" on {form.received_on:%d %b %Y}."
+            )
+        if self.status == Status.WITHDRAWN:
+            return f"Consent for {purpose} withdrawn on {record.withdrawn_on:%d %b %Y}."
+        if self.status == Status.EXPIRED:
+            return f"Consent for {purpose} expired on {form.valid_until:%d %b %Y}."
+        return (
+            f"Granted for {purpose} by {form.given_by_name} ({form.get_relationship_display()}),"
+            f" valid until {form.valid_until:%d %b %Y}."
+        )
+
+
+def school_year_end(day: datetime.date) -> datetime.date:
+    """31 August of the school year (1 September – 31 August) ``day`` is in."""
+    return datetime.date(day.year if day.month <= 8 else day.year + 1, 8, 31)
+
+
+class PupilQuerySet(models.QuerySet):
+    def on_roll(self):
+        return self.filter(left_on__isnull=True)
+
+    def with_consent(self):
+        """Prefetch every consent record with its form, so
+        ``current_consent`` needs no further query per pupil."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "consent_records",
+                queryset=ConsentRecord.objects.select_related("form").order_by(
+                    "form__received_on", "pk"
+                ),
+            )
+        )
+
+    def in_register_order(self):
+        return self.order_by("class_name", "last_name", "first_name", "pk")
+
+
+def _photo_path(instance, filename):
+    return f"pupils/{instance.school_id}/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
+
+
+class Pupil(models.Model):
+    """A pupil on the register. Leavers are marked (``left_on``), never
+    deleted: their names still matter for comment screening."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="pupils")
+    mis_id = models.CharField(
+        "UPN or admission number",
+        max_length=32,
+        blank=True,
+        help_text="The pupil's identifier in the MIS (SIMS, Arbor, Bromcom); used by the import.",
+    )
+    first_name = models.CharField("legal first name", max_length=100)
+    last_name = models.CharField("legal surname", max_length=100)
+    preferred_name = models.CharField(
+        "preferred first name", max_length=100, blank=True, help_text="Only if different."
+    )
+    year_group = models.CharField(max_length=2, choices=YearGroup.choices)
+    class_name = models.CharField("class", max_length=50)
+    photo = models.FileField(
+        storage=get_private_storage, upload_to=_photo_path, blank=True, editable=False
+    )
+    photo_thumbnail = models.FileField(
+        storage=get_private_storage, upload_to=_photo_path, blank=True, editable=False
+    )
+    left_on = models.DateField("left on", null=True, blank=True)
+    never_publish = models.BooleanField(default=False)
+    never_publish_reason = models.TextField(blank=True)
+    never_publish_set_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    never_publish_set_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PupilQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["class_name", "last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "mis_id"],
+                condition=~Q(mis_id=""),
+                name="pupil_mis_id_unique_in_school",
+            ),
+            models.CheckConstraint(
+                condition=Q(never_publish=False) | ~Q(never_publish_reason=""),
+                name="never_publish_needs_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def display_name(self) -> str:
+        if self.preferred_name and self.preferred_name != self.first_name:
+            return f"{self.preferred_name} {self.last_name} ({self.first_name})"
+        return self.full_name
+
+    @property
+    def is_leaver(self) -> bool:
+        return self.left_on is not None
+
+    @property
+    def year_label(self) -> str:
+        return YearGroup(self.year_group).label
+
+    def _records(self, purpose: str) -> list[ConsentRecord]:
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        if "consent_records" in cache:
+            records = [r for r in cache["consent_records"] if r.purpose == purpose]
+        else:
+            records = list(
+                self.consent_records.filter(purpose=purpose)
+                .select_related("form")
+                .order_by("form__received_on", "pk")
+            )
+        return sorted(records, key=lambda r: (r.form.received_on, r.pk))
+
+    def current_consent(self, purpose: str, *, on: datetime.date | None = None) -> ConsentAnswer:
+        """The current answer for one purpose (Threemilestone 4.1; Whitchurch
+        "Use of images"):
+
+        * ``never_publish`` means no, whatever the forms say;
+        * no form means no (no consent is the default);
+        * otherwise the latest form (by date received, then by when it was
+          recorded) decides: refused means no; withdrawn means no; granted
+          but past its "valid until" date means no (expired).
+
+        A form that left a purpose unanswered adds no record, so it does not
+        change the answer for that purpose.
+        """
+        if self.never_publish:
+            return ConsentAnswer(purpose, Status.NEVER)
+        records = self._records(purpose)
+        if not records:
+            return ConsentAnswer(purpose, Status.NO_FORM)
+        latest = records[-1]
+        if latest.decision == ConsentRecord.Decision.REFUSED:
+            return ConsentAnswer(purpose, Status.REFUSED, latest)
+        if latest.withdrawn_on is not None:
+            return ConsentAnswer(purpose, Status.WITHDRAWN, latest)
+        on = on or self.school.local_today()
+        if latest.form.valid_until < on:
+            return ConsentAnswer(purpose, Status.EXPIRED, latest)
+        return ConsentAnswer(purpose, Status.GRANTED, latest)
+
+    def answers(self, *, on: datetime.date | None = None) -> list[ConsentAnswer]:
+        return [self.current_consent(p, on=on) for p in Purpose.values]
+
+
+def _scan_path(instance, filename):
+    extension = filename[filename.rfind(".") :]
+    return f"consent-scans/{instance.pupil.school_id}/{uuid.uuid4().hex}{extension}"
+
+
+class ConsentForm(models.Model):
+    """One paper (or email, or app) consent form as received. It carries a
+    decision per purpose in its ``records``. Never changed after saving."""
+
+    class Relationship(models.TextChoices):
+        PARENT = "parent", "Parent"
+        CARER = "carer", "Carer"
+        GUARDIAN = "guardian", "Guardian"
+        GRANDPARENT = "grandparent", "Grandparent"
+        OTHER_RELATIVE = "other_relative", "Other relative"
+        OTHER = "other", "Someone else (childminder, friend)"
+
+    # Only someone with parental responsibility gives or refuses consent.
+    PARENTAL_RESPONSIBILITY = frozenset({"parent", "carer", "guardian"})
+
+    class Method(models.TextChoices):
+        PAPER = "paper", "Paper form"
+        EMAIL = "email", "Email"
+        APP = "app", "School app"
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="consent_forms")
+    given_by_name = models.CharField("given by", max_length=200)
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    received_on = models.DateField()
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.PAPER)
+    valid_until = models.DateField()
+    scan = models.FileField(storage=get_private_storage, upload_to=_scan_path, blank=True)
+    scan_content_type = models.CharField(max_length=40, blank=True)
+    recorded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    SCHOOL_PATH = "pupil__school"
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("received_on")),
+                name="consent_valid_after_received",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent form for {self.pupil} received {self.received_on}"
+
+
+class ConsentRecord(models.Model):
+    """The decision for one purpose on one form. Append-only: only the
+    withdrawal fields are ever filled in later."""
+
+    class Decision(models.TextChoices):
+        GRANTED = "granted", "Granted"
+        REFUSED = "refused", "Refused"
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="consent_records")
+    form = models.ForeignKey(ConsentForm, on_delete=models.PROTECT, related_name="records")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawn_by_name = models.CharField(max_length=200, blank=True)
+    withdrawal_recorded_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    SCHOOL_PATH = "pupil__school"
+
+    class Meta:
+        ordering = ["-form__received_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "purpose"], name="one_decision_per_purpose"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(decision="granted"),
+                name="only_granted_withdrawn",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil}: {self.purpose} {self.decision}"
+
+    @property
+    def purpose_label(self) -> str:
+        return Purpose(self.purpose).label
+
+
+class PublicationCheck(models.Model):
+    """One run of the publication check, stored whatever the result
+    (Threemilestone 4.1–4.4). Never changed after saving."""
+
+    class Result(models.TextChoices):
+        ALLOWED = "allowed", "Allowed: every pupil may appear"
+        BLOCKED = "blocked", "Blocked: some pupils may not appear"
+        NO_PHOTOS = "no_photos", "This channel carries no pupils' photos"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, blank=True)
+    caption = models.TextField(blank=True)
+    caption_matches = models.JSONField(default=list, blank=True)
+    result = models.CharField(max_length=12, choices=Result.choices)
+    checked_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Publication check {self.pk} for {self.channel}"
+
+    @property
+    def named_matches(self) -> list[dict]:
+        return [m for m in self.caption_matches if m.get("kind") == "named"]
+
+
+class CheckedPupil(models.Model):
+    """The result of a publication check for one pupil. If the consent that
+    cleared the pupil is later withdrawn, this row is a follow-up: the post
+    is reviewed and the office marks it reviewed (the only later change)."""
+
+    check_run = models.ForeignKey(PublicationCheck, on_delete=models.PROTECT, related_name="pupils")
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="checks")
+    allowed = models.BooleanField()
+    status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    reason = models.TextField()
+    cleared_by = models.ForeignKey(
+        ConsentRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="clearances"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_note = models.TextField(blank=True)
+
+    SCHOOL_PATH = "pupil__school"
+
+    class Meta:
+        ordering = ["pupil__class_name", "pupil__last_name", "pupil__first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["check_run", "pupil"], name="pupil_once_per_check")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} in publication check {self.check_run_id}"
+
+
+class GroupApplicationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=GroupApplication.Status.PENDING).order_by("recorded_at", "pk")
+
+
+class GroupApplication(models.Model):
+    """An application to join the private parents' group (Threemilestone
+    1.3, 2.2): recorded by the office, vetted by SLT or the head."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        REMOVED = "removed", "Removed from the group"
+
+    class Relationship(models.TextChoices):
+        PARENT = "parent", "Parent"
+        CARER = "carer", "Carer"
+        GUARDIAN = "guardian", "Guardian"
+        GRANDPARENT = "grandparent", "Grandparent"
+        OTHER = "other", "Other"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    applicant_name = models.CharField(max_length=200)
+    profile_name = models.CharField("profile name on the platform", max_length=200)
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    pupils = models.ManyToManyField(Pupil, related_name="group_applications")
+    code_of_conduct_signed_on = models.DateField()
+    recorded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    removed_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removal_reason = models.TextField(blank=True)
+
+    objects = GroupApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.applicant_name} ({self.profile_name})"
+
+
+class RegisterVersion(models.Model):
+    """Changes whenever a school's pupil register changes, so the name
+    matcher built from it (``consent.screening``) is rebuilt."""
+
+    school = models.OneToOneField(School, on_delete=models.PROTECT, related_name="+")
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Register version of {self.school_id}: {self.token}"

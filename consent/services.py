@@ -1,0 +1,759 @@
+"""Everything that changes the consent registers: pupils, consent forms and
+withdrawals, publication checks, follow-ups and private-group applications.
+
+Each service checks who is acting, validates, writes inside one transaction
+and records an audit event. Refusals raise ``ServiceError`` with a message for
+the person using the page. Nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from consent import importer
+from consent.models import (
+    CheckedPupil,
+    ConsentForm,
+    ConsentRecord,
+    GroupApplication,
+    PublicationCheck,
+    Pupil,
+    Purpose,
+    RegisterVersion,
+    YearGroup,
+    purpose_for_channel,
+    school_year_end,
+)
+from schoolsocial.audit import audit_record
+from schoolsocial.images import ImageRejected, check_image, check_upload, read_upload
+from schoolsocial.models import Channel, ChannelAuthorisation, Role, School, StaffMember
+from schoolsocial.services import ServiceError
+
+EDITORS = frozenset({Role.OFFICE, Role.HEAD})
+LEADERS = frozenset({Role.HEAD, Role.SLT})
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+SCAN_MAX_BYTES = 10 * 1024 * 1024
+THUMBNAIL_SIZE = (160, 160)
+
+
+# --- Helpers ------------------------------------------------------------------
+
+
+def _require(member: StaffMember, roles: Iterable[str], doing: str) -> None:
+    roles = frozenset(roles)
+    if not member.is_active or not (roles & member.effective_roles()):
+        names = " or ".join(Role(r).label.lower() for r in Role.values if r in roles)
+        raise ServiceError(f"Only the {names} can {doing}.")
+
+
+def _same_school(member: StaffMember, *objects) -> None:
+    for obj in objects:
+        school_id = getattr(obj, "school_id", None)
+        if school_id != member.school_id:
+            raise ServiceError("These records belong to a different school.")
+
+
+def _member_of(member: StaffMember, school: School) -> None:
+    if member.school_id != school.pk:
+        raise ServiceError("You can only change the register of the school you are working in.")
+
+
+def _not_in_future(day: datetime.date, school: School, what: str) -> None:
+    if day > school.local_today():
+        raise ServiceError(f"The {what} cannot be in the future.")
+
+
+def register_version(school: School) -> str:
+    """A token that changes whenever ``school``'s register changes."""
+    version = RegisterVersion.objects.filter(school=school).values_list("token", flat=True).first()
+    return version or "initial"
+
+
+def _register_changed(school: School) -> None:
+    RegisterVersion.objects.update_or_create(school=school, defaults={"token": uuid.uuid4().hex})
+
+
+def _store_photo(pupil: Pupil, upload) -> None:
+    """Validate a photo (schoolsocial.images), keep only the re-encoded,
+    metadata-free copy and a thumbnail, in private storage."""
+    checked = check_upload(upload, max_bytes=PHOTO_MAX_BYTES, thumbnail_size=THUMBNAIL_SIZE)
+    pupil.photo.save(f"photo.{checked.display_extension}", ContentFile(checked.display), save=False)
+    pupil.photo_thumbnail.save("thumb.jpg", ContentFile(checked.thumbnail), save=False)
+
+
+def _clean_names(first_name: str, last_name: str, preferred_name: str) -> tuple[str, str, str]:
+    first_name, last_name = first_name.strip(), last_name.strip()
+    preferred_name = preferred_name.strip()
+    if not first_name or not last_name:
+        raise ServiceError("Give the pupil's first name and surname.")
+    if preferred_name == first_name:
+        preferred_name = ""
+    return first_name, last_name, preferred_name
+
+
+def _check_mis_id(school: School, mis_id: str, pupil: Pupil | None = None) -> str:
+    mis_id = mis_id.strip()
+    if mis_id:
+        clash = Pupil.objects.filter(school=school, mis_id=mis_id)
+        if pupil is not None:
+            clash = clash.exclude(pk=pupil.pk)
+        if clash.exists():
+            raise ServiceError(f"Another pupil already has the UPN {mis_id}.")
+    return mis_id
+
+
+# --- Pupils ---------------------------------------------------------------------
+
+
+def pupil_create(
+    *,
+    school: School,
+    created_by: StaffMember,
+    first_name: str,
+    last_name: str,
+    year_group: str,
+    class_name: str,
+    preferred_name: str = "",
+    mis_id: str = "",
+    photo=None,
+) -> Pupil:
+    """Add a pupil to the register (office or head; Threemilestone 4.1: the
+    school keeps a record of which pupils may appear)."""
+    _require(created_by, EDITORS, "add pupils")
+    _member_of(created_by, school)
+    first_name, last_name, preferred_name = _clean_names(first_name, last_name, preferred_name)
+    if year_group not in YearGroup.values:
+        raise ServiceError("Choose the pupil's year group.")
+    if not class_name.strip():
+        raise ServiceError("Give the pupil's class.")
+    with transaction.atomic():
+        pupil = Pupil(
+            school=school,
+            mis_id=_check_mis_id(school, mis_id),
+            first_name=first_name,
+            last_name=last_name,
+            preferred_name=preferred_name,
+            year_group=year_group,
+            class_name=class_name.strip(),
+        )
+        if photo is not None:
+            _store_photo(pupil, photo)
+        pupil.save()
+        _register_changed(school)
+        audit_record(
+            school=school,
+            actor=created_by.user,
+            action="consent.pupil_create",
+            obj=pupil,
+            summary=f"Added {pupil.full_name} ({pupil.year_label}, {pupil.class_name}).",
+        )
+    return pupil
+
+
+def pupil_update(
+    *,
+    pupil: Pupil,
+    changed_by: StaffMember,
+    first_name: str,
+    last_name: str,
+    year_group: str,
+    class_name: str,
+    preferred_name: str = "",
+    mis_id: str = "",
+    left_on: datetime.date | None = None,
+    photo=None,
+) -> Pupil:
+    """Edit a pupil's details or mark them as a leaver (office or head).
+    Leavers are kept: their names are still screened in comments."""
+    _require(changed_by, EDITORS, "edit pupils")
+    _same_school(changed_by, pupil)
+    first_name, last_name, preferred_name = _clean_names(first_name, last_name, preferred_name)
+    if year_group not in YearGroup.values:
+        raise ServiceError("Choose the pupil's year group.")
+    if not class_name.strip():
+        raise ServiceError("Give the pupil's class.")
+    if left_on is not None:
+        _not_in_future(left_on, pupil.school, "leaving date")
+    new = {
+        "mis_id": _check_mis_id(pupil.school, mis_id, pupil),
+        "first_name": first_name,
+        "last_name": last_name,
+        "preferred_name": preferred_name,
+        "year_group": year_group,
+        "class_name": class_name.strip(),
+        "left_on": left_on,
+    }
+    was_leaver = pupil.left_on is not None
+    changes = [
+        f"{Pupil._meta.get_field(k).verbose_name}: “{getattr(pupil, k) or '—'}” → “{v or '—'}”"
+        for k, v in new.items()
+        if getattr(pupil, k) != v
+    ]
+    if photo is not None:
+        changes.append("new photo")
+    if not changes:
+        return pupil
+    with transaction.atomic():
+        for key, value in new.items():
+            setattr(pupil, key, value)
+        if photo is not None:
+            _store_photo(pupil, photo)
+        pupil.save()
+        _register_changed(pupil.school)
+        audit_record(
+            school=pupil.school,
+            actor=changed_by.user,
+            action=("consent.pupil_left" if left_on and not was_leaver else "consent.pupil_update"),
+            obj=pupil,
+            summary=f"Edited {pupil.full_name}: {'; '.join(changes)}.",
+        )
+    return pupil
+
+
+def pupil_set_never_publish(
+    *, pupil: Pupil, never_publish: bool, reason: str, set_by: StaffMember
+) -> Pupil:
+    """Set or clear "never publish" (headteacher only, with a reason). It
+    overrides every consent form, e.g. a looked-after child or a court order
+    (Threemilestone 4.1; Whitchurch "Use of images")."""
+    _require(set_by, {Role.HEAD}, "set or clear “never publish”")
+    _same_school(set_by, pupil)
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("Give a reason; it is kept on the pupil's record and the audit trail.")
+    if pupil.never_publish == never_publish:
+        raise ServiceError(
+            "“Never publish” is already set for this pupil."
+            if never_publish
+            else "“Never publish” is not set for this pupil."
+        )
+    with transaction.atomic():
+        pupil.never_publish = never_publish
+        pupil.never_publish_reason = reason if never_publish else ""
+        pupil.never_publish_set_by = set_by
+        pupil.never_publish_set_at = timezone.now()
+        pupil.save()
+        audit_record(
+            school=pupil.school,
+            actor=set_by.user,
+            action="consent.never_publish" if never_publish else "consent.never_publish_cleared",
+            obj=pupil,
+            summary=(
+                f"{'Set' if never_publish else 'Cleared'} “never publish” for "
+                f"{pupil.full_name}: {reason}"
+            ),
+        )
+    return pupil
+
+
+def pupil_import(
+    *, school: School, data: bytes, imported_by: StaffMember, mark_omitted_left: bool = False
+) -> importer.Preview:
+    """Import the MIS pupil list: all rows in one transaction, or none if any
+    row is invalid. Re-importing the same file changes nothing. Pupils the
+    file omits are marked as leavers only when asked, never deleted
+    (Threemilestone 4.1: the register stays accurate)."""
+    _require(imported_by, EDITORS, "import pupils")
+    _member_of(imported_by, school)
+    try:
+        with transaction.atomic():
+            preview = importer.build_preview(school=school, data=data)
+            if preview.errors:
+                raise ServiceError(
+                    f"Nothing was imported: {len(preview.errors)} row(s) have errors. "
+                    "Correct them in the file and upload it again."
+                )
+            today = school.local_today()
+            changed = 0
+            for row in preview.rows:
+                values = {k: row.values[k] for k in importer.COMPARED}
+                if row.action == "create":
+                    row.pupil = Pupil.objects.create(
+                        school=school, mis_id=row.values["mis_id"], **values
+                    )
+                    audit_record(
+                        school=school,
+                        actor=imported_by.user,
+                        action="consent.pupil_create",
+                        obj=row.pupil,
+                        summary=f"Imported {row.pupil.full_name} ({row.pupil.class_name}).",
+                    )
+                    changed += 1
+                elif row.action == "update":
+                    pupil = row.pupil
+                    for key, value in values.items():
+                        setattr(pupil, key, value)
+                    pupil.left_on = None
+                    pupil.save()
+                    audit_record(
+                        school=school,
+                        actor=imported_by.user,
+                        action="consent.pupil_update",
+                        obj=pupil,
+                        summary=f"Import updated {pupil.full_name}: {'; '.join(row.changes)}.",
+                    )
+                    changed += 1
+            left = 0
+            if mark_omitted_left:
+                for pupil in preview.omitted:
+                    pupil.left_on = today
+                    pupil.save(update_fields=["left_on", "updated_at"])
+                    audit_record(
+                        school=school,
+                        actor=imported_by.user,
+                        action="consent.pupil_left",
+                        obj=pupil,
+                        summary=f"Marked {pupil.full_name} as left: not in the MIS import.",
+                    )
+                    left += 1
+            if changed or left:
+                _register_changed(school)
+            counts = preview.counts
+            audit_record(
+                school=school,
+                actor=imported_by.user,
+                action="consent.import",
+                summary=(
+                    f"Imported the MIS pupil list: {counts['create']} added, "
+                    f"{counts['update']} updated, {counts['unchanged']} unchanged, "
+                    f"{left} marked as left."
+                ),
+            )
+    except importer.ImportFileError as error:
+        raise ServiceError(str(error)) from None
+    return preview
+
+
+# --- Consent forms ----------------------------------------------------------------
+
+
+def _read_scan(upload) -> tuple[bytes, str, str]:
+    """A scan of the signed form: a real image (schoolsocial.images) or a PDF."""
+    data = read_upload(upload, max_bytes=SCAN_MAX_BYTES)
+    if data.startswith(b"%PDF-"):
+        return data, "pdf", "application/pdf"
+    try:
+        checked = check_image(data)
+    except ImageRejected as error:
+        raise ServiceError(
+            f"The scan must be a PDF or a PNG, JPEG or WebP image. {' '.join(error.messages)}"
+        ) from None
+    content_type = "image/png" if checked.display_format == "PNG" else "image/jpeg"
+    return checked.display, checked.display_extension, content_type
+
+
+def consent_form_record(
+    *,
+    pupil: Pupil,
+    recorded_by: StaffMember,
+    decisions: dict[str, str],
+    given_by_name: str,
+    relationship: str,
+    received_on: datetime.date,
+    method: str = ConsentForm.Method.PAPER,
+    valid_until: datetime.date | None = None,
+    scan=None,
+) -> ConsentForm:
+    """Record one consent form: a decision per purpose ("granted",
+    "refused", or "" when the form leaves it unanswered).
+
+    Threemilestone 4.1 and Whitchurch "Use of images": written consent from
+    someone with parental responsibility; no consent is the default. The
+    form is kept as received; a later form or a withdrawal changes the
+    current answer, never this record.
+    """
+    _require(recorded_by, EDITORS, "record consent forms")
+    _same_school(recorded_by, pupil)
+    school = pupil.school
+    given_by_name = given_by_name.strip()
+    if not given_by_name:
+        raise ServiceError("Give the name of the person who signed the form.")
+    if relationship not in ConsentForm.PARENTAL_RESPONSIBILITY:
+        label = dict(ConsentForm.Relationship.choices).get(relationship, relationship)
+        raise ServiceError(
+            f"Consent can only be given or refused by someone with parental responsibility "
+            f"(a parent, carer or guardian), not a {label.lower()}. Send the form home for "
+            "a parent or carer to sign."
+        )
+    if method not in ConsentForm.Method.values:
+        raise ServiceError("Choose how the form was received.")
+    _not_in_future(received_on, school, "date the form was received")
+    if valid_until is None:
+        valid_until = school_year_end(school.local_today())
+    if valid_until < received_on:
+        raise ServiceError("“Valid until” must be on or after the date the form was received.")
+    answered = {p: d for p, d in decisions.items() if d}
+    unknown = set(answered) - set(Purpose.values)
+    bad = set(answered.values()) - set(ConsentRecord.Decision.values)
+    if unknown or bad:
+        raise ServiceError("The form has an answer this register does not know.")
+    if not answered:
+        raise ServiceError("The form answers no purpose: record at least one granted or refused.")
+    scan_file = _read_scan(scan) if scan is not None else None
+    with transaction.atomic():
+        form = ConsentForm(
+            pupil=pupil,
+            given_by_name=given_by_name,
+            relationship=relationship,
+            received_on=received_on,
+            method=method,
+            valid_until=valid_until,
+            recorded_by=recorded_by,
+        )
+        if scan_file is not None:
+            data, extension, content_type = scan_file
+            form.scan.save(f"scan.{extension}", ContentFile(data), save=False)
+            form.scan_content_type = content_type
+        form.save()
+        ConsentRecord.objects.bulk_create(
+            ConsentRecord(pupil=pupil, form=form, purpose=p, decision=d)
+            for p, d in answered.items()
+        )
+        summary = ", ".join(f"{Purpose(p).label}: {d}" for p, d in answered.items())
+        audit_record(
+            school=school,
+            actor=recorded_by.user,
+            action="consent.form_record",
+            obj=form,
+            summary=(
+                f"Recorded a consent form for {pupil.full_name} from {given_by_name} "
+                f"({form.get_relationship_display().lower()}), received "
+                f"{received_on:%d/%m/%Y}, valid until {valid_until:%d/%m/%Y} — {summary}."
+            ),
+        )
+    return form
+
+
+def consent_withdraw(
+    *,
+    record: ConsentRecord,
+    withdrawn_by_name: str,
+    withdrawn_on: datetime.date,
+    recorded_by: StaffMember,
+) -> ConsentRecord:
+    """Withdraw consent for one purpose (Threemilestone 4.1: a parent may
+    withdraw consent at any time). Records who withdrew it and when; the
+    posts that relied on it are listed for review on the pupil page."""
+    _require(recorded_by, EDITORS, "record a withdrawal")
+    pupil = record.pupil
+    _same_school(recorded_by, pupil)
+    withdrawn_by_name = withdrawn_by_name.strip()
+    if not withdrawn_by_name:
+        raise ServiceError("Give the name of the person withdrawing consent.")
+    _not_in_future(withdrawn_on, pupil.school, "date of the withdrawal")
+    with transaction.atomic():
+        record = ConsentRecord.objects.select_for_update().select_related("form").get(pk=record.pk)
+        if record.decision != ConsentRecord.Decision.GRANTED or record.withdrawn_on:
+            raise ServiceError("Only a consent that is granted and not withdrawn can be withdrawn.")
+        current = pupil.current_consent(record.purpose)
+        if current.record is None or current.record.pk != record.pk:
+            raise ServiceError("A later form has replaced this answer; withdraw the current one.")
+        record.withdrawn_on = withdrawn_on
+        record.withdrawn_by_name = withdrawn_by_name
+        record.withdrawal_recorded_by = recorded_by
+        record.withdrawal_recorded_at = timezone.now()
+        record.save(
+            update_fields=[
+                "withdrawn_on",
+                "withdrawn_by_name",
+                "withdrawal_recorded_by",
+                "withdrawal_recorded_at",
+            ]
+        )
+        audit_record(
+            school=pupil.school,
+            actor=recorded_by.user,
+            action="consent.withdraw",
+            obj=record,
+            summary=(
+                f"{withdrawn_by_name} withdrew consent for {record.purpose_label.lower()} "
+                f"for {pupil.full_name} on {withdrawn_on:%d/%m/%Y}."
+            ),
+        )
+    return record
+
+
+# --- Publication check --------------------------------------------------------------
+
+
+def may_check_channel(member: StaffMember, channel: Channel) -> bool:
+    """Head and SLT may check any channel; an administrator only a channel
+    they are currently authorised for (Threemilestone 3.1, 5.1)."""
+    if member.school_id != channel.school_id or not member.is_active:
+        return False
+    if LEADERS & member.effective_roles():
+        return True
+    return (
+        Role.ADMIN in member.roles
+        and ChannelAuthorisation.objects.current().filter(member=member, channel=channel).exists()
+    )
+
+
+def publication_check_run(
+    *, channel: Channel, pupils: Iterable[Pupil], caption: str, checked_by: StaffMember
+) -> PublicationCheck:
+    """Check a photo before it is posted: may each pupil in it appear on this
+    channel, and does the caption name a pupil? Stored whatever the result.
+
+    Threemilestone 4.1–4.4 (only pupils with consent; no pupil named),
+    Whitchurch "Use of images", Westbrook C.
+    """
+    from consent.screening import screen_names
+
+    if not may_check_channel(checked_by, channel):
+        raise ServiceError(
+            f"Only an administrator currently authorised for {channel.name}, the headteacher "
+            "or a senior leader can run a publication check for it."
+        )
+    pupils = list(pupils)
+    for pupil in pupils:
+        _same_school(checked_by, pupil)
+    if not pupils and not caption.strip():
+        raise ServiceError("Choose the pupils in the photo, or paste the caption, or both.")
+    school = channel.school
+    purpose = purpose_for_channel(channel) or ""
+    today = school.local_today()
+    ids = [p.pk for p in pupils]
+    fresh = {p.pk: p for p in Pupil.objects.filter(pk__in=ids).with_consent()}
+    results = []
+    for pk in dict.fromkeys(ids):
+        pupil = fresh[pk]
+        if not purpose:
+            results.append(
+                (
+                    pupil,
+                    False,
+                    "",
+                    f"{channel.get_platform_display()} carries no "
+                    "pupils' photos: do not post photos of pupils there.",
+                    None,
+                )
+            )
+            continue
+        answer = pupil.current_consent(purpose, on=today)
+        results.append(
+            (
+                pupil,
+                answer.allowed,
+                answer.status,
+                answer.reason,
+                answer.record if answer.allowed else None,
+            )
+        )
+    matches = screen_names(school=school, text=caption)
+    if not purpose:
+        result = PublicationCheck.Result.NO_PHOTOS
+    elif all(allowed for _, allowed, *_ in results):
+        result = PublicationCheck.Result.ALLOWED
+    else:
+        result = PublicationCheck.Result.BLOCKED
+    with transaction.atomic():
+        check = PublicationCheck.objects.create(
+            school=school,
+            channel=channel,
+            purpose=purpose,
+            caption=caption,
+            caption_matches=[
+                {
+                    "pupil_id": m.pupil_id,
+                    "pupil_name": m.pupil_name,
+                    "kind": m.kind,
+                    "matched_text": m.matched_text,
+                    "start": m.start,
+                    "end": m.end,
+                }
+                for m in matches
+            ],
+            result=result,
+            checked_by=checked_by,
+        )
+        CheckedPupil.objects.bulk_create(
+            CheckedPupil(
+                check_run=check,
+                pupil=pupil,
+                allowed=allowed,
+                status=status,
+                reason=reason,
+                cleared_by=record,
+            )
+            for pupil, allowed, status, reason, record in results
+        )
+        blocked = sum(1 for _, allowed, *_ in results if not allowed)
+        audit_record(
+            school=school,
+            actor=checked_by.user,
+            action="consent.check",
+            obj=check,
+            summary=(
+                f"Publication check for {channel.name}: {len(results)} pupil(s), "
+                f"{blocked} blocked; {len(matches)} name(s) found in the caption."
+            ),
+        )
+    return check
+
+
+def followup_mark_reviewed(
+    *, followup: CheckedPupil, reviewed_by: StaffMember, note: str = ""
+) -> CheckedPupil:
+    """Mark a post that relied on since-withdrawn consent as reviewed (taken
+    down or edited; Threemilestone 4.1: withdrawn consent is respected)."""
+    _require(reviewed_by, EDITORS, "mark follow-ups reviewed")
+    _same_school(reviewed_by, followup.pupil)
+    if followup.cleared_by is None or followup.cleared_by.withdrawn_on is None:
+        raise ServiceError("This post does not need reviewing: its consent was not withdrawn.")
+    if followup.reviewed_at:
+        raise ServiceError("This post has already been marked reviewed.")
+    with transaction.atomic():
+        followup.reviewed_at = timezone.now()
+        followup.reviewed_by = reviewed_by
+        followup.review_note = note.strip()
+        followup.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+        audit_record(
+            school=reviewed_by.school,
+            actor=reviewed_by.user,
+            action="consent.followup_reviewed",
+            obj=followup,
+            summary=(
+                f"Reviewed the post from publication check {followup.check_run_id} "
+                f"for {followup.pupil.full_name} after consent was withdrawn"
+                + (f": {followup.review_note}" if followup.review_note else ".")
+            ),
+        )
+    return followup
+
+
+# --- Private-group applications ------------------------------------------------------
+
+
+def group_application_record(
+    *,
+    school: School,
+    recorded_by: StaffMember,
+    applicant_name: str,
+    profile_name: str,
+    relationship: str,
+    pupils: Iterable[Pupil],
+    code_of_conduct_signed_on: datetime.date,
+) -> GroupApplication:
+    """Record an application to join the private parents' group
+    (Threemilestone 1.3, 2.2: members are parents and carers of current
+    pupils who have signed the code of conduct)."""
+    _require(recorded_by, {Role.OFFICE, Role.HEAD, Role.SLT}, "record group applications")
+    _member_of(recorded_by, school)
+    pupils = list(pupils)
+    applicant_name, profile_name = applicant_name.strip(), profile_name.strip()
+    if not applicant_name or not profile_name:
+        raise ServiceError("Give the applicant's name and their profile name on the platform.")
+    if relationship not in GroupApplication.Relationship.values:
+        raise ServiceError("Choose the applicant's relationship to the pupil.")
+    if not pupils:
+        raise ServiceError("Choose the pupil or pupils the applicant is connected to.")
+    for pupil in pupils:
+        _same_school(recorded_by, pupil)
+    _not_in_future(code_of_conduct_signed_on, school, "date the code of conduct was signed")
+    with transaction.atomic():
+        application = GroupApplication.objects.create(
+            school=school,
+            applicant_name=applicant_name,
+            profile_name=profile_name,
+            relationship=relationship,
+            code_of_conduct_signed_on=code_of_conduct_signed_on,
+            recorded_by=recorded_by,
+        )
+        application.pupils.set(pupils)
+        audit_record(
+            school=school,
+            actor=recorded_by.user,
+            action="consent.group_record",
+            obj=application,
+            summary=(
+                f"Recorded a private-group application from {applicant_name} "
+                f"(“{profile_name}”), {application.get_relationship_display().lower()} of "
+                f"{', '.join(p.full_name for p in pupils)}."
+            ),
+        )
+    return application
+
+
+def group_application_decide(
+    *, application: GroupApplication, approve: bool, reason: str, decided_by: StaffMember
+) -> GroupApplication:
+    """Approve or reject a pending application (SLT or the head; Threemilestone
+    2.2: the senior leadership team vets membership)."""
+    _require(decided_by, LEADERS, "approve or reject group applications")
+    _same_school(decided_by, application)
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("Give a reason for the decision.")
+    with transaction.atomic():
+        application = GroupApplication.objects.select_for_update().get(pk=application.pk)
+        if application.status != GroupApplication.Status.PENDING:
+            raise ServiceError("This application has already been decided.")
+        application.status = (
+            GroupApplication.Status.APPROVED if approve else GroupApplication.Status.REJECTED
+        )
+        application.decided_by = decided_by
+        application.decided_at = timezone.now()
+        application.decision_reason = reason
+        application.save()
+        audit_record(
+            school=application.school,
+            actor=decided_by.user,
+            action="consent.group_approve" if approve else "consent.group_reject",
+            obj=application,
+            summary=(
+                f"{'Approved' if approve else 'Rejected'} the group application of "
+                f"{application.applicant_name}: {reason}"
+            ),
+        )
+    return application
+
+
+def group_application_remove(
+    *, application: GroupApplication, reason: str, removed_by: StaffMember
+) -> GroupApplication:
+    """Remove an approved member from the private group, with a reason
+    (Threemilestone 2.2, 6.1; Roman Road code of conduct)."""
+    _require(removed_by, LEADERS, "remove group members")
+    _same_school(removed_by, application)
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("Give a reason for removing this member.")
+    with transaction.atomic():
+        application = GroupApplication.objects.select_for_update().get(pk=application.pk)
+        if application.status != GroupApplication.Status.APPROVED:
+            raise ServiceError("Only an approved member can be removed.")
+        application.status = GroupApplication.Status.REMOVED
+        application.removed_by = removed_by
+        application.removed_at = timezone.now()
+        application.removal_reason = reason
+        application.save()
+        audit_record(
+            school=application.school,
+            actor=removed_by.user,
+            action="consent.group_remove",
+            obj=application,
+            summary=f"Removed {application.applicant_name} from the private group: {reason}",
+        )
+    return application
+
+
+def audit_private_file(*, member: StaffMember, obj, what: str) -> None:
+    """Every view of a pupil photo or a consent-form scan is audited."""
+    audit_record(
+        school=member.school,
+        actor=member.user,
+        action="consent.file_view",
+        obj=obj,
+        summary=f"Viewed {what}.",
+    )
+
+
+def audit_export(*, member: StaffMember, summary: str) -> None:
+    audit_record(school=member.school, actor=member.user, action="consent.export", summary=summary)
