@@ -32,6 +32,8 @@ if PRODUCTION:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("Set ALLOWED_HOSTS to the site's host name(s).")
+    # The container health check asks for http://localhost/healthz.
+    ALLOWED_HOSTS.append("localhost")
     DEBUG = False
 else:
     SECRET_KEY = env.str(

@@ -1,0 +1,27 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+RUN useradd --create-home --uid 1000 schoolsocial
+
+COPY pyproject.toml README.md ./
+COPY schoolsocial/__init__.py schoolsocial/__init__.py
+RUN pip install --upgrade pip && pip install .  # dependencies only change with pyproject.toml
+
+COPY . .
+RUN pip install --no-deps . \
+ && DJANGO_ENV=production SECRET_KEY=build-only-not-used ALLOWED_HOSTS=build \
+    python manage.py collectstatic --noinput -v0 \
+ && mkdir -p /data && chown schoolsocial /data
+
+USER schoolsocial
+ENV DJANGO_ENV=production \
+    SCHOOLSOCIAL_VAR_DIR=/data \
+    PORT=8000
+EXPOSE 8000
+ENTRYPOINT ["/app/docker/entrypoint.sh"]
+CMD ["web"]
