@@ -4,3 +4,22 @@ from django.apps import AppConfig
 class ModerationConfig(AppConfig):
     name = "moderation"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from schoolsocial.audit import ACTION_LABELS
+
+        ACTION_LABELS.update(
+            {
+                "moderation.check": "Recorded a daily moderation check",
+                "moderation.incident_record": "Recorded an incident",
+                "moderation.evidence_add": "Added a screenshot",
+                "moderation.evidence_view": "Viewed evidence",
+                "moderation.action": "Acted on an incident",
+                "moderation.resolve": "Resolved an incident",
+                "moderation.close": "Closed an incident",
+                "moderation.reopen": "Reopened an incident",
+                "moderation.ban": "Banned an account",
+                "moderation.ban_link": "Linked an incident to a ban",
+                "moderation.ban_lift": "Lifted a ban",
+            }
+        )

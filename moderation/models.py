@@ -1,0 +1,253 @@
+"""The moderation records: the daily log, incidents with their screenshot
+evidence and append-only timeline, and the banned-accounts register.
+
+Evidence, actions and checks are never changed or deleted by the application
+(the models refuse; foreign keys PROTECT them).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from moderation.categories import CHOICES as CATEGORY_CHOICES
+from moderation.categories import Severity
+from moderation.categories import label as category_label
+from schoolsocial.models import Channel, School, StaffMember
+from schoolsocial.private_files import get_private_storage
+
+
+class AppendOnly(models.Model):
+    """Rows are written once: no update, no delete."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError(f"{self._meta.verbose_name} records cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{self._meta.verbose_name} records cannot be deleted.")
+
+
+class ModerationCheck(AppendOnly):
+    """One channel checked on one school day (Threemilestone 5.1: the page
+    will be moderated daily)."""
+
+    class Outcome(models.TextChoices):
+        NOTHING = "nothing", "Nothing to report"
+        INCIDENTS = "incidents", "Incidents raised"
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="checks")
+    checked_on = models.DateField(help_text="The school-local day the check covers.")
+    checked_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    note = models.TextField(blank=True)
+
+    SCHOOL_PATH = "channel__school"
+
+    class Meta:
+        ordering = ["-checked_on", "channel__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "checked_on"], name="one_check_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} checked {self.checked_on}"
+
+
+class Incident(models.Model):
+    class AuthorKind(models.TextChoices):
+        PARENT = "parent", "Parent or carer"
+        PUPIL = "pupil", "Pupil"
+        STAFF = "staff", "Staff member's personal account"
+        PUBLIC = "public", "Unconnected member of the public"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ESCALATED = "escalated", "Escalated"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+
+    OPEN_STATUSES = (Status.OPEN, Status.ESCALATED)
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="incidents")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="incidents")
+    permalink = models.URLField("link to the comment", max_length=500, blank=True)
+    author_name = models.CharField("author's display name", max_length=200)
+    author_profile_url = models.URLField("author's profile link", max_length=500, blank=True)
+    author_kind = models.CharField(max_length=10, choices=AuthorKind.choices, default="unknown")
+    content = models.TextField("content, as written")
+    occurred_at = models.DateTimeField("when it was posted")
+    reported_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.LOW)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    outcome = models.TextField(blank=True)
+    # What screening found when the incident was recorded (names, profanity).
+    screening = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-severity", "occurred_at"]
+        indexes = [
+            models.Index(fields=["school", "status", "-severity", "occurred_at"]),
+            models.Index(fields=["school", "author_profile_url"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Incident {self.pk} on {self.channel}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @property
+    def severity_badge(self) -> str:
+        return {4: "danger", 3: "warn", 2: "warn"}.get(self.severity, "")
+
+    @property
+    def pupil_named(self) -> bool:
+        return any(m.get("kind") == "named" for m in self.screening.get("names", []))
+
+
+class IncidentCategory(models.Model):
+    """One of an incident's categories (a row each, so the queue can filter
+    on them in SQL on any database)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="category_rows")
+    category = models.CharField(max_length=32, choices=CATEGORY_CHOICES)
+
+    SCHOOL_PATH = "incident__school"
+
+    class Meta:
+        ordering = ["incident", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "category"], name="category_once")
+        ]
+
+    def __str__(self) -> str:
+        return category_label(self.category)
+
+
+class Evidence(AppendOnly):
+    """A screenshot, exactly as uploaded (with its SHA-256), and a re-encoded
+    copy without metadata for display. Immutable: Threemilestone 6.2 asks for
+    the record to be kept before the comment is deleted."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="evidence")
+    original = models.FileField(storage=get_private_storage, max_length=255)
+    display = models.FileField(storage=get_private_storage, max_length=255)
+    thumbnail = models.FileField(storage=get_private_storage, max_length=255, blank=True)
+    sha256 = models.CharField("SHA-256 of the file as uploaded", max_length=64)
+    original_format = models.CharField(max_length=8)
+    display_format = models.CharField(max_length=8)
+    original_name = models.CharField(max_length=255, blank=True)
+    size_bytes = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    SCHOOL_PATH = "incident__school"
+
+    class Meta:
+        ordering = ["incident", "uploaded_at", "pk"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return f"Screenshot {self.pk} of incident {self.incident_id}"
+
+
+class IncidentAction(AppendOnly):
+    """The incident's timeline; append-only."""
+
+    class Kind(models.TextChoices):
+        COMMENT_HIDDEN = "comment_hidden", "Comment hidden"
+        COMMENT_DELETED = "comment_deleted", "Comment deleted"
+        AUTHOR_BANNED = "author_banned", "Author banned"
+        PRIVATE_MESSAGE = "private_message", "Private message sent"
+        ASKED_TO_REMOVE = "asked_to_remove", "Asked to remove"
+        INVITED_TO_MEET = "invited_to_meet", "Invited to meet"
+        COMPLAINTS = "complaints", "Complaints procedure"
+        CPOMS = "cpoms", "CPOMS logged"
+        PARENTS_INFORMED = "parents_informed", "Parents informed"
+        REPORTED_PLATFORM = "reported_platform", "Reported to the platform"
+        REPORTED_POLICE = "reported_police", "Reported to the police"
+        EXTERNAL_REFERRAL = "external_referral", "External agency referral (LADO, Prevent)"
+        GOVERNORS_LETTER = "governors_letter", "Governors' letter"
+        STAFF_CONDUCT = "staff_conduct", "Staff conduct referral"
+        NO_FURTHER_ACTION = "nfa", "No further action"
+        NOTE = "note", "Note"
+        # Written by the status services, not chosen from the action form.
+        RECORDED = "recorded", "Incident recorded"
+        EVIDENCE_ADDED = "evidence_added", "Screenshot added"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+
+    SYSTEM_KINDS = frozenset({"recorded", "evidence_added", "resolved", "closed", "reopened"})
+    NEEDS_SCREENSHOT = frozenset({"comment_hidden", "comment_deleted"})
+    NEEDS_REFERENCE = frozenset({"cpoms", "reported_police"})
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="actions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    reference = models.CharField("external reference", max_length=100, blank=True)
+    banned_account = models.ForeignKey(
+        "BannedAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    SCHOOL_PATH = "incident__school"
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on incident {self.incident_id}"
+
+
+class BannedAccount(models.Model):
+    """An account banned from a school channel. Lifting a ban keeps the row
+    with who lifted it, when and why."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="banned_accounts")
+    platform = models.CharField(max_length=20, choices=Channel.Platform.choices)
+    account_name = models.CharField(max_length=200)
+    profile_url = models.URLField("profile link", max_length=500, blank=True)
+    reason = models.TextField()
+    incidents = models.ManyToManyField(Incident, blank=True, related_name="bans")
+    banned_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    banned_on = models.DateField()
+    review_on = models.DateField("review on", null=True, blank=True)
+    lifted_on = models.DateField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-banned_on", "account_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lifted_on__isnull=True) | ~Q(lifted_reason=""),
+                name="ban_lift_needs_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_name} ({self.get_platform_display()})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.lifted_on is None

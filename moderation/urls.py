@@ -1,3 +1,18 @@
+from django.urls import path
+
+from moderation import views
+
 app_name = "moderation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("incidents/new/", views.incident_new, name="incident_new"),
+    path("incidents/<int:incident_id>/", views.incident, name="incident"),
+    path("incidents/<int:incident_id>/actions/", views.incident_action, name="incident_action"),
+    path("incidents/<int:incident_id>/status/", views.incident_status, name="incident_status"),
+    path("incidents/<int:incident_id>/evidence/", views.evidence_add, name="evidence_add"),
+    path("evidence/<int:evidence_id>/", views.evidence, name="evidence"),
+    path("checks/", views.checks, name="checks"),
+    path("banned/", views.banned, name="banned"),
+    path("banned/<int:banned_account_id>/lift/", views.banned_lift, name="banned_lift"),
+]

@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from moderation import categories as cats
+from moderation.models import Incident, IncidentAction, ModerationCheck
+from schoolsocial.forms import DateInput, OnceOnlyForm
+from schoolsocial.models import Channel
+
+ACCEPT = "image/png,image/jpeg,image/webp"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class CheckForm(OnceOnlyForm):
+    channel = forms.ModelChoiceField(queryset=Channel.objects.none(), empty_label=None)
+    outcome = forms.ChoiceField(
+        label="What did you find?",
+        choices=ModerationCheck.Outcome.choices,
+        widget=forms.RadioSelect,
+        initial=ModerationCheck.Outcome.NOTHING,
+    )
+    note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, channels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = channels
+
+
+class IncidentForm(OnceOnlyForm):
+    channel = forms.ModelChoiceField(queryset=Channel.objects.none())
+    permalink = forms.URLField(
+        label="Link to the comment",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="Copy it from the platform (the comment's date is usually a link).",
+    )
+    author_name = forms.CharField(label="Author's display name", max_length=200)
+    author_profile_url = forms.URLField(
+        label="Author's profile link", required=False, max_length=500, assume_scheme="https"
+    )
+    author_kind = forms.ChoiceField(
+        label="Who is the author?",
+        choices=Incident.AuthorKind.choices,
+        initial=Incident.AuthorKind.UNKNOWN,
+    )
+    content = forms.CharField(
+        label="The comment, as written",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10000,
+        help_text="Copy it exactly. It is checked for pupils' names and offensive words.",
+    )
+    occurred_at = forms.DateTimeField(label="When it was posted", widget=DateTimeLocalInput())
+    categories = forms.MultipleChoiceField(
+        choices=cats.CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick every one that applies; the most serious sets the severity.",
+    )
+    screenshots = MultipleFileField(
+        label="Screenshots",
+        widget=MultipleFileInput(attrs={"accept": ACCEPT, "data-screenshot-input": ""}),
+        help_text="1 to 10 PNG, JPEG or WebP images, up to 20 MB each. "
+        "Take the screenshot before anything is deleted.",
+    )
+
+    def __init__(self, *args, channels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = channels
+        if channels.count() == 1:
+            self.fields["channel"].initial = channels.first()
+        if not self.is_bound:
+            now = timezone.localtime().replace(second=0, microsecond=0)
+            self.initial.setdefault("occurred_at", now)
+
+    def clean_screenshots(self):
+        files = self.cleaned_data.get("screenshots") or []
+        if not files:
+            raise forms.ValidationError("Attach at least one screenshot.")
+        if len(files) > 10:
+            raise forms.ValidationError("Attach at most 10 screenshots.")
+        return files
+
+
+class ScreenTextForm(forms.Form):
+    """The text part of the incident form, for "Check the text"."""
+
+    content = forms.CharField(max_length=10000)
+
+
+ACTION_CHOICES = [
+    (k.value, k.label) for k in IncidentAction.Kind if k.value not in IncidentAction.SYSTEM_KINDS
+]
+
+
+class ActionForm(OnceOnlyForm):
+    kind = forms.ChoiceField(label="What was done", choices=ACTION_CHOICES)
+    reference = forms.CharField(
+        label="Reference",
+        required=False,
+        max_length=100,
+        help_text="Needed for CPOMS and police: the CPOMS incident id or crime reference.",
+    )
+    note = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    review_on = forms.DateField(
+        label="Review the ban on",
+        required=False,
+        widget=DateInput(),
+        help_text="Only for banning the author.",
+    )
+
+
+class ResolveForm(OnceOnlyForm):
+    outcome = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReopenForm(OnceOnlyForm):
+    reason = forms.CharField(label="Why reopen it?", max_length=2000)
+
+
+STATUS_FILTER = [("open", "Open work"), ("", "All")] + [(s.value, s.label) for s in Incident.Status]
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=STATUS_FILTER, required=False)
+    channel = forms.ModelChoiceField(
+        queryset=Channel.objects.none(), required=False, empty_label="Any channel"
+    )
+    category = forms.ChoiceField(choices=[("", "Any category"), *cats.CHOICES], required=False)
+    severity = forms.TypedChoiceField(
+        choices=[("", "Any severity"), *reversed(cats.Severity.choices)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    author = forms.CharField(required=False, max_length=200, label="Author")
+    date_from = forms.DateField(label="Posted from", required=False, widget=DateInput())
+    date_to = forms.DateField(label="Posted to", required=False, widget=DateInput())
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = Channel.objects.filter(school=school)
+
+
+class BanForm(OnceOnlyForm):
+    platform = forms.ChoiceField(choices=Channel.Platform.choices)
+    account_name = forms.CharField(max_length=200)
+    profile_url = forms.URLField(
+        label="Profile link", required=False, max_length=500, assume_scheme="https"
+    )
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    review_on = forms.DateField(label="Review on", required=False, widget=DateInput())
+
+
+class LiftForm(OnceOnlyForm):
+    reason = forms.CharField(label="Why lift the ban?", max_length=2000)

@@ -1,0 +1,645 @@
+"""Everything that changes moderation records: the daily check, recording an
+incident with its screenshots, the timeline of actions, resolving, closing and
+reopening, and the banned-accounts register.
+
+Each service validates first, writes inside one transaction and records an
+audit event. Refusals raise ``ServiceError`` with a message for the person
+using the page; nothing is changed when one is raised.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from moderation import categories as cats
+from moderation.models import (
+    BannedAccount,
+    Evidence,
+    Incident,
+    IncidentAction,
+    IncidentCategory,
+    ModerationCheck,
+)
+from moderation.profanity import screen_profanity
+from schoolsocial.audit import audit_record
+from schoolsocial.images import CheckedImage, ImageRejected, check_upload
+from schoolsocial.models import LEADERS, Channel, ChannelAuthorisation, School, StaffMember
+from schoolsocial.private_files import get_private_storage
+from schoolsocial.services import ServiceError
+
+logger = logging.getLogger(__name__)
+
+MAX_SCREENSHOTS = 10
+THUMBNAIL_SIZE = (480, 480)
+# A comment cannot have been posted in the future; allow for clocks a little out.
+CLOCK_SLACK = datetime.timedelta(minutes=10)
+
+
+# --- Who may do what -------------------------------------------------------------
+
+
+def is_leader(member: StaffMember) -> bool:
+    return bool(LEADERS & member.effective_roles())
+
+
+def is_authorised_for(member: StaffMember, channel: Channel) -> bool:
+    return ChannelAuthorisation.objects.current().filter(member=member, channel=channel).exists()
+
+
+def _may_work_on(member: StaffMember, channel: Channel) -> None:
+    """Threemilestone 3.1/5.1: administrators moderate the channels they are
+    authorised for; the head and SLT may act on any channel of the school."""
+    if member.school_id != channel.school_id:
+        raise ServiceError("These records belong to different schools.")
+    if not member.is_active:
+        raise ServiceError("You are no longer on the staff of this school.")
+    if is_leader(member):
+        return
+    if "admin" in member.roles and is_authorised_for(member, channel):
+        return
+    raise ServiceError(f"You are not a current administrator of {channel.name}.")
+
+
+# --- Daily moderation log -----------------------------------------------------------
+
+
+def check_record(
+    *, channel: Channel, checked_by: StaffMember, outcome: str, note: str = ""
+) -> ModerationCheck:
+    """Record today's check of a channel.
+
+    Threemilestone 5.1: "the page will be moderated daily"; only a currently
+    authorised administrator of the channel may record it. One check per
+    channel per school day: a second one is refused (politely), so the log
+    says who checked and when.
+    """
+    if checked_by.school_id != channel.school_id:
+        raise ServiceError("These records belong to different schools.")
+    if outcome not in ModerationCheck.Outcome.values:
+        raise ServiceError("Choose what the check found.")
+    if not is_authorised_for(checked_by, channel):
+        raise ServiceError(
+            f"Only a current administrator of {channel.name} can record its daily check."
+        )
+    school = channel.school
+    today = school.local_today()
+    existing = (
+        ModerationCheck.objects.filter(channel=channel, checked_on=today)
+        .select_related("checked_by__user")
+        .first()
+    )
+    if existing is not None:
+        raise ServiceError(_already_checked(existing))
+    try:
+        with transaction.atomic():
+            check = ModerationCheck.objects.create(
+                channel=channel,
+                checked_on=today,
+                checked_by=checked_by,
+                outcome=outcome,
+                note=note.strip(),
+            )
+            audit_record(
+                school=school,
+                actor=checked_by.user,
+                action="moderation.check",
+                obj=check,
+                summary=f"Checked {channel.name} for {today:%d %B %Y}: "
+                f"{check.get_outcome_display()}." + (f" {check.note}" if check.note else ""),
+            )
+    except IntegrityError:
+        existing = ModerationCheck.objects.get(channel=channel, checked_on=today)
+        raise ServiceError(_already_checked(existing)) from None
+    return check
+
+
+def _already_checked(check: ModerationCheck) -> str:
+    when = timezone.localtime(check.checked_at, check.channel.school.tz)
+    return (
+        f"{check.channel.name} has already been checked today "
+        f"(by {check.checked_by.user.display_name} at {when:%H:%M}). "
+        "Nothing more to do: record anything new as an incident."
+    )
+
+
+# --- Screening ------------------------------------------------------------------------
+
+
+def screen_text(*, school: School, text: str) -> dict:
+    """Match the text against the school's pupil names (the consent app's
+    matcher, shared with the publication check) and the profanity list.
+
+    Threemilestone 3.4/4.4: pupils are never named online; Threemilestone 6.1:
+    offensive comments are removed. Screening suggests; it never blocks.
+    """
+    from consent.screening import screen_names
+
+    names = [
+        {
+            "pupil_id": m.pupil_id,
+            "pupil_name": m.pupil_name,
+            "kind": m.kind,
+            "matched_text": m.matched_text,
+            "start": m.start,
+            "end": m.end,
+        }
+        for m in screen_names(school=school, text=text)
+    ]
+    profanity = [m.as_dict() for m in screen_profanity(text)]
+    result = {"names": names, "profanity": profanity}
+    result["suggested"] = suggested_categories(result)
+    result["suggested_labels"] = [cats.label(c) for c in result["suggested"]]
+    return result
+
+
+def suggested_categories(screening: dict) -> list[str]:
+    suggested = []
+    if any(m.get("kind") == "named" for m in screening.get("names", [])):
+        suggested.append(cats.PUPIL_NAMED)
+    if screening.get("profanity"):
+        suggested.append(cats.OFFENSIVE)
+    return suggested
+
+
+def screen_safely(*, school: School, text: str) -> dict:
+    try:
+        return screen_text(school=school, text=text)
+    except Exception:  # screening must never stop an incident being recorded
+        logger.exception("Screening failed for school %s", school.pk)
+        return {"names": [], "profanity": [], "suggested": [], "error": True}
+
+
+# --- Evidence -----------------------------------------------------------------------------
+
+
+def check_screenshots(uploads: Sequence) -> list[tuple[object, CheckedImage]]:
+    """Validate every screenshot before anything is written.
+
+    Only PNG, JPEG and WebP, judged by content; at most 20 MB and 40
+    megapixels; fully decodable. One bad file refuses the lot.
+    """
+    uploads = [u for u in uploads if u is not None]
+    if not uploads:
+        raise ServiceError(
+            "Attach at least one screenshot: Threemilestone 6.2 asks for a record "
+            "before anything is removed."
+        )
+    if len(uploads) > MAX_SCREENSHOTS:
+        raise ServiceError(f"Attach at most {MAX_SCREENSHOTS} screenshots at a time.")
+    checked, problems = [], []
+    for n, upload in enumerate(uploads, start=1):
+        name = getattr(upload, "name", "") or f"screenshot {n}"
+        try:
+            checked.append((upload, check_upload(upload, thumbnail_size=THUMBNAIL_SIZE)))
+        except ImageRejected as error:
+            problems.append(f"{name}: {' '.join(error.messages)}")
+    if problems:
+        raise ServiceError(
+            ["Nothing was saved. Fix these screenshots and attach them again:", *problems]
+        )
+    return checked
+
+
+def _store_evidence(
+    *, incident: Incident, checked: list, uploaded_by: StaffMember, written: list[str]
+) -> list[Evidence]:
+    storage = get_private_storage()
+    base = f"evidence/{incident.school_id}/{incident.pk}"
+    rows = []
+    for upload, image in checked:
+        stem = uuid.uuid4().hex
+        names = {}
+        for part, data, ext in (
+            ("original", image.original, image.original_extension),
+            ("display", image.display, image.display_extension),
+            ("thumbnail", image.thumbnail, "jpg"),
+        ):
+            if data is None:
+                names[part] = ""
+                continue
+            saved = storage.save(f"{base}/{stem}-{part}.{ext}", ContentFile(data))
+            written.append(saved)
+            names[part] = saved
+        rows.append(
+            Evidence.objects.create(
+                incident=incident,
+                original=names["original"],
+                display=names["display"],
+                thumbnail=names["thumbnail"],
+                sha256=image.sha256,
+                original_format=image.format,
+                display_format=image.display_format,
+                original_name=(getattr(upload, "name", "") or "")[:255],
+                size_bytes=len(image.original),
+                width=image.width,
+                height=image.height,
+                uploaded_by=uploaded_by,
+            )
+        )
+    return rows
+
+
+def _remove_files(names: Iterable[str]) -> None:
+    storage = get_private_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:  # pragma: no cover
+            logger.warning("Could not remove %s after a failed save", name)
+
+
+def evidence_add(*, incident: Incident, uploads: Sequence, added_by: StaffMember) -> list[Evidence]:
+    """Add screenshots to an incident already recorded. Evidence is never
+    changed or removed afterwards (Threemilestone 6.2)."""
+    _may_work_on(added_by, incident.channel)
+    if incident.is_closed:
+        raise ServiceError("This incident is closed. Reopen it, with a reason, to add to it.")
+    checked = check_screenshots(uploads)
+    if incident.evidence.count() + len(checked) > MAX_SCREENSHOTS * 3:
+        raise ServiceError("This incident already has as many screenshots as it can hold.")
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            rows = _store_evidence(
+                incident=incident, checked=checked, uploaded_by=added_by, written=written
+            )
+            IncidentAction.objects.create(
+                incident=incident,
+                kind=IncidentAction.Kind.EVIDENCE_ADDED,
+                by=added_by,
+                note=", ".join(f"SHA-256 {e.sha256}" for e in rows),
+            )
+            audit_record(
+                school=incident.school,
+                actor=added_by.user,
+                action="moderation.evidence_add",
+                obj=incident,
+                summary=f"Added {len(rows)} screenshot(s) to incident {incident.pk}.",
+            )
+    except BaseException:
+        _remove_files(written)
+        raise
+    return rows
+
+
+# --- Recording an incident ------------------------------------------------------------
+
+
+def incident_record(
+    *,
+    channel: Channel,
+    reported_by: StaffMember,
+    author_name: str,
+    content: str,
+    occurred_at: datetime.datetime,
+    categories: Iterable[str],
+    screenshots: Sequence,
+    author_kind: str = Incident.AuthorKind.UNKNOWN,
+    author_profile_url: str = "",
+    permalink: str = "",
+) -> Incident:
+    """Record an offending comment with its screenshots.
+
+    Threemilestone 6.2: the comment is recorded (screenshot) before it is
+    deleted; 6.1 and Whitchurch "Handling abuse": offensive comments are
+    recorded and acted on. Every screenshot is checked before anything is
+    written, and the whole record is one transaction, so a refusal stores
+    nothing. The text is screened for pupils' names and profanity; a match
+    adds its category (a named pupil makes the incident urgent) but never
+    stops the save.
+    """
+    _may_work_on(reported_by, channel)
+    author_name = author_name.strip()
+    content = content.strip()
+    if not author_name:
+        raise ServiceError("Give the author's display name as it appears on the platform.")
+    if not content:
+        raise ServiceError("Write down the comment as it was posted.")
+    if author_kind not in Incident.AuthorKind.values:
+        raise ServiceError("Choose who the author is.")
+    if occurred_at > timezone.now() + CLOCK_SLACK:
+        raise ServiceError("The time it was posted cannot be in the future.")
+    chosen = list(dict.fromkeys(categories))
+    unknown = [c for c in chosen if c not in cats.BY_CODE]
+    if unknown:
+        raise ServiceError(f"Unknown category: {', '.join(unknown)}.")
+    checked = check_screenshots(screenshots)
+
+    school = channel.school
+    screening = screen_safely(school=school, text=content)
+    codes = list(dict.fromkeys(chosen + screening["suggested"]))
+    if not codes:
+        raise ServiceError("Choose at least one category.")
+    severity = cats.severity_for(codes, pupil_named=cats.PUPIL_NAMED in screening["suggested"])
+
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                school=school,
+                channel=channel,
+                permalink=permalink.strip(),
+                author_name=author_name,
+                author_profile_url=author_profile_url.strip(),
+                author_kind=author_kind,
+                content=content,
+                occurred_at=occurred_at,
+                reported_by=reported_by,
+                severity=severity,
+                screening=screening,
+            )
+            IncidentCategory.objects.bulk_create(
+                IncidentCategory(incident=incident, category=code) for code in codes
+            )
+            evidence = _store_evidence(
+                incident=incident, checked=checked, uploaded_by=reported_by, written=written
+            )
+            IncidentAction.objects.create(
+                incident=incident,
+                kind=IncidentAction.Kind.RECORDED,
+                by=reported_by,
+                note=f"{len(evidence)} screenshot(s): "
+                + ", ".join(f"SHA-256 {e.sha256}" for e in evidence),
+            )
+            added = [c for c in screening["suggested"] if c not in chosen]
+            audit_record(
+                school=school,
+                actor=reported_by.user,
+                action="moderation.incident_record",
+                obj=incident,
+                summary=f"Recorded incident {incident.pk} on {channel.name} "
+                f"({incident.get_severity_display()}): "
+                f"{', '.join(cats.label(c) for c in codes)}; {len(evidence)} screenshot(s)."
+                + (
+                    f" Screening added: {', '.join(cats.label(c) for c in added)}." if added else ""
+                ),
+            )
+    except BaseException:
+        _remove_files(written)
+        raise
+    return incident
+
+
+# --- The timeline ---------------------------------------------------------------------------
+
+
+def _locked(incident: Incident) -> Incident:
+    return (
+        Incident.objects.select_for_update().select_related("channel", "school").get(pk=incident.pk)
+    )
+
+
+def incident_add_action(
+    *,
+    incident: Incident,
+    kind: str,
+    by: StaffMember,
+    note: str = "",
+    reference: str = "",
+    review_on: datetime.date | None = None,
+) -> IncidentAction:
+    """Add a step to the incident's timeline.
+
+    Threemilestone 6.2: a comment is recorded (screenshot) *then* deleted, so
+    hiding or deleting needs a screenshot first. CPOMS and police steps need
+    their reference (Threemilestone 10.1; Westbrook D). Banning the author
+    creates or links the banned-accounts entry (Threemilestone 6.3; Carey
+    B.6). A closed incident is read-only.
+    """
+    note, reference = note.strip(), reference.strip()
+    if kind not in IncidentAction.Kind.values or kind in IncidentAction.SYSTEM_KINDS:
+        raise ServiceError("Choose what was done.")
+    _may_work_on(by, incident.channel)
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.is_closed:
+            raise ServiceError("This incident is closed. Reopen it, with a reason, to add to it.")
+        if kind in IncidentAction.NEEDS_SCREENSHOT and not incident.evidence.exists():
+            raise ServiceError(
+                "Add a screenshot before recording that the comment was hidden or deleted "
+                "(Threemilestone 6.2: recorded, then deleted)."
+            )
+        if kind in IncidentAction.NEEDS_REFERENCE and not reference:
+            what = "CPOMS" if kind == IncidentAction.Kind.CPOMS else "police"
+            raise ServiceError(f"Give the {what} reference.")
+        if kind == IncidentAction.Kind.NOTE and not note:
+            raise ServiceError("Write the note.")
+        ban = None
+        if kind == IncidentAction.Kind.AUTHOR_BANNED:
+            ban = _ban_for_incident(incident=incident, by=by, reason=note, review_on=review_on)
+        action = IncidentAction.objects.create(
+            incident=incident,
+            kind=kind,
+            by=by,
+            note=note,
+            reference=reference,
+            banned_account=ban,
+        )
+        audit_record(
+            school=incident.school,
+            actor=by.user,
+            action="moderation.action",
+            obj=incident,
+            summary=f"Incident {incident.pk}: {action.get_kind_display()}"
+            + (f" (ref. {reference})" if reference else "")
+            + (f". {note}" if note else "."),
+        )
+    return action
+
+
+def _ban_for_incident(
+    *, incident: Incident, by: StaffMember, reason: str, review_on: datetime.date | None
+) -> BannedAccount:
+    existing = matching_ban(
+        school=incident.school,
+        profile_url=incident.author_profile_url,
+        account_name=incident.author_name,
+        platform=incident.channel.platform,
+    )
+    if existing is not None:
+        existing.incidents.add(incident)
+        audit_record(
+            school=incident.school,
+            actor=by.user,
+            action="moderation.ban_link",
+            obj=existing,
+            summary=f"Linked incident {incident.pk} to the existing ban of "
+            f"{existing.account_name}.",
+        )
+        return existing
+    return ban_create(
+        school=incident.school,
+        platform=incident.channel.platform,
+        account_name=incident.author_name,
+        profile_url=incident.author_profile_url,
+        reason=reason or f"Incident {incident.pk}: {incident.content[:200]}",
+        banned_by=by,
+        review_on=review_on,
+        incident=incident,
+    )
+
+
+def matching_ban(
+    *, school: School, profile_url: str, account_name: str, platform: str
+) -> BannedAccount | None:
+    bans = BannedAccount.objects.filter(school=school, lifted_on__isnull=True)
+    if profile_url:
+        found = bans.filter(profile_url__iexact=profile_url.strip()).first()
+        if found:
+            return found
+    return bans.filter(platform=platform, account_name__iexact=account_name.strip()).first()
+
+
+def incident_resolve(*, incident: Incident, by: StaffMember, outcome: str) -> Incident:
+    """Mark the incident resolved with what came of it (Threemilestone 6.4:
+    the record shows what was done)."""
+    outcome = outcome.strip()
+    _may_work_on(by, incident.channel)
+    if not outcome:
+        raise ServiceError("Say what the outcome was before resolving the incident.")
+    with transaction.atomic():
+        incident = _locked(incident)
+        if not incident.is_open:
+            raise ServiceError("Only open work can be resolved.")
+        incident.status = Incident.Status.RESOLVED
+        incident.outcome = outcome
+        incident.save(update_fields=["status", "outcome"])
+        _status_step(incident, by, IncidentAction.Kind.RESOLVED, outcome, "moderation.resolve")
+    return incident
+
+
+def incident_close(*, incident: Incident, by: StaffMember) -> Incident:
+    """Close a resolved incident; from then on it is read-only."""
+    _may_work_on(by, incident.channel)
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.status != Incident.Status.RESOLVED:
+            raise ServiceError("Resolve the incident, with its outcome, before closing it.")
+        incident.status = Incident.Status.CLOSED
+        incident.save(update_fields=["status"])
+        _status_step(incident, by, IncidentAction.Kind.CLOSED, "", "moderation.close")
+    return incident
+
+
+def incident_reopen(*, incident: Incident, by: StaffMember, reason: str) -> Incident:
+    """Reopen a resolved or closed incident; the reason goes on the timeline."""
+    reason = reason.strip()
+    _may_work_on(by, incident.channel)
+    if not reason:
+        raise ServiceError("Give a reason for reopening.")
+    with transaction.atomic():
+        incident = _locked(incident)
+        if incident.is_open:
+            raise ServiceError("This incident is already open.")
+        incident.status = Incident.Status.OPEN
+        incident.save(update_fields=["status"])
+        _status_step(incident, by, IncidentAction.Kind.REOPENED, reason, "moderation.reopen")
+    return incident
+
+
+def _status_step(incident, by, kind, note, audit_action) -> None:
+    action = IncidentAction.objects.create(incident=incident, kind=kind, by=by, note=note)
+    audit_record(
+        school=incident.school,
+        actor=by.user,
+        action=audit_action,
+        obj=incident,
+        summary=f"Incident {incident.pk}: {action.get_kind_display()}"
+        + (f". {note}" if note else "."),
+    )
+
+
+# --- Banned accounts -------------------------------------------------------------------------
+
+
+def ban_create(
+    *,
+    school: School,
+    platform: str,
+    account_name: str,
+    reason: str,
+    banned_by: StaffMember,
+    profile_url: str = "",
+    review_on: datetime.date | None = None,
+    incident: Incident | None = None,
+) -> BannedAccount:
+    """Add an account to the banned register (Threemilestone 6.3; Carey B.6:
+    users who break the rules are blocked)."""
+    if banned_by.school_id != school.pk:
+        raise ServiceError("You can only ban accounts for the school you are working in.")
+    account_name, reason = account_name.strip(), reason.strip()
+    if platform not in Channel.Platform.values:
+        raise ServiceError("Choose the platform.")
+    if not account_name:
+        raise ServiceError("Give the account's name.")
+    if not reason:
+        raise ServiceError("Give the reason for the ban.")
+    today = school.local_today()
+    if review_on is not None and review_on <= today:
+        raise ServiceError("The review date must be in the future.")
+    with transaction.atomic():
+        ban = BannedAccount.objects.create(
+            school=school,
+            platform=platform,
+            account_name=account_name,
+            profile_url=profile_url.strip(),
+            reason=reason,
+            banned_by=banned_by,
+            banned_on=today,
+            review_on=review_on,
+        )
+        if incident is not None:
+            ban.incidents.add(incident)
+        audit_record(
+            school=school,
+            actor=banned_by.user,
+            action="moderation.ban",
+            obj=ban,
+            summary=f"Banned {account_name} ({ban.get_platform_display()}): {reason}",
+        )
+    return ban
+
+
+def ban_lift(*, ban: BannedAccount, lifted_by: StaffMember, reason: str) -> BannedAccount:
+    """Lift a ban; the entry stays on the register with who, when and why."""
+    reason = reason.strip()
+    if lifted_by.school_id != ban.school_id:
+        raise ServiceError("These records belong to different schools.")
+    if not is_leader(lifted_by):
+        raise ServiceError("Only the headteacher or a senior leader can lift a ban.")
+    if not reason:
+        raise ServiceError("Give the reason for lifting the ban.")
+    with transaction.atomic():
+        ban = BannedAccount.objects.select_for_update().get(pk=ban.pk)
+        if ban.lifted_on:
+            raise ServiceError("This ban has already been lifted.")
+        ban.lifted_on = ban.school.local_today()
+        ban.lifted_by = lifted_by
+        ban.lifted_reason = reason
+        ban.save(update_fields=["lifted_on", "lifted_by", "lifted_reason"])
+        audit_record(
+            school=ban.school,
+            actor=lifted_by.user,
+            action="moderation.ban_lift",
+            obj=ban,
+            summary=f"Lifted the ban on {ban.account_name}: {reason}",
+        )
+    return ban
+
+
+def evidence_viewed(*, evidence: Evidence, member: StaffMember, variant: str) -> None:
+    """Every view or download of evidence is on the audit trail."""
+    audit_record(
+        school=member.school,
+        actor=member.user,
+        action="moderation.evidence_view",
+        obj=evidence,
+        summary=f"Viewed screenshot {evidence.pk} ({variant}) of incident {evidence.incident_id}.",
+    )

@@ -1,0 +1,436 @@
+"""Moderation pages. Views are thin: forms validate input, ``services``
+change state, ``selectors`` read, ``schoolsocial.access`` decides who gets in
+and fetches objects of the current school only."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms.utils import ErrorDict
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from moderation import categories as cats
+from moderation import selectors, services
+from moderation.forms import (
+    ActionForm,
+    BanForm,
+    CheckForm,
+    IncidentForm,
+    LiftForm,
+    QueueFilterForm,
+    ReopenForm,
+    ResolveForm,
+)
+from moderation.models import BannedAccount, Evidence, Incident
+from schoolsocial.access import get_for_school, roles_required
+from schoolsocial.private_files import get_private_storage, private_file_response
+
+moderators = roles_required("admin", "slt", "head")
+
+PAGE_SIZE = 25
+
+
+def _messages(error: ValidationError) -> list[str]:
+    return list(error.messages)
+
+
+def _fresh_key(form) -> None:
+    """After a refusal the same page may be sent again: give it a new key."""
+    if form.is_bound:
+        form.data = form.data.copy()
+        form.data["submission_key"] = uuid.uuid4().hex
+
+
+def _is_leader(request) -> bool:
+    return bool({"head", "slt"} & request.roles)
+
+
+def _post_only(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return None
+
+
+# --- Queue -------------------------------------------------------------------------------
+
+
+@moderators
+def queue(request):
+    school = request.school
+    form = QueueFilterForm(request.GET or None, school=school)
+    filters = {"status": "open"}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "status": data["status"],
+            "channel_id": data["channel"].pk if data["channel"] else None,
+            "category": data["category"],
+            "severity": data["severity"],
+            "author": data["author"].strip(),
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+        }
+    elif form.is_bound:
+        messages.error(request, "Some filters were not understood and were left out.")
+    incidents = selectors.queue(school=school, **filters)
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "counts": selectors.status_counts(school=school),
+            "category_labels": dict(cats.CHOICES),
+        },
+    )
+
+
+# --- Recording an incident ----------------------------------------------------------------
+
+
+@moderators
+def incident_new(request):
+    school, member = request.school, request.member
+    channels = selectors.channels_for_incidents(member=member, leader=_is_leader(request))
+    initial = {"channel": request.GET.get("channel")} if request.GET.get("channel") else None
+    form = IncidentForm(
+        request.POST or None, request.FILES or None, channels=channels, initial=initial
+    )
+    screening = None
+    repeat = None
+    if request.method == "POST" and "check_text" in request.POST:
+        # "Check the text": screen and pre-select categories, save nothing.
+        content = request.POST.get("content", "")
+        author = request.POST.get("author_name", "")
+        profile = request.POST.get("author_profile_url", "")
+        screening = services.screen_safely(school=school, text=content) if content else None
+        repeat = selectors.repeat_author(school=school, author_name=author, profile_url=profile)
+        data = request.POST.copy()
+        if screening:
+            chosen = data.getlist("categories")
+            data.setlist("categories", list(dict.fromkeys(chosen + screening["suggested"])))
+        form = IncidentForm(data, channels=channels)
+        form._errors = ErrorDict()  # a preview: keep the values, show no errors yet
+    elif request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            messages.info(request, "That incident was already recorded.")
+            return redirect("moderation:queue")
+        data = form.cleaned_data
+        try:
+            incident = services.incident_record(
+                channel=data["channel"],
+                reported_by=member,
+                permalink=data["permalink"],
+                author_name=data["author_name"],
+                author_profile_url=data["author_profile_url"],
+                author_kind=data["author_kind"],
+                content=data["content"],
+                occurred_at=data["occurred_at"],
+                categories=data["categories"],
+                screenshots=data["screenshots"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            _fresh_key(form)
+        else:
+            messages.success(
+                request,
+                f"Incident recorded ({incident.get_severity_display().lower()}). "
+                "The screenshots are saved: you can now hide or delete the comment.",
+            )
+            return redirect("moderation:incident", incident_id=incident.pk)
+    elif request.method == "POST":
+        _fresh_key(form)
+    return render(
+        request,
+        "moderation/incident_new.html",
+        {
+            "form": form,
+            "no_channels": not channels.exists(),
+            "screening": screening,
+            "repeat": repeat,
+            "category_labels": dict(cats.CHOICES),
+        },
+    )
+
+
+# --- One incident -------------------------------------------------------------------------
+
+
+@moderators
+def incident(request, incident_id: int):
+    school = request.school
+    obj = get_for_school(request, selectors.incident_detail_qs(school=school), pk=incident_id)
+    if request.method == "POST":
+        return HttpResponseNotAllowed(["GET"])
+    return _incident_page(request, obj)
+
+
+def _incident_page(request, obj, *, action_form=None, resolve_form=None, reopen_form=None):
+    school = request.school
+    may_act = services.is_leader(request.member) or services.is_authorised_for(
+        request.member, obj.channel
+    )
+    return render(
+        request,
+        "moderation/incident.html",
+        {
+            "incident": obj,
+            "categories": [cats.BY_CODE[r.category] for r in obj.category_rows.all()],
+            "evidence": list(obj.evidence.all()),
+            "timeline": list(obj.actions.all()),
+            "screening": obj.screening or {},
+            "repeat": selectors.repeat_author(
+                school=school,
+                author_name=obj.author_name,
+                profile_url=obj.author_profile_url,
+                exclude_incident_id=obj.pk,
+            ),
+            "may_act": may_act,
+            "action_form": action_form or ActionForm(),
+            "resolve_form": resolve_form or ResolveForm(),
+            "reopen_form": reopen_form or ReopenForm(),
+        },
+    )
+
+
+@moderators
+def incident_action(request, incident_id: int):
+    obj = get_for_school(
+        request, selectors.incident_detail_qs(school=request.school), pk=incident_id
+    )
+    if refused := _post_only(request):
+        return refused
+    form = ActionForm(request.POST)
+    if form.is_valid():
+        if not form.claim(request):
+            messages.info(request, "That was already recorded.")
+            return redirect("moderation:incident", incident_id=obj.pk)
+        data = form.cleaned_data
+        try:
+            action = services.incident_add_action(
+                incident=obj,
+                kind=data["kind"],
+                by=request.member,
+                note=data["note"],
+                reference=data["reference"],
+                review_on=data["review_on"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            _fresh_key(form)
+        else:
+            messages.success(request, f"Recorded: {action.get_kind_display()}.")
+            return redirect("moderation:incident", incident_id=obj.pk)
+    else:
+        _fresh_key(form)
+    return _incident_page(request, obj, action_form=form)
+
+
+@moderators
+def incident_status(request, incident_id: int):
+    obj = get_for_school(
+        request, selectors.incident_detail_qs(school=request.school), pk=incident_id
+    )
+    if refused := _post_only(request):
+        return refused
+    op = request.POST.get("op")
+    forms = {"resolve": ResolveForm, "reopen": ReopenForm, "close": ReopenForm}
+    if op not in forms:
+        messages.error(request, "Choose what to do with the incident.")
+        return redirect("moderation:incident", incident_id=obj.pk)
+    form = ResolveForm(request.POST) if op == "resolve" else ReopenForm(request.POST)
+    if op == "close":
+        form = None
+    try:
+        if op == "close":
+            services.incident_close(incident=obj, by=request.member)
+            messages.success(request, "Incident closed. It can be reopened with a reason.")
+        elif form.is_valid():
+            if op == "resolve":
+                services.incident_resolve(
+                    incident=obj, by=request.member, outcome=form.cleaned_data["outcome"]
+                )
+                messages.success(request, "Incident resolved.")
+            else:
+                services.incident_reopen(
+                    incident=obj, by=request.member, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, "Incident reopened.")
+        else:
+            _fresh_key(form)
+            return _incident_page(request, obj, **{f"{op}_form": form})
+    except ValidationError as error:
+        if form is None:
+            for message in _messages(error):
+                messages.error(request, message)
+            return redirect("moderation:incident", incident_id=obj.pk)
+        form.add_error(None, error)
+        _fresh_key(form)
+        return _incident_page(request, obj, **{f"{op}_form": form})
+    return redirect("moderation:incident", incident_id=obj.pk)
+
+
+@moderators
+def evidence_add(request, incident_id: int):
+    obj = get_for_school(request, Incident, pk=incident_id)
+    if refused := _post_only(request):
+        return refused
+    files = request.FILES.getlist("screenshots")
+    try:
+        rows = services.evidence_add(incident=obj, uploads=files, added_by=request.member)
+    except ValidationError as error:
+        for message in _messages(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, f"{len(rows)} screenshot(s) added.")
+    return redirect("moderation:incident", incident_id=obj.pk)
+
+
+VARIANTS = {"display", "thumbnail", "original"}
+CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+
+
+@moderators
+def evidence(request, evidence_id: int):
+    """Serve a screenshot: role checked by the decorator, school by
+    ``get_for_school``, every view audited."""
+    item = get_for_school(request, Evidence.objects.select_related("incident"), pk=evidence_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    variant = request.GET.get("v", "display")
+    if variant not in VARIANTS:
+        raise Http404
+    if variant == "thumbnail" and not item.thumbnail:
+        variant = "display"
+    field = getattr(item, variant)
+    if variant == "original":
+        fmt, ext = item.original_format, field.name.rsplit(".", 1)[-1]
+    elif variant == "display":
+        fmt, ext = item.display_format, field.name.rsplit(".", 1)[-1]
+    else:
+        fmt, ext = "JPEG", "jpg"
+    services.evidence_viewed(evidence=item, member=request.member, variant=variant)
+    return private_file_response(
+        # Through the storage as configured now (the field's own is fixed at import).
+        get_private_storage().open(field.name, "rb"),
+        filename=f"incident-{item.incident_id}-screenshot-{item.pk}-{variant}.{ext}",
+        content_type=CONTENT_TYPES[fmt],
+        as_attachment=variant == "original",
+    )
+
+
+# --- Daily checks -------------------------------------------------------------------------------
+
+
+@moderators
+def checks(request):
+    school, member = request.school, request.member
+    channels = selectors.channels_to_check(member=member)
+    form = CheckForm(request.POST or None, channels=channels)
+    if request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            messages.info(request, "That check was already recorded.")
+            return redirect("moderation:checks")
+        data = form.cleaned_data
+        try:
+            check = services.check_record(
+                channel=data["channel"],
+                checked_by=member,
+                outcome=data["outcome"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            for message in _messages(error):
+                messages.info(request, message)
+            return redirect("moderation:checks")
+        messages.success(request, f"Today's check of {check.channel.name} is recorded.")
+        if check.outcome == check.Outcome.INCIDENTS:
+            return redirect(reverse("moderation:incident_new") + f"?channel={check.channel_id}")
+        return redirect("moderation:checks")
+    elif request.method == "POST":
+        _fresh_key(form)
+    today = selectors.checked_today(school=school)
+    return render(
+        request,
+        "moderation/checks.html",
+        {
+            "form": form,
+            "can_check": channels.exists(),
+            "today_rows": [(c, today.get(c.pk)) for c in channels],
+            "coverage": selectors.coverage(school=school),
+            "recent": selectors.recent_checks(school=school),
+        },
+    )
+
+
+# --- Banned accounts ----------------------------------------------------------------------------
+
+
+@moderators
+def banned(request):
+    school = request.school
+    form = BanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            messages.info(request, "That ban was already recorded.")
+            return redirect("moderation:banned")
+        data = form.cleaned_data
+        try:
+            ban = services.ban_create(
+                school=school,
+                platform=data["platform"],
+                account_name=data["account_name"],
+                profile_url=data["profile_url"],
+                reason=data["reason"],
+                review_on=data["review_on"],
+                banned_by=request.member,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            _fresh_key(form)
+        else:
+            messages.success(request, f"{ban.account_name} is on the banned list.")
+            return redirect("moderation:banned")
+    elif request.method == "POST":
+        _fresh_key(form)
+    return render(
+        request,
+        "moderation/banned.html",
+        {
+            "form": form,
+            "bans": selectors.banned_accounts(school=school),
+            "can_lift": _is_leader(request),
+            "lift_form": LiftForm(),
+        },
+    )
+
+
+@moderators
+def banned_lift(request, banned_account_id: int):
+    ban = get_for_school(request, BannedAccount, pk=banned_account_id)
+    if refused := _post_only(request):
+        return refused
+    form = LiftForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the reason for lifting the ban.")
+        return redirect("moderation:banned")
+    if not form.claim(request):
+        return redirect("moderation:banned")
+    try:
+        services.ban_lift(ban=ban, lifted_by=request.member, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        for message in _messages(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, f"The ban on {ban.account_name} is lifted; it stays on record.")
+    return redirect("moderation:banned")

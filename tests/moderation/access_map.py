@@ -1,0 +1,25 @@
+"""Who may open each moderation page (DESIGN.md's URL map: admin, slt, head;
+office gets 403), for the URLconf walk in tests/schoolsocial/test_access.py."""
+
+from tests.moderation.factories import BannedAccountFactory, IncidentFactory, make_evidence
+
+MODERATORS = {"admin", "slt", "head"}
+
+EXPECTED = {
+    "moderation:queue": MODERATORS,
+    "moderation:incident_new": MODERATORS,
+    "moderation:incident": MODERATORS,
+    "moderation:incident_action": MODERATORS,
+    "moderation:incident_status": MODERATORS,
+    "moderation:evidence_add": MODERATORS,
+    "moderation:evidence": MODERATORS,
+    "moderation:checks": MODERATORS,
+    "moderation:banned": MODERATORS,
+    "moderation:banned_lift": MODERATORS,
+}
+
+OBJECTS = {
+    "incident_id": lambda school: IncidentFactory(school=school).pk,
+    "evidence_id": lambda school: make_evidence(IncidentFactory(school=school)).pk,
+    "banned_account_id": lambda school: BannedAccountFactory(school=school).pk,
+}
