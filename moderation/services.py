@@ -40,6 +40,7 @@ MAX_SCREENSHOTS = 10
 THUMBNAIL_SIZE = (480, 480)
 # A comment cannot have been posted in the future; allow for clocks a little out.
 CLOCK_SLACK = datetime.timedelta(minutes=10)
+CLOSED_MESSAGE = "This incident is closed. Reopen it, with a reason, to add to it."
 
 
 # --- Who may do what -------------------------------------------------------------
@@ -259,14 +260,17 @@ def evidence_add(*, incident: Incident, uploads: Sequence, added_by: StaffMember
     """Add screenshots to an incident already recorded. Evidence is never
     changed or removed afterwards (Threemilestone 6.2)."""
     _may_work_on(added_by, incident.channel)
+    incident.refresh_from_db(fields=["status"])
     if incident.is_closed:
-        raise ServiceError("This incident is closed. Reopen it, with a reason, to add to it.")
+        raise ServiceError(CLOSED_MESSAGE)
     checked = check_screenshots(uploads)
     if incident.evidence.count() + len(checked) > MAX_SCREENSHOTS * 3:
         raise ServiceError("This incident already has as many screenshots as it can hold.")
     written: list[str] = []
     try:
         with transaction.atomic():
+            if _locked(incident).is_closed:
+                raise ServiceError(CLOSED_MESSAGE)
             rows = _store_evidence(
                 incident=incident, checked=checked, uploaded_by=added_by, written=written
             )
@@ -420,7 +424,7 @@ def incident_add_action(
     with transaction.atomic():
         incident = _locked(incident)
         if incident.is_closed:
-            raise ServiceError("This incident is closed. Reopen it, with a reason, to add to it.")
+            raise ServiceError(CLOSED_MESSAGE)
         if kind in IncidentAction.NEEDS_SCREENSHOT and not incident.evidence.exists():
             raise ServiceError(
                 "Add a screenshot before recording that the comment was hidden or deleted "
