@@ -1,0 +1,164 @@
+"""Reading the consent registers. Lists load every consent record in one
+query (``PupilQuerySet.with_consent``) so their query count does not grow
+with the number of pupils."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from consent.models import (
+    YEAR_ORDER,
+    CheckedPupil,
+    ConsentAnswer,
+    ConsentForm,
+    GroupApplication,
+    PublicationCheck,
+    Pupil,
+    Purpose,
+)
+from schoolsocial.models import Channel, School, StaffMember
+
+
+@dataclass
+class PupilRow:
+    pupil: Pupil
+    answers: list[ConsentAnswer]
+
+
+def class_names(school: School) -> list[str]:
+    return list(
+        Pupil.objects.filter(school=school, left_on__isnull=True)
+        .order_by("class_name")
+        .values_list("class_name", flat=True)
+        .distinct()
+    )
+
+
+def search(qs: QuerySet[Pupil], q: str) -> QuerySet[Pupil]:
+    for word in q.split():
+        qs = qs.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+            | Q(mis_id__iexact=word)
+        )
+    return qs
+
+
+def register(
+    *, school: School, q: str = "", year: str = "", class_name: str = "", leavers: bool = False
+) -> list[PupilRow]:
+    """The register with the current answer for every purpose: two queries
+    whatever the number of pupils."""
+    qs = Pupil.objects.filter(school=school)
+    if not leavers:
+        qs = qs.on_roll()
+    if q:
+        qs = search(qs, q)
+    if year:
+        qs = qs.filter(year_group=year)
+    if class_name:
+        qs = qs.filter(class_name=class_name)
+    today = school.local_today()
+    pupils = sorted(
+        qs.with_consent().select_related(None),
+        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
+    )
+    return [PupilRow(p, p.answers(on=today)) for p in pupils]
+
+
+def do_not_publish(
+    *, school: School, purpose: str, class_name: str = ""
+) -> OrderedDict[str, list[PupilRow]]:
+    """Pupils on roll who may NOT appear for ``purpose``, by class. Derived
+    from the records each time, so it reflects a change the moment it is
+    saved."""
+    qs = Pupil.objects.filter(school=school).on_roll()
+    if class_name:
+        qs = qs.filter(class_name=class_name)
+    today = school.local_today()
+    by_class: OrderedDict[str, list[PupilRow]] = OrderedDict()
+    pupils = sorted(
+        qs.with_consent(),
+        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
+    )
+    for pupil in pupils:
+        answer = pupil.current_consent(purpose, on=today)
+        if not answer.allowed:
+            by_class.setdefault(pupil.class_name, []).append(PupilRow(pupil, [answer]))
+    return by_class
+
+
+def pupil_history(pupil: Pupil) -> list[ConsentForm]:
+    return list(
+        ConsentForm.objects.filter(pupil=pupil)
+        .select_related("recorded_by__user")
+        .prefetch_related("records__withdrawal_recorded_by__user")
+        .order_by("-received_on", "-pk")
+    )
+
+
+def followups(pupil: Pupil) -> list[CheckedPupil]:
+    """Earlier publication checks that cleared this pupil on consent that has
+    since been withdrawn: the posts to review and take down."""
+    return list(
+        CheckedPupil.objects.filter(
+            pupil=pupil, allowed=True, cleared_by__withdrawn_on__isnull=False
+        )
+        .select_related(
+            "check_run__channel", "check_run__checked_by__user", "cleared_by", "reviewed_by__user"
+        )
+        .order_by("reviewed_at", "-check_run__checked_at")
+    )
+
+
+def checkable_channels(member: StaffMember) -> QuerySet[Channel]:
+    """Channels this member may run a publication check for."""
+    qs = Channel.objects.filter(school=member.school)
+    if {"head", "slt"} & member.effective_roles():
+        return qs
+    return qs.filter(
+        authorisations__member=member,
+        authorisations__revoked_on__isnull=True,
+    ).distinct()
+
+
+def pupils_by_class(school: School, q: str = "") -> OrderedDict[str, list[Pupil]]:
+    qs = Pupil.objects.filter(school=school).on_roll()
+    if q:
+        qs = search(qs, q)
+    grouped: OrderedDict[str, list[Pupil]] = OrderedDict()
+    for pupil in sorted(
+        qs, key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name)
+    ):
+        grouped.setdefault(pupil.class_name, []).append(pupil)
+    return grouped
+
+
+def recent_checks(school: School, limit: int = 10) -> QuerySet[PublicationCheck]:
+    return (
+        PublicationCheck.objects.filter(school=school)
+        .select_related("channel", "checked_by__user")
+        .order_by("-checked_at")[:limit]
+    )
+
+
+def group_applications(school: School) -> dict[str, list[GroupApplication]]:
+    base = (
+        GroupApplication.objects.filter(school=school)
+        .select_related("recorded_by__user", "decided_by__user")
+        .prefetch_related("pupils")
+    )
+    return {
+        "pending": list(base.pending()),
+        "approved": list(base.filter(status="approved").order_by("applicant_name")),
+        "closed": list(
+            base.filter(status__in=["rejected", "removed"]).order_by("-decided_at")[:50]
+        ),
+    }
+
+
+PURPOSES = list(Purpose)

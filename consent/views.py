@@ -1,0 +1,637 @@
+"""Pages of the consent app. Views are thin: forms validate, services change
+state, selectors read, ``schoolsocial.access`` decides who gets in and
+``get_for_school`` keeps every object inside the current school."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from consent import importer, selectors, services
+from consent.forms import (
+    CheckForm,
+    ConsentFormForm,
+    GroupApplicationForm,
+    GroupDecisionForm,
+    ImportConfirmForm,
+    ImportUploadForm,
+    NeverPublishForm,
+    PupilEditForm,
+    PupilForm,
+    ReasonForm,
+    RegisterFilterForm,
+    ReviewForm,
+    WithdrawForm,
+)
+from consent.models import (
+    CheckedPupil,
+    ConsentRecord,
+    GroupApplication,
+    PublicationCheck,
+    Pupil,
+    Purpose,
+    purpose_for_channel,
+    school_year_end,
+)
+from schoolsocial.access import get_for_school, roles_required, staff_view
+from schoolsocial.private_files import private_file_response
+
+REGISTER_READERS = ("office", "head", "slt", "admin")
+EDITORS = ("office", "head")
+CHECKERS = ("admin", "slt", "head")
+GROUP_STAFF = ("office", "slt", "head")
+ALREADY_SENT = "That form was already sent; nothing was changed the second time."
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _refused(form, error: ValidationError) -> None:
+    """Show a service's refusal on the form, with a fresh one-time key so
+    the corrected form can be sent."""
+    form.add_error(None, _error_text(error))
+    form.data = form.data.copy()
+    form.data["submission_key"] = uuid.uuid4().hex
+
+
+# --- Register and pupils -----------------------------------------------------------
+
+
+@roles_required(*REGISTER_READERS)
+def pupils(request):
+    classes = selectors.class_names(request.school)
+    form = RegisterFilterForm(request.GET or None, classes=classes)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = selectors.register(
+        school=request.school,
+        q=filters.get("q", ""),
+        year=filters.get("year", ""),
+        class_name=filters.get("class_name", ""),
+        leavers=filters.get("leavers", False),
+    )
+    return render(
+        request,
+        "consent/pupils.html",
+        {
+            "form": form,
+            "rows": rows,
+            "purposes": list(Purpose),
+            "can_edit": bool(set(EDITORS) & request.roles),
+        },
+    )
+
+
+@roles_required(*EDITORS)
+def pupil_add(request):
+    form = PupilForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            messages.info(request, ALREADY_SENT)
+            return redirect("consent:pupils")
+        data = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
+        try:
+            pupil = services.pupil_create(school=request.school, created_by=request.member, **data)
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"{pupil.full_name} added to the register.")
+            return redirect("consent:pupil", pupil_id=pupil.pk)
+    return render(request, "consent/pupil_form.html", {"form": form, "creating": True})
+
+
+@roles_required(*REGISTER_READERS)
+def pupil(request, pupil_id: int):
+    pupil = get_for_school(request, Pupil.objects.with_consent(), pk=pupil_id)
+    roles = request.roles
+    return render(
+        request,
+        "consent/pupil.html",
+        {
+            "pupil": pupil,
+            "answers": pupil.answers(),
+            "history": selectors.pupil_history(pupil),
+            "followups": selectors.followups(pupil),
+            "can_edit": bool(set(EDITORS) & roles),
+            "is_head": "head" in roles,
+            "sees_reason": bool({"head", "slt"} & roles),
+        },
+    )
+
+
+@roles_required(*EDITORS)
+def pupil_edit(request, pupil_id: int):
+    pupil = get_for_school(request, Pupil, pk=pupil_id)
+    initial = {
+        f: getattr(pupil, f)
+        for f in (
+            "first_name",
+            "preferred_name",
+            "last_name",
+            "mis_id",
+            "year_group",
+            "class_name",
+            "left_on",
+        )
+    }
+    form = PupilEditForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
+        try:
+            services.pupil_update(pupil=pupil, changed_by=request.member, **data)
+        except ValidationError as error:
+            pupil.refresh_from_db()
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, f"Saved {pupil.full_name}.")
+            return redirect("consent:pupil", pupil_id=pupil.pk)
+    return render(request, "consent/pupil_form.html", {"form": form, "pupil": pupil})
+
+
+@roles_required("head")
+def pupil_never_publish(request, pupil_id: int):
+    pupil = get_for_school(request, Pupil, pk=pupil_id)
+    form = NeverPublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pupil_set_never_publish(
+                pupil=pupil,
+                never_publish=not pupil.never_publish,
+                reason=form.cleaned_data["reason"],
+                set_by=request.member,
+            )
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(
+                request,
+                f"{pupil.full_name} must never be published."
+                if pupil.never_publish
+                else f"“Never publish” cleared for {pupil.full_name}; their consent forms apply.",
+            )
+            return redirect("consent:pupil", pupil_id=pupil.pk)
+    return render(request, "consent/never_publish.html", {"form": form, "pupil": pupil})
+
+
+def _photo_response(request, pupil: Pupil, field: str, what: str):
+    file = getattr(pupil, field)
+    if not file:
+        raise Http404("No photo")
+    services.audit_private_file(member=request.member, obj=pupil, what=f"{what} of {pupil}")
+    name = file.name.rsplit("/", 1)[-1]
+    content_type = "image/png" if name.endswith(".png") else "image/jpeg"
+    return private_file_response(file.open("rb"), filename=name, content_type=content_type)
+
+
+@staff_view
+def pupil_photo(request, pupil_id: int):
+    return _photo_response(
+        request, get_for_school(request, Pupil, pk=pupil_id), "photo", "the photo"
+    )
+
+
+@staff_view
+def pupil_thumbnail(request, pupil_id: int):
+    return _photo_response(
+        request,
+        get_for_school(request, Pupil, pk=pupil_id),
+        "photo_thumbnail",
+        "the thumbnail photo",
+    )
+
+
+# --- Import ---------------------------------------------------------------------------
+
+
+def _import_key(request, token: str) -> str:
+    return f"consent-import:{request.school.pk}:{request.user.pk}:{token}"
+
+
+@roles_required(*EDITORS)
+def pupil_import(request):
+    upload_form = ImportUploadForm()
+    context = {"headers": importer.HEADERS, "labels": importer.FIELD_LABELS}
+    if request.method == "POST" and "token" in request.POST:
+        confirm = ImportConfirmForm(request.POST)
+        if confirm.is_valid():
+            data = cache.get(_import_key(request, confirm.cleaned_data["token"]))
+            if data is None:
+                messages.error(request, "The preview has expired. Upload the file again.")
+                return redirect("consent:pupil_import")
+            if not confirm.claim(request):
+                messages.info(request, ALREADY_SENT)
+                return redirect("consent:pupils")
+            try:
+                preview = services.pupil_import(
+                    school=request.school,
+                    data=data,
+                    imported_by=request.member,
+                    mark_omitted_left=confirm.cleaned_data["mark_omitted_left"],
+                )
+            except ValidationError as error:
+                messages.error(request, _error_text(error))
+                return redirect("consent:pupil_import")
+            cache.delete(_import_key(request, confirm.cleaned_data["token"]))
+            counts = preview.counts
+            messages.success(
+                request,
+                f"Import complete: {counts['create']} added, {counts['update']} updated, "
+                f"{counts['unchanged']} unchanged"
+                + (
+                    f", {len(preview.omitted)} marked as leavers."
+                    if confirm.cleaned_data["mark_omitted_left"]
+                    else "."
+                ),
+            )
+            return redirect("consent:pupils")
+    elif request.method == "POST":
+        upload_form = ImportUploadForm(request.POST, request.FILES)
+        if upload_form.is_valid():
+            upload = upload_form.cleaned_data["file"]
+            data = upload.read(importer.MAX_BYTES + 1)
+            try:
+                preview = importer.build_preview(school=request.school, data=data)
+            except importer.ImportFileError as error:
+                upload_form.add_error("file", str(error))
+            else:
+                token = uuid.uuid4().hex
+                cache.set(_import_key(request, token), data, 3600)
+                context.update(
+                    preview=preview,
+                    filename=upload.name,
+                    confirm=ImportConfirmForm(initial={"token": token}),
+                )
+    context["form"] = upload_form
+    return render(request, "consent/import.html", context)
+
+
+# --- Consent forms ------------------------------------------------------------------------
+
+
+@roles_required(*EDITORS)
+def consent_form(request, pupil_id: int):
+    pupil = get_for_school(request, Pupil, pk=pupil_id)
+    today = request.school.local_today()
+    form = ConsentFormForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"received_on": today, "valid_until": school_year_end(today)},
+    )
+    if request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            messages.info(request, ALREADY_SENT)
+            return redirect("consent:pupil", pupil_id=pupil.pk)
+        data = form.cleaned_data
+        try:
+            services.consent_form_record(
+                pupil=pupil,
+                recorded_by=request.member,
+                decisions=form.decisions(),
+                given_by_name=data["given_by_name"],
+                relationship=data["relationship"],
+                received_on=data["received_on"],
+                method=data["method"],
+                valid_until=data["valid_until"],
+                scan=data.get("scan"),
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"Consent form recorded for {pupil.full_name}.")
+            return redirect("consent:pupil", pupil_id=pupil.pk)
+    return render(request, "consent/consent_form.html", {"form": form, "pupil": pupil})
+
+
+@roles_required(*EDITORS)
+def consent_withdraw(request, consent_record_id: int):
+    record = get_for_school(
+        request, ConsentRecord.objects.select_related("pupil", "form"), pk=consent_record_id
+    )
+    form = WithdrawForm(
+        request.POST or None,
+        initial={
+            "withdrawn_on": request.school.local_today(),
+            "withdrawn_by_name": record.form.given_by_name,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            messages.info(request, ALREADY_SENT)
+            return redirect("consent:pupil", pupil_id=record.pupil_id)
+        try:
+            services.consent_withdraw(
+                record=record,
+                withdrawn_by_name=form.cleaned_data["withdrawn_by_name"],
+                withdrawn_on=form.cleaned_data["withdrawn_on"],
+                recorded_by=request.member,
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(
+                request,
+                f"Consent for {record.purpose_label.lower()} withdrawn for {record.pupil}. "
+                "Review the posts listed below.",
+            )
+        return redirect("consent:pupil", pupil_id=record.pupil_id)
+    return render(request, "consent/withdraw.html", {"form": form, "record": record})
+
+
+@roles_required("office", "head", "slt")
+def consent_scan(request, consent_record_id: int):
+    record = get_for_school(
+        request, ConsentRecord.objects.select_related("form", "pupil"), pk=consent_record_id
+    )
+    scan = record.form.scan
+    if not scan:
+        raise Http404("No scan")
+    services.audit_private_file(
+        member=request.member, obj=record.form, what=f"the consent form scan of {record.pupil}"
+    )
+    return private_file_response(
+        scan.open("rb"),
+        filename=scan.name.rsplit("/", 1)[-1],
+        content_type=record.form.scan_content_type or "application/octet-stream",
+    )
+
+
+@roles_required(*EDITORS)
+@require_POST
+def followup_reviewed(request, followup_id: int):
+    followup = get_for_school(
+        request, CheckedPupil.objects.select_related("pupil", "cleared_by"), pk=followup_id
+    )
+    form = ReviewForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.followup_mark_reviewed(followup=followup, reviewed_by=request.member, note=note)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "Marked as reviewed.")
+    return redirect("consent:pupil", pupil_id=followup.pupil_id)
+
+
+# --- Do-not-publish list -------------------------------------------------------------------
+
+
+def _dnp_context(request):
+    purpose = request.GET.get("purpose") or Purpose.SOCIAL_PUBLIC
+    if purpose not in Purpose.values:
+        purpose = Purpose.SOCIAL_PUBLIC
+    classes = selectors.class_names(request.school)
+    class_name = request.GET.get("class") or ""
+    if class_name not in classes:
+        class_name = ""
+    return {
+        "purpose": Purpose(purpose),
+        "purposes": list(Purpose),
+        "classes": classes,
+        "class_name": class_name,
+        "by_class": selectors.do_not_publish(
+            school=request.school, purpose=purpose, class_name=class_name
+        ),
+        "printed_at": timezone.localtime(),
+        "query": request.GET.urlencode(),
+    }
+
+
+@staff_view
+def do_not_publish(request):
+    return render(request, "consent/do_not_publish.html", _dnp_context(request))
+
+
+@staff_view
+def do_not_publish_print(request):
+    return render(request, "consent/do_not_publish_print.html", _dnp_context(request))
+
+
+def csv_safe(value) -> str:
+    """A cell starting with = + - @ (or a tab/CR) would run as a formula in
+    a spreadsheet: prefix it with an apostrophe."""
+    value = "" if value is None else str(value)
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@staff_view
+def do_not_publish_csv(request):
+    context = _dnp_context(request)
+    purpose = context["purpose"]
+    rows = [row for rows in context["by_class"].values() for row in rows]
+    services.audit_export(
+        member=request.member,
+        summary=f"Exported the do-not-publish list for {purpose.label.lower()}"
+        + (f", class {context['class_name']}" if context["class_name"] else "")
+        + f" ({len(rows)} pupils).",
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = (
+        f'attachment; filename="do-not-publish-{purpose.value}-{stamp}.csv"'
+    )
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "class",
+            "year group",
+            "first name",
+            "preferred name",
+            "surname",
+            "UPN",
+            "purpose",
+            "status",
+            "reason",
+        ]
+    )
+    for row in rows:
+        pupil, answer = row.pupil, row.answers[0]
+        writer.writerow(
+            [
+                csv_safe(v)
+                for v in (
+                    pupil.class_name,
+                    pupil.year_label,
+                    pupil.first_name,
+                    pupil.preferred_name,
+                    pupil.last_name,
+                    pupil.mis_id,
+                    purpose.label,
+                    answer.label,
+                    answer.reason,
+                )
+            ]
+        )
+    return response
+
+
+# --- Publication check -----------------------------------------------------------------
+
+
+@roles_required(*CHECKERS)
+def check(request):
+    channels = selectors.checkable_channels(request.member)
+    on_roll = Pupil.objects.filter(school=request.school).on_roll()
+    form = CheckForm(request.POST or None, channels=channels, pupils=on_roll)
+    if request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            messages.info(request, ALREADY_SENT)
+            return redirect("consent:check")
+        try:
+            result = services.publication_check_run(
+                channel=form.cleaned_data["channel"],
+                pupils=form.cleaned_data["pupils"],
+                caption=form.cleaned_data["caption"],
+                checked_by=request.member,
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            return redirect("consent:check_result", publication_check_id=result.pk)
+    selected = {str(v) for v in (form["pupils"].value() or [])}
+    q = request.GET.get("q", "").strip()
+    return render(
+        request,
+        "consent/check.html",
+        {
+            "form": form,
+            "channels": [
+                (c, Purpose(purpose_for_channel(c)).label if purpose_for_channel(c) else None)
+                for c in channels
+            ],
+            "by_class": selectors.pupils_by_class(request.school, q),
+            "selected": selected,
+            "q": q,
+            "recent": selectors.recent_checks(request.school),
+        },
+    )
+
+
+@roles_required(*CHECKERS)
+def check_result(request, publication_check_id: int):
+    result = get_for_school(
+        request,
+        PublicationCheck.objects.select_related("channel", "checked_by__user"),
+        pk=publication_check_id,
+    )
+    rows = list(result.pupils.select_related("pupil"))
+    return render(
+        request,
+        "consent/check_result.html",
+        {
+            "check": result,
+            "blocked": [r for r in rows if not r.allowed],
+            "allowed": [r for r in rows if r.allowed],
+            "caption_parts": _highlight(result.caption, result.caption_matches),
+        },
+    )
+
+
+def _highlight(text: str, matches: list[dict]) -> list[tuple[str, bool]]:
+    """The caption split into (text, is_a_name) parts for display."""
+    parts, position = [], 0
+    for match in sorted(matches, key=lambda m: m["start"]):
+        if match["start"] < position:
+            continue
+        parts.append((text[position : match["start"]], False))
+        parts.append((text[match["start"] : match["end"]], True))
+        position = match["end"]
+    parts.append((text[position:], False))
+    return [p for p in parts if p[0]]
+
+
+# --- Private-group applications ------------------------------------------------------------
+
+
+@roles_required(*GROUP_STAFF)
+def group_applications(request):
+    return render(
+        request,
+        "consent/group_applications.html",
+        selectors.group_applications(request.school),
+    )
+
+
+@roles_required(*GROUP_STAFF)
+def group_application_add(request):
+    on_roll = Pupil.objects.filter(school=request.school).on_roll()
+    form = GroupApplicationForm(request.POST or None, pupils=on_roll)
+    if request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            messages.info(request, ALREADY_SENT)
+            return redirect("consent:group_applications")
+        data = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
+        try:
+            services.group_application_record(
+                school=request.school, recorded_by=request.member, **data
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, "Application recorded; it waits for a senior leader.")
+            return redirect("consent:group_applications")
+    return render(request, "consent/group_application_form.html", {"form": form})
+
+
+@roles_required(*GROUP_STAFF)
+def group_application(request, group_application_id: int):
+    application = get_for_school(
+        request,
+        GroupApplication.objects.select_related(
+            "recorded_by__user", "decided_by__user", "removed_by__user"
+        ),
+        pk=group_application_id,
+    )
+    decide_form = GroupDecisionForm(prefix="decide")
+    remove_form = ReasonForm(prefix="remove")
+    if request.method == "POST":
+        try:
+            if "decide-decision" in request.POST:
+                decide_form = GroupDecisionForm(request.POST, prefix="decide")
+                if decide_form.is_valid():
+                    services.group_application_decide(
+                        application=application,
+                        approve=decide_form.cleaned_data["decision"] == "approve",
+                        reason=decide_form.cleaned_data["reason"],
+                        decided_by=request.member,
+                    )
+                    messages.success(request, "Decision recorded.")
+                    return redirect("consent:group_applications")
+            else:
+                remove_form = ReasonForm(request.POST, prefix="remove")
+                if remove_form.is_valid():
+                    services.group_application_remove(
+                        application=application,
+                        reason=remove_form.cleaned_data["reason"],
+                        removed_by=request.member,
+                    )
+                    messages.success(request, f"{application.applicant_name} removed.")
+                    return redirect("consent:group_applications")
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+    return render(
+        request,
+        "consent/group_application.html",
+        {
+            "application": application,
+            "pupils": application.pupils.all(),
+            "decide_form": decide_form,
+            "remove_form": remove_form,
+            "can_decide": bool({"head", "slt"} & request.roles),
+        },
+    )
