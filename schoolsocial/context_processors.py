@@ -1,4 +1,5 @@
 from schoolsocial.navigation import navigation_for
+from schoolsocial.notifications import unread_count
 
 
 def school(request):
@@ -9,4 +10,5 @@ def school(request):
         "current_member": member,
         "current_roles": roles,
         "navigation": navigation_for(request) if member else [],
+        "unread_notifications": unread_count(member) if member else 0,
     }

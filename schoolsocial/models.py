@@ -414,3 +414,45 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Audit events cannot be deleted.")
+
+
+class Notification(models.Model):
+    """Something a member of staff should know about: shown in the app (the
+    bell) and, when ``emailed``, sent by email.
+
+    Notifications carry no pupil names and no comment text — emails go to
+    personal inboxes on phones — only a title built from fixed labels
+    (category, severity, school) and a link that requires sign-in. The
+    ``key`` is unique: asking to send the same notification twice (a re-run,
+    a retry, two beats) creates nothing new.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="notifications")
+    recipient = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="notifications"
+    )
+    kind = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    url = models.CharField(max_length=300, blank=True)
+    key = models.CharField(max_length=200, unique=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_wanted = models.BooleanField(default=True)
+    # Claimed by the task sending it (a claim older than EMAIL_CLAIM_TIMEOUT
+    # is taken to have died with its worker and may be taken again).
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+
+    EMAIL_CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

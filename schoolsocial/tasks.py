@@ -7,6 +7,7 @@ import smtplib
 from celery import shared_task
 from django.core.mail import send_mail
 from django.core.management import call_command
+from django.db.models import F
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,51 @@ logger = logging.getLogger(__name__)
 def send_email(*, to: str, subject: str, body: str) -> None:
     """Send one plain-text email; a failure is retried with growing pauses."""
     send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=30 * 60,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_notification_email(notification_id: int) -> bool:
+    """Email one notification, once.
+
+    The row is claimed with a conditional update, so two copies of this task
+    (a retry racing a redelivery) cannot both send; a failure releases the
+    claim and the task is retried with growing pauses. Returns whether this
+    run sent it.
+    """
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from schoolsocial.models import Notification
+    from schoolsocial.notifications import notification_email
+
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id, emailed_at__isnull=True, email_wanted=True)
+        .filter(
+            Q(email_claimed_at__isnull=True)
+            | Q(email_claimed_at__lt=now - Notification.EMAIL_CLAIM_TIMEOUT)
+        )
+        .update(email_claimed_at=now, email_attempts=F("email_attempts") + 1)
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("recipient__user", "school").get(
+        pk=notification_id
+    )
+    to, subject, body = notification_email(notification)
+    try:
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+    except Exception:
+        Notification.objects.filter(pk=notification_id).update(email_claimed_at=None)
+        raise
+    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+    return True
 
 
 @shared_task

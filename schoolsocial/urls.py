@@ -42,6 +42,8 @@ urlpatterns = [
     path("channels/", views.channels, name="channels"),
     path("channels/new/", views.channel_add, name="channel_add"),
     path("channels/<int:channel_id>/edit/", views.channel_edit, name="channel_edit"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notification_read, name="notification_read"),
     path("audit/", views.audit, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
     path("consent/", include("consent.urls")),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from schoolsocial import selectors, services
+from schoolsocial import notifications, selectors, services
 from schoolsocial.access import (
     SESSION_SCHOOL_KEY,
     get_for_school,
@@ -48,6 +48,7 @@ from schoolsocial.models import (
     Channel,
     ChannelAuthorisation,
     Invitation,
+    Notification,
     StaffMember,
     User,
 )
@@ -402,6 +403,31 @@ def _channel_form(request, channel: Channel):
             messages.success(request, f"Channel {channel.name} {'added' if creating else 'saved'}.")
             return redirect("channels")
     return render(request, "schoolsocial/channel_form.html", {"form": form, "creating": creating})
+
+
+# --- Notifications ---------------------------------------------------------------
+
+
+@staff_view
+def notification_list(request):
+    notifications = Notification.objects.filter(recipient=request.member)
+    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    return render(request, "schoolsocial/notifications.html", {"page": page, "query": ""})
+
+
+@require_POST
+@staff_view
+def notification_read(request):
+    ids = request.POST.getlist("notification")
+    marked = notifications.mark_read(
+        member=request.member,
+        notification_ids=[int(i) for i in ids if i.isdigit()] if ids else None,
+    )
+    messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked as read.")
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return redirect(target)
+    return redirect("notifications")
 
 
 # --- Audit trail ---------------------------------------------------------------------

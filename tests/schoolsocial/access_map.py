@@ -29,6 +29,8 @@ EXPECTED = {
     "channels": ALL_STAFF,
     "channel_add": LEADERS,
     "channel_edit": LEADERS,
+    "notifications": ALL_STAFF,
+    "notification_read": ALL_STAFF,
     "audit": LEADERS,
     "audit_export": LEADERS,
 }

@@ -1,0 +1,98 @@
+"""Notifying staff: in the app and by email, each exactly once.
+
+Every caller names what it notifies about with a ``key``; the key plus the
+recipient is unique in the database, so sending the same thing again creates
+nothing and emails nobody twice. Emails are sent by a Celery task after the
+transaction commits, and carry only the title (fixed labels: category,
+severity, school) and a link that needs sign-in — never pupil names or the
+text of a comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from schoolsocial.models import Notification, StaffMember
+
+
+def notify(
+    *,
+    recipients: Iterable[StaffMember],
+    kind: str,
+    key: str,
+    title: str,
+    url: str = "",
+    obj: Model | None = None,
+    email: bool = True,
+) -> list[Notification]:
+    """Create one notification per recipient unless it already exists, and
+    email the new ones after commit. Returns the notifications created now."""
+    recipients = {m.pk: m for m in recipients if m.is_active}
+    if not recipients:
+        return []
+    keys = {pk: f"{key}:{pk}" for pk in recipients}
+    with transaction.atomic():
+        existing = set(
+            Notification.objects.filter(key__in=keys.values()).values_list("key", flat=True)
+        )
+        new = [
+            Notification(
+                school=member.school,
+                recipient=member,
+                kind=kind,
+                title=title[:200],
+                url=url,
+                key=keys[pk],
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(obj.pk) if obj is not None else "",
+                email_wanted=email,
+            )
+            for pk, member in recipients.items()
+            if keys[pk] not in existing
+        ]
+        # A concurrent sender may have inserted the same keys meanwhile.
+        Notification.objects.bulk_create(new, ignore_conflicts=True)
+        created = list(Notification.objects.filter(key__in=[n.key for n in new])) if new else []
+        if email and created:
+            ids = [n.pk for n in created]
+            transaction.on_commit(lambda: _enqueue_emails(ids))
+    return created
+
+
+def _enqueue_emails(ids: list[int]) -> None:
+    from schoolsocial.tasks import send_notification_email
+
+    for pk in ids:
+        send_notification_email.delay(pk)
+
+
+def notification_email(notification: Notification) -> tuple[str, str, str]:
+    """(to, subject, body) — from fixed labels and a link only."""
+    member = notification.recipient
+    link = settings.SITE_URL + (notification.url or "/notifications/")
+    subject = f"[{notification.school.name}] {notification.title}"
+    body = (
+        f"Hello {member.user.first_name or member.user.display_name},\n\n"
+        f"{notification.title}\n\n"
+        f"Sign in to see the details:\n{link}\n\n"
+        "This email holds no details on purpose: they stay in schoolsocial, "
+        "behind your sign-in.\n"
+    )
+    return member.user.email, subject, body
+
+
+def mark_read(*, member: StaffMember, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the member's notifications read (all when no ids are given)."""
+    unread = Notification.objects.filter(recipient=member, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())
+
+
+def unread_count(member: StaffMember) -> int:
+    return Notification.objects.filter(recipient=member, read_at__isnull=True).count()

@@ -1,0 +1,116 @@
+import smtplib
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from schoolsocial.models import Notification
+from schoolsocial.notifications import notify
+from schoolsocial.tasks import send_notification_email
+
+pytestmark = pytest.mark.django_db
+
+
+def send(recipients, key="escalation:1", **kwargs):
+    return notify(
+        recipients=recipients,
+        kind="escalation",
+        key=key,
+        title="Urgent: pupil named or described",
+        url="/moderation/incidents/1/",
+        **kwargs,
+    )
+
+
+def test_each_recipient_gets_one_notification_and_one_email_after_commit(
+    head, slt, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = send([head, slt])
+    assert len(created) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == [head.user.email, slt.user.email]
+    message = mail.outbox[0]
+    assert message.subject == "[Example Primary] Urgent: pupil named or described"
+    assert "http://localhost:8000/moderation/incidents/1/" in message.body
+    assert Notification.objects.filter(emailed_at__isnull=False).count() == 2
+
+
+def test_sending_the_same_notification_again_sends_nothing(
+    head, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        send([head])
+    with django_capture_on_commit_callbacks(execute=True):
+        again = send([head])
+    assert again == []
+    assert Notification.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_nothing_is_emailed_if_the_transaction_rolls_back(head, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        send([head])
+        raise RuntimeError("the change failed after notifying")
+    assert callbacks == []
+    assert mail.outbox == []
+    assert not Notification.objects.exists()
+
+
+def test_an_email_task_run_twice_sends_once(head):
+    [notification] = send([head], email=False)
+    Notification.objects.filter(pk=notification.pk).update(email_wanted=True)
+    assert send_notification_email.apply(args=[notification.pk]).get() is True
+    assert send_notification_email.apply(args=[notification.pk]).get() is False
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_email_is_released_for_a_retry(head, monkeypatch):
+    [notification] = send([head], email=False)
+    Notification.objects.filter(pk=notification.pk).update(email_wanted=True)
+
+    def broken(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("mail server went away")
+
+    monkeypatch.setattr("schoolsocial.tasks.send_mail", broken)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        send_notification_email.run(notification.pk)
+    notification.refresh_from_db()
+    assert notification.emailed_at is None and notification.email_claimed_at is None
+    monkeypatch.undo()
+    assert send_notification_email.run(notification.pk) is True
+    assert len(mail.outbox) == 1
+
+
+def test_the_bell_counts_unread_and_the_list_marks_them_read(head, login):
+    send([head], email=False)
+    send([head], key="escalation:2", email=False)
+    client = login(head)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert '<span class="bell__count">2</span>' in page
+    first = Notification.objects.filter(recipient=head).first()
+    client.post(reverse("notification_read"), {"notification": first.pk})
+    assert '<span class="bell__count">1</span>' in client.get(reverse("dashboard")).content.decode()
+    client.post(reverse("notification_read"))
+    assert not Notification.objects.filter(recipient=head, read_at__isnull=True).exists()
+
+
+def test_nobody_sees_or_marks_someone_elses_notifications(head, slt, login):
+    [notification] = send([head], email=False)
+    client = login(slt)
+    assert "pupil named" not in client.get(reverse("notifications")).content.decode()
+    client.post(reverse("notification_read"), {"notification": notification.pk})
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+
+def test_staff_who_have_left_are_not_notified(head, admin):
+    admin.left_on = admin.joined_on
+    admin.save()
+    assert send([head, admin], email=False)[0].recipient == head
+    assert Notification.objects.count() == 1
