@@ -63,9 +63,11 @@ def _post_only(request):
 @moderators
 def queue(request):
     school = request.school
-    form = QueueFilterForm(request.GET or None, school=school)
+    params = request.GET.copy()
+    params.setdefault("status", "open")  # open work unless asked otherwise
+    form = QueueFilterForm(params, school=school)
     filters = {"status": "open"}
-    if form.is_bound and form.is_valid():
+    if form.is_valid():
         data = form.cleaned_data
         filters = {
             "status": data["status"],
@@ -76,7 +78,7 @@ def queue(request):
             "date_from": data["date_from"],
             "date_to": data["date_to"],
         }
-    elif form.is_bound:
+    else:
         messages.error(request, "Some filters were not understood and were left out.")
     incidents = selectors.queue(school=school, **filters)
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))

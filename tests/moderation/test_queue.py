@@ -97,3 +97,10 @@ def test_query_count_does_not_grow_with_the_number_of_incidents(school, slt, log
     with CaptureQueriesContext(connection) as large:
         client.get(reverse("moderation:queue"))
     assert len(large) == len(small)
+
+
+def test_paging_keeps_to_open_work(school, slt, login):
+    IncidentFactory.create_batch(26, school=school)
+    IncidentFactory(school=school, status="closed")
+    response = login(slt).get(reverse("moderation:queue"), {"page": 2})
+    assert response.context["page"].paginator.count == 26
