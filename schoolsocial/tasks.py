@@ -70,5 +70,15 @@ def send_notification_email(notification_id: int) -> bool:
 
 
 @shared_task
+def send_reminders_tick() -> int:
+    """Send every reminder due now (the beat runs this every few minutes).
+    Safe to run twice: each reminder's idempotency key makes a second run,
+    a retry or a second beat send nothing new."""
+    from schoolsocial.reminders import send_due
+
+    return len(send_due())
+
+
+@shared_task
 def clear_expired_sessions() -> None:
     call_command("clearsessions")
