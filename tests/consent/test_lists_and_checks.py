@@ -1,0 +1,166 @@
+"""Do-not-publish list, CSV export, publication check and withdrawal follow-up."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+
+from consent import services
+from consent.models import CheckedPupil, PublicationCheck
+from schoolsocial.models import AuditEvent
+from tests.consent.factories import PupilFactory, give_consent
+from tests.factories import ChannelFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pupils(school):
+    ok = PupilFactory(school=school, first_name="Dafydd", last_name="Rees", class_name="5 Oak")
+    give_consent(ok, "social_public", "granted")
+    refused = PupilFactory(
+        school=school, first_name="Gwenllïan", last_name="Ap Rhys", class_name="5 Oak"
+    )
+    give_consent(refused, "social_public", "refused")
+    none = PupilFactory(
+        school=school, first_name="=HYPERLINK(1)", last_name="Bad", class_name="6 Ash"
+    )
+    return {"ok": ok, "refused": refused, "none": none}
+
+
+def test_do_not_publish_lists_pupils_without_current_consent_by_class(login, admin, pupils):
+    page = login(admin).get(reverse("consent:do_not_publish")).content.decode()
+    assert "Gwenllïan Ap Rhys" in page
+    assert "=HYPERLINK(1) Bad" in page
+    assert "Dafydd" not in page
+    assert page.index("5 Oak") < page.index("6 Ash")
+
+
+def test_do_not_publish_reflects_a_refusal_the_moment_it_is_saved(login, office, pupils):
+    client = login(office)
+    url = reverse("consent:do_not_publish")
+    assert "Dafydd" not in client.get(url).content.decode()
+    give_consent(pupils["ok"], "social_public", "refused", received_on=datetime.date(2025, 11, 1))
+    assert "Dafydd" in client.get(url).content.decode()
+
+
+def test_do_not_publish_per_purpose_and_class(login, office, pupils):
+    client = login(office)
+    page = client.get(reverse("consent:do_not_publish"), {"purpose": "website"}).content.decode()
+    assert "Dafydd" in page  # no website form
+    page = client.get(reverse("consent:do_not_publish"), {"class": "6 Ash"}).content.decode()
+    assert "Gwenllïan" not in page and "HYPERLINK" in page
+
+
+def test_print_view_has_one_page_per_class_and_the_date_printed(login, office, pupils):
+    page = login(office).get(reverse("consent:do_not_publish_print")).content.decode()
+    assert page.count('class="dnp-class page-break"') == 1  # the second class starts a page
+    assert "Printed 3 November 2025" in page
+
+
+def test_csv_export_is_audited_and_formula_safe(login, office, pupils):
+    response = login(office).get(reverse("consent:do_not_publish_csv"))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["class", "year group", "first name"]
+    names = [r[2] for r in rows[1:]]
+    assert "Gwenllïan" in names
+    assert "'=HYPERLINK(1)" in names
+    assert AuditEvent.objects.filter(action="consent.export").count() == 1
+
+
+def test_an_admin_runs_a_check_that_blocks_a_pupil_and_flags_a_name(
+    login, authorised_admin, channel, pupils
+):
+    client = login(authorised_admin)
+    response = client.post(
+        reverse("consent:check"),
+        {
+            "channel": channel.pk,
+            "pupils": [pupils["ok"].pk, pupils["refused"].pk],
+            "caption": "Well done Dafydd Rees’s team!",
+        },
+    )
+    check = PublicationCheck.objects.get()
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Blocked: 1 pupil may not appear" in page
+    assert "Refused for public social media" in page
+    assert "names Dafydd Rees" in page
+    assert check.result == "blocked"
+    assert check.purpose == "social_public"
+    assert CheckedPupil.objects.filter(check_run=check, allowed=False).count() == 1
+
+
+def test_every_check_is_stored_even_when_all_is_well(authorised_admin, channel, pupils):
+    check = services.publication_check_run(
+        channel=channel, pupils=[pupils["ok"]], caption="Sports day!", checked_by=authorised_admin
+    )
+    assert check.result == "allowed"
+    assert check.caption_matches == []
+    assert PublicationCheck.objects.count() == 1
+
+
+def test_the_channel_decides_the_purpose(head, school, pupils):
+    group = ChannelFactory(school=school, platform="facebook_group")
+    website = ChannelFactory(school=school, platform="website")
+    dojo = ChannelFactory(school=school, platform="class_dojo")
+    ok = pupils["ok"]
+    check = services.publication_check_run(channel=group, pupils=[ok], caption="", checked_by=head)
+    assert (check.purpose, check.result) == ("social_group", "blocked")
+    check = services.publication_check_run(
+        channel=website, pupils=[ok], caption="", checked_by=head
+    )
+    assert (check.purpose, check.result) == ("website", "blocked")
+    check = services.publication_check_run(channel=dojo, pupils=[ok], caption="", checked_by=head)
+    assert check.result == "no_photos"
+    assert "carries no pupils' photos" in check.pupils.get().reason
+
+
+def test_an_admin_not_authorised_for_the_channel_cannot_run_a_check(admin, channel, pupils):
+    with pytest.raises(services.ServiceError, match="currently authorised"):
+        services.publication_check_run(
+            channel=channel, pupils=[pupils["ok"]], caption="", checked_by=admin
+        )
+    assert not PublicationCheck.objects.exists()
+
+
+def test_a_revoked_admin_cannot_run_a_check(authorised_admin, channel, head, pupils):
+    from schoolsocial.services import channel_authorisation_revoke
+
+    channel_authorisation_revoke(
+        authorisation=authorised_admin.authorisations.get(), revoked_by=head, reason="Left role"
+    )
+    with pytest.raises(services.ServiceError):
+        services.publication_check_run(
+            channel=channel, pupils=[pupils["ok"]], caption="", checked_by=authorised_admin
+        )
+
+
+def test_withdrawal_lists_earlier_cleared_posts_and_office_marks_them_reviewed(
+    login, office, authorised_admin, channel, pupils
+):
+    ok = pupils["ok"]
+    services.publication_check_run(
+        channel=channel, pupils=[ok], caption="Match day", checked_by=authorised_admin
+    )
+    client = login(office)
+    page = client.get(reverse("consent:pupil", args=[ok.pk])).content.decode()
+    assert "Posts to review" not in page
+    record = ok.current_consent("social_public").record
+    services.consent_withdraw(
+        record=record,
+        withdrawn_by_name="Mam",
+        withdrawn_on=datetime.date(2025, 11, 2),
+        recorded_by=office,
+    )
+    page = client.get(reverse("consent:pupil", args=[ok.pk])).content.decode()
+    assert "Posts to review after a withdrawal" in page
+    assert "Match day" in page
+    followup = CheckedPupil.objects.get(pupil=ok)
+    client.post(reverse("consent:followup_reviewed", args=[followup.pk]), {"note": "Post removed"})
+    followup.refresh_from_db()
+    assert followup.reviewed_by == office
+    page = client.get(reverse("consent:pupil", args=[ok.pk])).content.decode()
+    assert "Post removed" in page
