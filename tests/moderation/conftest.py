@@ -1,4 +1,5 @@
 import datetime
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -7,6 +8,19 @@ from django.utils import timezone
 from moderation.models import Evidence, Incident
 from tests.moderation.factories import IncidentFactory, upload
 from tests.moderation.images import png_bytes
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """The project's test settings share a file cache (var/cache) with every
+    test run on this machine; another run clearing it mid-test would let a
+    form through twice. Keep this run's cache to itself."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"moderation-tests-{uuid.uuid4().hex}",
+        }
+    }
 
 
 @pytest.fixture
