@@ -2,7 +2,6 @@
 another (healthchecks' alice/bob/charlie)."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import (
@@ -26,9 +25,25 @@ def _test_settings(settings, tmp_path):
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     # Rate-limit counters live in the cache; each test starts clean.
-    cache.clear()
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
+
+
+def _clear_cache():
+    """Empty the app's cache without flushing the whole Redis database, which
+    the Celery broker shares."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{backend.key_prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        backend.clear()
 
 
 @pytest.fixture
