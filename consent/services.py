@@ -69,13 +69,8 @@ def _not_in_future(day: datetime.date, school: School, what: str) -> None:
         raise ServiceError(f"The {what} cannot be in the future.")
 
 
-def register_version(school: School) -> str:
-    """A token that changes whenever ``school``'s register changes."""
-    version = RegisterVersion.objects.filter(school=school).values_list("token", flat=True).first()
-    return version or "initial"
-
-
 def _register_changed(school: School) -> None:
+    """Bump the register version, so the name matcher is rebuilt."""
     RegisterVersion.objects.update_or_create(school=school, defaults={"token": uuid.uuid4().hex})
 
 
