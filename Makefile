@@ -29,6 +29,10 @@ test: install
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_ENV=test $(VENV)/bin/pytest
 
+## Time the hot paths at realistic sizes (medians, with data sizes).
+bench: install
+	DJANGO_ENV=test $(PY) scripts/bench.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

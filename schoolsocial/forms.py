@@ -28,11 +28,19 @@ class OnceOnlyForm(forms.Form):
         if not self.is_bound:
             self.initial["submission_key"] = uuid.uuid4().hex
 
+    def _cache_key(self, request) -> str:
+        return f"form-once:{request.user.pk}:{self.cleaned_data.get('submission_key') or ''}"
+
     def claim(self, request) -> bool:
-        key = self.cleaned_data.get("submission_key") or ""
-        if not key:
+        """True the first time this page's key is used; False for a resend."""
+        if not self.cleaned_data.get("submission_key"):
             return True
-        return cache.add(f"form-once:{request.user.pk}:{key}", True, timeout=24 * 3600)
+        return cache.add(self._cache_key(request), True, timeout=24 * 3600)
+
+    def release(self, request) -> None:
+        """The change was refused: let the corrected form be sent again."""
+        if self.cleaned_data.get("submission_key"):
+            cache.delete(self._cache_key(request))
 
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]

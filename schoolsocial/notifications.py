@@ -11,6 +11,7 @@ text of a comment.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +19,20 @@ from django.db.models import Model
 from django.utils import timezone
 
 from schoolsocial.models import Notification, StaffMember
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One notification for one person."""
+
+    recipient: StaffMember
+    kind: str
+    key: str  # unique per recipient already
+    title: str
+    url: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    email: bool = True
 
 
 def notify(
@@ -32,34 +47,60 @@ def notify(
 ) -> list[Notification]:
     """Create one notification per recipient unless it already exists, and
     email the new ones after commit. Returns the notifications created now."""
-    recipients = {m.pk: m for m in recipients if m.is_active}
-    if not recipients:
+    return deliver(
+        [
+            Delivery(
+                recipient=member,
+                kind=kind,
+                key=f"{key}:{member.pk}",
+                title=title,
+                url=url,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(obj.pk) if obj is not None else "",
+                email=email,
+            )
+            for member in recipients
+        ]
+    )
+
+
+def deliver(deliveries: Iterable[Delivery]) -> list[Notification]:
+    """Create the notifications not created before, in three queries however
+    many there are, and email the new ones after commit."""
+    wanted = {d.key: d for d in deliveries if d.recipient.is_active}
+    if not wanted:
         return []
-    keys = {pk: f"{key}:{pk}" for pk in recipients}
     with transaction.atomic():
         existing = set(
-            Notification.objects.filter(key__in=keys.values()).values_list("key", flat=True)
+            Notification.objects.filter(key__in=list(wanted)).values_list("key", flat=True)
         )
         new = [
             Notification(
-                school=member.school,
-                recipient=member,
-                kind=kind,
-                title=title[:200],
-                url=url,
-                key=keys[pk],
-                object_type=obj._meta.label_lower if obj is not None else "",
-                object_id=str(obj.pk) if obj is not None else "",
-                email_wanted=email,
+                school_id=d.recipient.school_id,
+                recipient=d.recipient,
+                kind=d.kind,
+                title=d.title[:200],
+                url=d.url,
+                key=d.key,
+                object_type=d.object_type,
+                object_id=d.object_id,
+                email_wanted=d.email,
             )
-            for pk, member in recipients.items()
-            if keys[pk] not in existing
+            for key, d in wanted.items()
+            if key not in existing
         ]
-        # A concurrent sender may have inserted the same keys meanwhile.
-        Notification.objects.bulk_create(new, ignore_conflicts=True)
-        created = list(Notification.objects.filter(key__in=[n.key for n in new])) if new else []
-        if email and created:
-            ids = [n.pk for n in created]
+        if not new:
+            return []
+        # A concurrent sender may have inserted some of the same keys meanwhile:
+        # those rows are skipped here and were (or will be) emailed by it.
+        Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+        created = list(
+            Notification.objects.filter(key__in=[n.key for n in new]).select_related(
+                "recipient__user"
+            )
+        )
+        ids = [n.pk for n in created if n.email_wanted]
+        if ids:
             transaction.on_commit(lambda: _enqueue_emails(ids))
     return created
 

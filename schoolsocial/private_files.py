@@ -5,26 +5,39 @@ audit event — which then calls ``private_file_response``."""
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse
-from django.utils.functional import LazyObject
 
 
-class _PrivateStorage(LazyObject):
-    def _setup(self):
-        # Resolved lazily so tests can point PRIVATE_STORAGE_ROOT elsewhere.
-        self._wrapped = FileSystemStorage(
-            location=str(settings.PRIVATE_STORAGE_ROOT), base_url=None
-        )
+class PrivateFileStorage(FileSystemStorage):
+    """A file system storage with no public URL whose folder is read from
+    the settings at each use, so a FileField's storage and code that opens
+    the same file always agree (tests point the setting elsewhere)."""
+
+    def __init__(self):
+        super().__init__(base_url=None)
+
+    @property
+    def base_location(self):
+        return str(settings.PRIVATE_STORAGE_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Private files have no public URL; serve them through a view.")
 
 
-private_storage = _PrivateStorage()
+private_storage = PrivateFileStorage()
 
 
-def get_private_storage() -> FileSystemStorage:
+def get_private_storage() -> PrivateFileStorage:
     """For FileField(storage=...): a callable, so migrations stay stable."""
-    return FileSystemStorage(location=str(settings.PRIVATE_STORAGE_ROOT), base_url=None)
+    return private_storage
 
 
 def private_file_response(

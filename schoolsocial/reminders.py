@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from schoolsocial.models import ChannelAuthorisation, School, StaffMember
-from schoolsocial.notifications import notify
+from schoolsocial.notifications import Delivery, deliver
 
 
 @dataclass(frozen=True)
@@ -119,19 +119,19 @@ def send_due(
     *, now: datetime.datetime | None = None, schools: Sequence[School] | None = None
 ) -> list:
     """Send everything due now; returns the notifications created by this run
-    (empty when a previous run already sent them)."""
-    created = []
-    for item in due_now(now=now, schools=schools):
-        created.extend(
-            notify(
-                recipients=item.recipients,
-                kind=item.kind,
-                key=item.key,
-                title=item.title,
-                url=item.url,
-            )
+    (empty when a previous run already sent them). The database work is a
+    few queries per kind of reminder, whatever the number of schools."""
+    return deliver(
+        Delivery(
+            recipient=member,
+            kind=item.kind,
+            key=f"{item.key}:{member.pk}",
+            title=item.title,
+            url=item.url,
         )
-    return created
+        for item in due_now(now=now, schools=schools)
+        for member in item.recipients
+    )
 
 
 # --- The core's own reminders (monthly, to the head) -----------------------

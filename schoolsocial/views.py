@@ -216,6 +216,7 @@ def roster_invite(request):
                 roles=form.cleaned_data["roles"],
             )
         except ValidationError as error:
+            form.release(request)
             form.add_error(None, error)
         else:
             messages.success(

@@ -20,6 +20,9 @@ def _test_settings(settings, tmp_path):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    if not settings.REDIS_URL:
+        # Each test run its own cache (a file cache is shared by concurrent runs).
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from schoolsocial.celery import app
 
     app.conf.task_always_eager = True

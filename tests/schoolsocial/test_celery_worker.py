@@ -15,17 +15,26 @@ from schoolsocial.tasks import send_reminders_tick
 from tests.factories import ChannelAuthorisationFactory
 
 
+def _use_broker(url, options):
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = options
+    # Connections made earlier keep the old broker: drop them.
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def real_worker(transactional_db):
     app.conf.task_always_eager = False
-    previous = app.conf.broker_url
-    app.conf.broker_url = settings.REDIS_URL or "memory://"
-    app.conf.broker_transport_options = {}
+    previous = app.conf.broker_url, app.conf.broker_transport_options
+    _use_broker(settings.REDIS_URL or "memory://", {})
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
             yield
     finally:
-        app.conf.broker_url = previous
+        _use_broker(*previous)
         app.conf.task_always_eager = True
 
 

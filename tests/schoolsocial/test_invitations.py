@@ -154,3 +154,20 @@ def test_create_school_invites_its_first_head(db, django_capture_on_commit_callb
     invitation = Invitation.objects.get()
     assert invitation.roles == ["head"] and invitation.invited_by is None
     assert "pennaeth@ysgol.example" in mail.outbox[0].to
+
+
+def test_a_refused_invitation_can_be_corrected_and_sent(head, slt, login):
+    client = login(head)
+    form = client.get(reverse("roster_invite")).context["form"]
+    data = {
+        "first_name": "Sam",
+        "last_name": "Lewis",
+        "email": slt.user.email,  # already on the staff: refused
+        "roles": ["office"],
+        "submission_key": form.initial["submission_key"],
+    }
+    response = client.post(reverse("roster_invite"), data)
+    assert b"already on the staff" in response.content
+    data["email"] = "sam.lewis@example.org"
+    client.post(reverse("roster_invite"), data)
+    assert Invitation.objects.filter(email="sam.lewis@example.org").exists()
