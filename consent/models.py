@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Q
 
-from consent.storage import consent_private_storage
 from schoolsocial.models import Channel, School, StaffMember
+from schoolsocial.private_files import get_private_storage
 
 
 class Purpose(models.TextChoices):
@@ -177,10 +177,10 @@ class Pupil(models.Model):
     year_group = models.CharField(max_length=2, choices=YearGroup.choices)
     class_name = models.CharField("class", max_length=50)
     photo = models.FileField(
-        storage=consent_private_storage, upload_to=_photo_path, blank=True, editable=False
+        storage=get_private_storage, upload_to=_photo_path, blank=True, editable=False
     )
     photo_thumbnail = models.FileField(
-        storage=consent_private_storage, upload_to=_photo_path, blank=True, editable=False
+        storage=get_private_storage, upload_to=_photo_path, blank=True, editable=False
     )
     left_on = models.DateField("left on", null=True, blank=True)
     never_publish = models.BooleanField(default=False)
@@ -304,7 +304,7 @@ class ConsentForm(models.Model):
     received_on = models.DateField()
     method = models.CharField(max_length=10, choices=Method.choices, default=Method.PAPER)
     valid_until = models.DateField()
-    scan = models.FileField(storage=consent_private_storage, upload_to=_scan_path, blank=True)
+    scan = models.FileField(storage=get_private_storage, upload_to=_scan_path, blank=True)
     scan_content_type = models.CharField(max_length=40, blank=True)
     recorded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)

@@ -29,7 +29,7 @@ from moderation.forms import (
 )
 from moderation.models import BannedAccount, Evidence, Incident
 from schoolsocial.access import get_for_school, roles_required
-from schoolsocial.private_files import get_private_storage, private_file_response
+from schoolsocial.private_files import private_file_response
 
 moderators = roles_required("admin", "slt", "head")
 
@@ -323,8 +323,7 @@ def evidence(request, evidence_id: int):
         fmt, ext = "JPEG", "jpg"
     services.evidence_viewed(evidence=item, member=request.member, variant=variant)
     return private_file_response(
-        # Through the storage as configured now (the field's own is fixed at import).
-        get_private_storage().open(field.name, "rb"),
+        field.open("rb"),
         filename=f"incident-{item.incident_id}-screenshot-{item.pk}-{variant}.{ext}",
         content_type=CONTENT_TYPES[fmt],
         as_attachment=variant == "original",
