@@ -9,6 +9,10 @@ class ConsentConfig(AppConfig):
     def ready(self):
         from schoolsocial.audit import ACTION_LABELS
 
+        from consent import reminders
+
+        reminders.register_all()
+
         ACTION_LABELS.update(
             {
                 "consent.pupil_create": "Added a pupil",

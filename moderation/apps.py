@@ -8,6 +8,10 @@ class ModerationConfig(AppConfig):
     def ready(self):
         from schoolsocial.audit import ACTION_LABELS
 
+        from moderation import reminders
+
+        reminders.register_all()
+
         ACTION_LABELS.update(
             {
                 "moderation.check": "Recorded a daily moderation check",

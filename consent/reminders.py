@@ -1,0 +1,5 @@
+"""Consent reminders (registered in ConsentConfig.ready)."""
+
+
+def register_all() -> None:
+    pass

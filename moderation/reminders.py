@@ -1,0 +1,5 @@
+"""Moderation reminders (registered in ModerationConfig.ready)."""
+
+
+def register_all() -> None:
+    pass
