@@ -7,9 +7,8 @@ class ConsentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from schoolsocial.audit import ACTION_LABELS
-
         from consent import reminders
+        from schoolsocial.audit import ACTION_LABELS
 
         reminders.register_all()
 

@@ -6,9 +6,8 @@ class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from schoolsocial.audit import ACTION_LABELS
-
         from moderation import reminders
+        from schoolsocial.audit import ACTION_LABELS
 
         reminders.register_all()
 
