@@ -187,11 +187,11 @@ class Cell:
 def coverage(*, school: School, days: int = COVERAGE_DAYS, today: datetime.date | None = None):
     """The last ``days`` days per channel: checked, missed or not required.
 
-    Not required: a channel not moderated daily, a closure date of the
-    school, or a day before the channel was added. Two queries."""
+    Not required: see ``Channel.needs_check_on`` (not moderated daily, a
+    weekday the school left out, a closure date, before the channel was
+    added). Two queries."""
     today = today or school.local_today()
     dates = [today - datetime.timedelta(days=n) for n in range(days - 1, -1, -1)]
-    closures = set(school.closure_dates or [])
     channels = list(Channel.objects.filter(school=school).order_by("name"))
     checks = ModerationCheck.objects.filter(
         channel__school=school, checked_on__gte=dates[0], checked_on__lte=today
@@ -199,13 +199,12 @@ def coverage(*, school: School, days: int = COVERAGE_DAYS, today: datetime.date 
     by_key = {(c.channel_id, c.checked_on): c for c in checks}
     rows = []
     for channel in channels:
-        added = channel.created_at.astimezone(school.tz).date()
         cells = []
         for day in dates:
             check = by_key.get((channel.pk, day))
             if check:
                 state = "checked"
-            elif not channel.moderated_daily or day.isoformat() in closures or day < added:
+            elif not channel.needs_check_on(day, school=school):
                 state = "not_required"
             elif day == today:
                 state = "due"

@@ -6,7 +6,7 @@ import uuid
 from django import forms
 from django.core.cache import cache
 
-from schoolsocial.models import Channel, Role, School, StaffMember
+from schoolsocial.models import WEEKDAYS, Channel, Role, School, StaffMember
 
 
 class DateInput(forms.DateInput):
@@ -100,9 +100,26 @@ class ActingHeadForm(forms.Form):
 
 
 class ChannelForm(forms.ModelForm):
+    check_weekdays = forms.TypedMultipleChoiceField(
+        label="Days it must be checked",
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The school's closure dates (School settings) are left out as well.",
+    )
+
     class Meta:
         model = Channel
-        fields = ["platform", "name", "url", "audience", "moderated_daily", "profanity_filter"]
+        fields = [
+            "platform",
+            "name",
+            "url",
+            "audience",
+            "moderated_daily",
+            "check_weekdays",
+            "profanity_filter",
+        ]
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)

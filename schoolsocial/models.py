@@ -217,6 +217,21 @@ class ActingHead(models.Model):
         return f"{self.member.user.display_name}, acting head {self.starts_on} to {self.ends_on}"
 
 
+WEEKDAYS = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+
+
+def list_all_weekdays() -> list[int]:
+    return [day for day, _ in WEEKDAYS]
+
+
 class Channel(models.Model):
     class Platform(models.TextChoices):
         FACEBOOK_PAGE = "facebook_page", "Facebook page"
@@ -248,6 +263,13 @@ class Channel(models.Model):
     moderated_daily = models.BooleanField(
         default=True, help_text="Threemilestone 5.1: the page will be moderated daily."
     )
+    check_weekdays = models.JSONField(
+        "days it must be checked",
+        default=list_all_weekdays,
+        blank=True,
+        help_text="Weekdays (0 = Monday … 6 = Sunday) the daily check is due, "
+        "apart from the school's closure dates.",
+    )
     profanity_filter = models.CharField(
         "profanity filter on the platform",
         max_length=10,
@@ -265,6 +287,29 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def needs_check_on(self, day: datetime.date, *, school: School | None = None) -> bool:
+        """Is a daily check due on this school-local day? Not when the
+        channel is not moderated daily, on a weekday the school left out, on
+        a closure date, or before the channel was added (Threemilestone 5.1:
+        the page will be moderated daily)."""
+        school = school or self.school
+        return (
+            self.moderated_daily
+            and day.weekday() in (self.check_weekdays or [])
+            and day.isoformat() not in (school.closure_dates or [])
+            and day >= self.created_at.astimezone(school.tz).date()
+        )
+
+    def check_days_label(self) -> str:
+        days = set(self.check_weekdays or [])
+        if not self.moderated_daily or not days:
+            return "Not checked daily"
+        if days == set(range(7)):
+            return "Every day"
+        if days == set(range(5)):
+            return "Monday to Friday"
+        return ", ".join(name[:3] for day, name in WEEKDAYS if day in days)
 
 
 class ChannelAuthorisationQuerySet(models.QuerySet):

@@ -411,7 +411,15 @@ def _revoke_all(member: StaffMember, revoked_by: StaffMember, reason: str) -> No
 
 # --- Channels -----------------------------------------------------------------
 
-CHANNEL_FIELDS = ("platform", "name", "url", "audience", "moderated_daily", "profanity_filter")
+CHANNEL_FIELDS = (
+    "platform",
+    "name",
+    "url",
+    "audience",
+    "moderated_daily",
+    "check_weekdays",
+    "profanity_filter",
+)
 
 
 def channel_save(*, channel: Channel, saved_by: StaffMember) -> Channel:
