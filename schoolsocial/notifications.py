@@ -10,6 +10,8 @@ text of a comment.
 
 from __future__ import annotations
 
+import datetime
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,6 +21,8 @@ from django.db.models import Model
 from django.utils import timezone
 
 from schoolsocial.models import Notification, StaffMember
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -106,10 +110,40 @@ def deliver(deliveries: Iterable[Delivery]) -> list[Notification]:
 
 
 def _enqueue_emails(ids: list[int]) -> None:
+    """Queue one email task per notification. One that cannot be queued (the
+    broker is down) does not stop the others; ``resend_unsent`` picks it up
+    at the next tick."""
     from schoolsocial.tasks import send_notification_email
 
     for pk in ids:
-        send_notification_email.delay(pk)
+        try:
+            send_notification_email.delay(pk)
+        except Exception:
+            logger.exception("Could not queue the email for notification %s", pk)
+
+
+RESEND_AFTER = datetime.timedelta(minutes=5)
+
+
+def resend_unsent(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Queue again the emails that should have gone out by now and did not
+    (the broker was down, or a worker died holding the claim), so nothing is
+    missed. Sending stays once-only: the task claims the row first."""
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(
+            email_wanted=True, emailed_at__isnull=True, created_at__lt=now - RESEND_AFTER
+        )
+        .filter(
+            Q(email_claimed_at__isnull=True)
+            | Q(email_claimed_at__lt=now - Notification.EMAIL_CLAIM_TIMEOUT)
+        )
+        .values_list("pk", flat=True)[:limit]
+    )
+    _enqueue_emails(ids)
+    return len(ids)
 
 
 def notification_email(notification: Notification) -> tuple[str, str, str]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from schoolsocial.models import ChannelAuthorisation, School, StaffMember
-from schoolsocial.notifications import Delivery, deliver
+from schoolsocial.notifications import Delivery, deliver, resend_unsent
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,14 @@ def send_due(
         for item in due_now(now=now, schools=schools)
         for member in item.recipients
     )
+
+
+def tick(*, now: datetime.datetime | None = None) -> list:
+    """What the beat runs every few minutes (and ``send_reminders``): send
+    what is due, then queue again any email that should have gone by now."""
+    created = send_due(now=now)
+    resend_unsent(now=now)
+    return created
 
 
 # --- The core's own reminders (monthly, to the head) -----------------------

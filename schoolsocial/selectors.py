@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q
 from schoolsocial.audit import action_label
 from schoolsocial.models import (
     LEADERS,
+    ActingHead,
     AuditEvent,
     Channel,
     ChannelAuthorisation,
@@ -64,6 +65,52 @@ def training_overdue(*, school: School, today: datetime.date | None = None):
         .filter(channel__school=school, trained_on__lt=today - TRAINING_VALID_FOR)
         .select_related("member__user", "channel")
     )
+
+
+# --- Who decides: the head, or the acting head on that date ---------------------
+
+
+def head_for(*, school: School, on: datetime.date | None = None) -> StaffMember | None:
+    """The person who takes the head's decisions on ``on`` (default: the
+    school's today): the acting head whose period covers that date, else the
+    current headteacher. Two queries at most."""
+    on = on or school.local_today()
+    return heads_for(schools=[school], on={school.pk: on}).get(school.pk)
+
+
+def heads_for(
+    *, schools, on: dict[int, datetime.date] | None = None
+) -> dict[int, StaffMember | None]:
+    """``head_for`` for many schools in two queries (reminders, batches).
+    ``on`` maps a school's id to its date (default: each school's today)."""
+    schools = list(schools)
+    if not schools:
+        return {}
+    on = on or {}
+    dates = {s.pk: on.get(s.pk) or s.local_today() for s in schools}
+    acting: dict[int, StaffMember] = {}
+    for row in (
+        ActingHead.objects.filter(
+            school__in=schools,
+            starts_on__lte=max(dates.values()),
+            ends_on__gte=min(dates.values()),
+            member__left_on__isnull=True,
+        )
+        .select_related("member__user", "member__school")
+        .order_by("school_id", "-starts_on", "-pk")
+    ):
+        day = dates[row.school_id]
+        if row.school_id not in acting and row.starts_on <= day <= row.ends_on:
+            acting[row.school_id] = row.member
+    heads: dict[int, StaffMember] = {}
+    for member in (
+        StaffMember.objects.active()
+        .filter(school__in=schools, is_head=True)
+        .select_related("user", "school")
+        .order_by("pk")
+    ):
+        heads.setdefault(member.school_id, member)
+    return {s.pk: acting.get(s.pk) or heads.get(s.pk) for s in schools}
 
 
 def dashboard_context(*, member: StaffMember, roles: frozenset[str]) -> dict:

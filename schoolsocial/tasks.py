@@ -74,9 +74,9 @@ def send_reminders_tick() -> int:
     """Send every reminder due now (the beat runs this every few minutes).
     Safe to run twice: each reminder's idempotency key makes a second run,
     a retry or a second beat send nothing new."""
-    from schoolsocial.reminders import send_due
+    from schoolsocial.reminders import tick
 
-    return len(send_due())
+    return len(tick())
 
 
 @shared_task

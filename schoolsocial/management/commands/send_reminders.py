@@ -6,7 +6,7 @@ manage.py send_reminders             # send it (each reminder once)
 
 from django.core.management.base import BaseCommand
 
-from schoolsocial.reminders import due_now, send_due, unsent
+from schoolsocial.reminders import due_now, tick, unsent
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 f"{len(due)} reminder(s) due now and not yet sent (dry run: nothing sent)."
             )
             return
-        created = send_due()
+        created = tick()
         for notification in created:
             self.stdout.write(f"Sent to {notification.recipient.user.email}: {notification.title}")
         self.stdout.write(f"{len(created)} new notification(s) sent.")
