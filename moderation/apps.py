@@ -7,9 +7,12 @@ class ModerationConfig(AppConfig):
 
     def ready(self):
         from moderation import reminders
+        from moderation.escalation import EscalationOverdueReminder
         from schoolsocial.audit import ACTION_LABELS
+        from schoolsocial.reminders import register
 
         reminders.register_all()
+        register(EscalationOverdueReminder())
 
         ACTION_LABELS.update(
             {
@@ -24,5 +27,8 @@ class ModerationConfig(AppConfig):
                 "moderation.ban": "Banned an account",
                 "moderation.ban_link": "Linked an incident to a ban",
                 "moderation.ban_lift": "Lifted a ban",
+                "moderation.escalate": "Escalated an incident to the headteacher",
+                "moderation.escalation_acknowledge": "Acknowledged an escalation",
+                "moderation.escalation_decide": "Decided on an escalation",
             }
         )

@@ -1,6 +1,8 @@
 """Demo moderation history for ``manage.py seed_demo``: a month of daily
 checks with a few gaps, about a dozen incidents across the categories with
-generated screenshots, some acted on, and a ban. Idempotent."""
+generated screenshots, some acted on, and a ban; the incidents that escalate
+automatically are escalated to the head, and two of them decided, so the
+head's inbox has work in it. Idempotent."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
+from moderation import categories as cats
 from moderation import services
-from moderation.models import Incident, ModerationCheck
+from moderation.models import Escalation, Incident, ModerationCheck
 from schoolsocial.models import Channel, ChannelAuthorisation
 
 GAPS = {3, 9, 10, 17}  # days ago with no check (the grid shows them missed)
@@ -191,6 +194,7 @@ def seed(*, school, members, stdout) -> None:
 
     if Incident.objects.filter(school=school).exists():
         stdout.write("  moderation: incidents already there")
+        _escalations(school=school, head=head, stdout=stdout)
         return
     recorded = 0
     for days_ago, index, author, kind, categories, content, actions in INCIDENTS:
@@ -217,8 +221,77 @@ def seed(*, school, members, stdout) -> None:
                 reference="CPOMS-2025-0142" if action in ("cpoms", "reported_police") else "",
             )
         if days_ago > 14 and "comment_deleted" in actions:
+            waiting = incident.escalations.filter(decided_at__isnull=True).first()
+            if waiting is not None:
+                services.escalation_decide(
+                    escalation=waiting,
+                    by=head,
+                    decision=Escalation.Decision.DELETE_AND_BAN,
+                    note="Demo: deleted; ban the account.",
+                )
             services.incident_resolve(
                 incident=incident, by=head, outcome="Comment removed; nothing further needed."
             )
             services.incident_close(incident=incident, by=head)
     stdout.write(f"  moderation: {recorded} incidents with screenshots added")
+    _escalations(school=school, head=head, stdout=stdout)
+
+
+DEMO_DECISIONS = {
+    # author: (decision, note, reference)
+    "Dad of Year 4": (
+        Escalation.Decision.ASK_TO_REMOVE,
+        "Demo: I will phone him this afternoon and ask him to take it down (Threemilestone 10.2).",
+        "",
+    ),
+    "xX_angry_Xx": (
+        Escalation.Decision.REPORT_POLICE,
+        "Demo: reported on 101 as a threat to staff (Westbrook D).",
+        "CAD-2025-0311",
+    ),
+}
+
+
+def _escalations(*, school, head, stdout) -> None:
+    """Escalate, as recording would have, any open demo incident in a category
+    that escalates by itself and has never been escalated (older demo data);
+    back-date them to the comment's time plus half an hour so the inbox shows
+    real waits; decide the two in ``DEMO_DECISIONS`` once."""
+    raised = 0
+    for incident in (
+        Incident.objects.filter(school=school, status__in=Incident.OPEN_STATUSES)
+        .exclude(escalations__isnull=False)
+        .prefetch_related("category_rows")
+    ):
+        codes = [r.category for r in incident.category_rows.all()]
+        automatic = [c for c in codes if cats.BY_CODE[c].auto_escalate]
+        if automatic:
+            services.incident_escalate(
+                incident=incident,
+                raised_by=None,
+                reason="Automatic: " + ", ".join(cats.label(c) for c in automatic) + ".",
+                codes=codes,
+            )
+            raised += 1
+    for escalation in Escalation.objects.filter(
+        incident__school=school, decided_at__isnull=True, automatic=True
+    ).select_related("incident"):
+        wanted = escalation.incident.occurred_at + datetime.timedelta(minutes=30)
+        if escalation.raised_at > wanted:
+            Escalation.objects.filter(pk=escalation.pk).update(raised_at=wanted)
+    decided = 0
+    for escalation in Escalation.objects.filter(
+        incident__school=school,
+        decided_at__isnull=True,
+        incident__author_name__in=list(DEMO_DECISIONS),
+    ).select_related("incident"):
+        decision, note, reference = DEMO_DECISIONS[escalation.incident.author_name]
+        services.escalation_decide(
+            escalation=escalation,
+            by=head,
+            decision=decision,
+            note=note,
+            external_reference=reference,
+        )
+        decided += 1
+    stdout.write(f"  moderation: {raised} escalations raised, {decided} decided")

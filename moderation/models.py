@@ -7,6 +7,8 @@ Evidence, actions and checks are never changed or deleted by the application
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -193,8 +195,23 @@ class IncidentAction(AppendOnly):
         RESOLVED = "resolved", "Resolved"
         CLOSED = "closed", "Closed"
         REOPENED = "reopened", "Reopened"
+        # Written by the escalation services (issue 5).
+        ESCALATED = "escalated", "Escalated to the headteacher"
+        ACKNOWLEDGED = "acknowledged", "Escalation acknowledged"
+        DECISION = "decision", "Headteacher's decision"
 
-    SYSTEM_KINDS = frozenset({"recorded", "evidence_added", "resolved", "closed", "reopened"})
+    SYSTEM_KINDS = frozenset(
+        {
+            "recorded",
+            "evidence_added",
+            "resolved",
+            "closed",
+            "reopened",
+            "escalated",
+            "acknowledged",
+            "decision",
+        }
+    )
     NEEDS_SCREENSHOT = frozenset({"comment_hidden", "comment_deleted"})
     NEEDS_REFERENCE = frozenset({"cpoms", "reported_police"})
 
@@ -251,3 +268,113 @@ class BannedAccount(models.Model):
     @property
     def is_current(self) -> bool:
         return self.lifted_on is None
+
+
+class Escalation(models.Model):
+    """An incident brought to the headteacher's attention (Threemilestone
+    6.1–6.3: "brought to the urgent attention of the Head Teacher"), routed
+    to the head or, on the days one is set, the acting head.
+
+    At most one open (undecided) escalation per incident; a decided one stays
+    as history and the incident may be escalated again later.
+    """
+
+    class Decision(models.TextChoices):
+        SPEAK = "speak", "Speak to the individual"
+        PRIVATE_MESSAGE = "private_message", "Private message explaining the page's purpose"
+        DELETE_AND_BAN = "delete_and_ban", "Delete and ban"
+        ASK_TO_REMOVE = "ask_to_remove", "Ask them to take it down"
+        REPORT_PLATFORM = "report_platform", "Report to the platform"
+        REPORT_POLICE = "report_police", "Report to the police"
+        EXTERNAL_AGENCY = "external_agency", "Refer to an external agency (LADO, Prevent)"
+        INVITE_TO_MEET = "invite_to_meet", "Invite to meet"
+        COMPLAINTS = "complaints", "Complaints procedure"
+        INFORM_PARENTS = "inform_parents", "Inform parents"
+        STAFF_CONDUCT = "staff_conduct", "Staff conduct procedure"
+        GOVERNORS_LETTER = "governors_letter", "Governors' letter"
+        NO_FURTHER_ACTION = "nfa", "No further action"
+
+    # Decisions that need an external reference (crime or referral number).
+    NEEDS_REFERENCE = frozenset({"report_police", "external_agency"})
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="escalations")
+    raised_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the escalation was automatic.",
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    automatic = models.BooleanField(default=False)
+    urgency = models.PositiveSmallIntegerField(choices=Severity.choices)
+    reason = models.TextField(blank=True)
+    routed_to = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    decision_note = models.TextField(blank=True)
+    external_reference = models.CharField(max_length=100, blank=True)
+    decided_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    SCHOOL_PATH = "incident__school"
+
+    class Meta:
+        ordering = ["-urgency", "raised_at", "pk"]
+        indexes = [models.Index(fields=["decided_at", "-urgency", "raised_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=Q(decided_at__isnull=True),
+                name="one_open_escalation_per_incident",
+            ),
+            models.CheckConstraint(
+                condition=(Q(decided_at__isnull=True) & Q(decision=""))
+                | (Q(decided_at__isnull=False) & ~Q(decision="")),
+                name="escalation_decided_with_decision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Escalation {self.pk} of incident {self.incident_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    @property
+    def urgency_badge(self) -> str:
+        return {4: "danger", 3: "warn", 2: "warn"}.get(self.urgency, "")
+
+    def waited(self, now=None):
+        """How long it has waited for a decision (or waited, once decided)."""
+        end = self.decided_at or now or timezone.now()
+        return max(end - self.raised_at, datetime.timedelta(0))
+
+    @property
+    def waited_label(self) -> str:
+        return duration_label(self.waited())
+
+
+def duration_label(delta) -> str:
+    """'2 h 15 min', '45 min', '3 d 4 h' — short, for a busy head on a phone."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"

@@ -24,3 +24,18 @@ def test_the_demo_adds_a_month_of_checks_and_a_dozen_incidents_once(db):
         Evidence.objects.count(),
         BannedAccount.objects.count(),
     ) == counts
+
+
+def test_the_demo_escalates_what_escalates_and_decides_two_once(db):
+    from moderation.models import Escalation
+
+    call_command("seed_demo", stdout=io.StringIO())
+    open_ones = Escalation.objects.filter(decided_at__isnull=True).count()
+    decided = set(
+        Escalation.objects.filter(decided_at__isnull=False).values_list("decision", flat=True)
+    )
+    assert open_ones >= 3
+    assert {"ask_to_remove", "report_police"} <= decided
+    before = Escalation.objects.count()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Escalation.objects.count() == before
