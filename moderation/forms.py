@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from moderation import categories as cats
-from moderation.models import Incident, IncidentAction, ModerationCheck
+from moderation.models import Escalation, Incident, IncidentAction, ModerationCheck
 from schoolsocial.forms import DateInput, OnceOnlyForm
 from schoolsocial.models import Channel
 
@@ -178,3 +178,33 @@ class BanForm(OnceOnlyForm):
 
 class LiftForm(OnceOnlyForm):
     reason = forms.CharField(label="Why lift the ban?", max_length=2000)
+
+
+class EscalateForm(OnceOnlyForm):
+    reason = forms.CharField(
+        label="Why does the headteacher need to see this?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DecisionForm(OnceOnlyForm):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=Escalation.Decision.choices,
+        widget=forms.RadioSelect,
+    )
+    external_reference = forms.CharField(
+        label="External reference",
+        required=False,
+        max_length=100,
+        help_text="Needed when reporting to the police (the crime or incident number) or "
+        "referring to an external agency (LADO, Prevent: their case number).",
+    )
+    note = forms.CharField(
+        label="Note for the timeline",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you decided and why; the administrators carry it out from this.",
+    )

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from moderation.models import (
     BannedAccount,
+    Escalation,
     Evidence,
     Incident,
     IncidentAction,
@@ -111,6 +112,15 @@ def incident_detail_qs(*, school: School):
                 queryset=IncidentAction.objects.select_related("by__user", "banned_account"),
             ),
             "bans",
+            Prefetch(
+                "escalations",
+                queryset=Escalation.objects.select_related(
+                    "raised_by__user",
+                    "routed_to__user",
+                    "acknowledged_by__user",
+                    "decided_by__user",
+                ).order_by("-raised_at", "-pk"),
+            ),
         )
     )
 
@@ -242,3 +252,40 @@ def banned_accounts(*, school: School):
         .prefetch_related(Prefetch("incidents", queryset=Incident.objects.only("pk", "school")))
         .order_by(F("lifted_on").asc(nulls_first=True), "-banned_on", "account_name")
     )
+
+
+# --- Escalations --------------------------------------------------------------------------
+
+
+def _escalations(*, school: School):
+    return Escalation.objects.filter(incident__school=school).select_related(
+        "incident__channel",
+        "raised_by__user",
+        "routed_to__user",
+        "acknowledged_by__user",
+        "decided_by__user",
+    )
+
+
+def open_escalations(*, school: School):
+    """The head's inbox: open escalations, urgent first, then the oldest.
+    Two queries however many there are."""
+    return (
+        _escalations(school=school)
+        .filter(decided_at__isnull=True)
+        .prefetch_related("incident__category_rows")
+        .order_by("-urgency", "raised_at", "pk")
+    )
+
+
+def recently_decided(*, school: School, limit: int = 10):
+    return list(
+        _escalations(school=school)
+        .filter(decided_at__isnull=False)
+        .prefetch_related("incident__category_rows")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+
+
+def escalation_for_decision(*, school: School):
+    return _escalations(school=school).prefetch_related("incident__category_rows")

@@ -12,6 +12,20 @@ urlpatterns = [
     path("incidents/<int:incident_id>/status/", views.incident_status, name="incident_status"),
     path("incidents/<int:incident_id>/evidence/", views.evidence_add, name="evidence_add"),
     path("evidence/<int:evidence_id>/", views.evidence, name="evidence"),
+    path(
+        "incidents/<int:incident_id>/escalate/", views.incident_escalate, name="incident_escalate"
+    ),
+    path("escalations/", views.escalations, name="escalations"),
+    path(
+        "escalations/<int:escalation_id>/acknowledge/",
+        views.escalation_acknowledge,
+        name="escalation_acknowledge",
+    ),
+    path(
+        "escalations/<int:escalation_id>/decide/",
+        views.escalation_decide,
+        name="escalation_decide",
+    ),
     path("checks/", views.checks, name="checks"),
     path("banned/", views.banned, name="banned"),
     path("banned/<int:banned_account_id>/lift/", views.banned_lift, name="banned_lift"),

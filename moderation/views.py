@@ -17,21 +17,27 @@ from django.utils.http import urlencode
 
 from moderation import categories as cats
 from moderation import selectors, services
+from moderation.escalation import suggestions
 from moderation.forms import (
     ActionForm,
     BanForm,
     CheckForm,
+    DecisionForm,
+    EscalateForm,
     IncidentForm,
     LiftForm,
     QueueFilterForm,
     ReopenForm,
     ResolveForm,
 )
-from moderation.models import BannedAccount, Evidence, Incident
+from moderation.models import BannedAccount, Escalation, Evidence, Incident
 from schoolsocial.access import get_for_school, roles_required
 from schoolsocial.private_files import private_file_response
 
 moderators = roles_required("admin", "slt", "head")
+leaders = roles_required("head", "slt")
+# The acting head holds "head" among their effective roles on the days set.
+head_only = roles_required("head")
 
 PAGE_SIZE = 25
 
@@ -177,11 +183,15 @@ def incident(request, incident_id: int):
     return _incident_page(request, obj)
 
 
-def _incident_page(request, obj, *, action_form=None, resolve_form=None, reopen_form=None):
+def _incident_page(
+    request, obj, *, action_form=None, resolve_form=None, reopen_form=None, escalate_form=None
+):
     school = request.school
     may_act = services.is_leader(request.member) or services.is_authorised_for(
         request.member, obj.channel
     )
+    escalations = list(obj.escalations.all())
+    open_escalation = next((e for e in escalations if e.is_open), None)
     return render(
         request,
         "moderation/incident.html",
@@ -201,8 +211,42 @@ def _incident_page(request, obj, *, action_form=None, resolve_form=None, reopen_
             "action_form": action_form or ActionForm(),
             "resolve_form": resolve_form or ResolveForm(),
             "reopen_form": reopen_form or ReopenForm(),
+            "escalations": escalations,
+            "open_escalation": open_escalation,
+            "may_decide": "head" in request.roles,
+            "escalate_form": escalate_form or EscalateForm(),
         },
     )
+
+
+@moderators
+def incident_escalate(request, incident_id: int):
+    """Escalate an incident to the headteacher by hand, with a reason."""
+    obj = get_for_school(
+        request, selectors.incident_detail_qs(school=request.school), pk=incident_id
+    )
+    if refused := _post_only(request):
+        return refused
+    form = EscalateForm(request.POST)
+    if form.is_valid():
+        if not form.claim(request):
+            messages.info(request, "That escalation was already sent.")
+            return redirect("moderation:incident", incident_id=obj.pk)
+        try:
+            escalation = services.incident_escalate(
+                incident=obj, raised_by=request.member, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.release(request)
+            form.add_error(None, error)
+            _fresh_key(form)
+        else:
+            who = escalation.routed_to.user.display_name if escalation.routed_to else "SLT"
+            messages.success(request, f"Escalated to {who}.")
+            return redirect("moderation:incident", incident_id=obj.pk)
+    else:
+        _fresh_key(form)
+    return _incident_page(request, obj, escalate_form=form)
 
 
 @moderators
@@ -327,6 +371,95 @@ def evidence(request, evidence_id: int):
         filename=f"incident-{item.incident_id}-screenshot-{item.pk}-{variant}.{ext}",
         content_type=CONTENT_TYPES[fmt],
         as_attachment=variant == "original",
+    )
+
+
+# --- Escalations: the head's inbox ---------------------------------------------------------------
+
+
+@leaders
+def escalations(request):
+    """Open escalations, urgent first then oldest, with how long each has
+    waited; the head (or acting head) acknowledges and decides, SLT see."""
+    school = request.school
+    return render(
+        request,
+        "moderation/escalations.html",
+        {
+            "open_escalations": list(selectors.open_escalations(school=school)),
+            "decided": selectors.recently_decided(school=school),
+            "may_decide": "head" in request.roles,
+        },
+    )
+
+
+def _back(request, escalation):
+    if request.POST.get("back") == "incident":
+        return redirect("moderation:incident", incident_id=escalation.incident_id)
+    return redirect("moderation:escalations")
+
+
+@head_only
+def escalation_acknowledge(request, escalation_id: int):
+    escalation = get_for_school(request, Escalation, pk=escalation_id)
+    if refused := _post_only(request):
+        return refused
+    try:
+        services.escalation_acknowledge(escalation=escalation, by=request.member)
+    except ValidationError as error:
+        for message in _messages(error):
+            messages.info(request, message)
+    else:
+        messages.success(request, f"Acknowledged: incident {escalation.incident_id}.")
+    return _back(request, escalation)
+
+
+@head_only
+def escalation_decide(request, escalation_id: int):
+    escalation = get_for_school(
+        request, selectors.escalation_for_decision(school=request.school), pk=escalation_id
+    )
+    incident = escalation.incident
+    if not escalation.is_open:
+        messages.info(request, "This escalation has already been decided.")
+        return redirect("moderation:incident", incident_id=incident.pk)
+    codes = [r.category for r in incident.category_rows.all()]
+    suggested = suggestions(codes=codes, author_kind=incident.author_kind)
+    initial = {"decision": suggested[0].decision} if suggested else None
+    form = DecisionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            messages.info(request, "That decision was already recorded.")
+            return redirect("moderation:incident", incident_id=incident.pk)
+        data = form.cleaned_data
+        try:
+            services.escalation_decide(
+                escalation=escalation,
+                by=request.member,
+                decision=data["decision"],
+                note=data["note"],
+                external_reference=data["external_reference"],
+            )
+        except ValidationError as error:
+            form.release(request)
+            form.add_error(None, error)
+            _fresh_key(form)
+        else:
+            label = Escalation.Decision(data["decision"]).label
+            messages.success(request, f"Decision recorded: {label}.")
+            return redirect("moderation:incident", incident_id=incident.pk)
+    elif request.method == "POST":
+        _fresh_key(form)
+    return render(
+        request,
+        "moderation/escalation_decide.html",
+        {
+            "escalation": escalation,
+            "incident": incident,
+            "categories": [cats.BY_CODE[c] for c in codes if c in cats.BY_CODE],
+            "suggestions": suggested,
+            "form": form,
+        },
     )
 
 

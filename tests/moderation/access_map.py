@@ -1,6 +1,7 @@
 """Who may open each moderation page (DESIGN.md's URL map: admin, slt, head;
 office gets 403), for the URLconf walk in tests/schoolsocial/test_access.py."""
 
+from moderation.models import Escalation
 from tests.moderation.factories import BannedAccountFactory, IncidentFactory, make_evidence
 
 MODERATORS = {"admin", "slt", "head"}
@@ -13,6 +14,10 @@ EXPECTED = {
     "moderation:incident_status": MODERATORS,
     "moderation:evidence_add": MODERATORS,
     "moderation:evidence": MODERATORS,
+    "moderation:incident_escalate": MODERATORS,
+    "moderation:escalations": {"head", "slt"},
+    "moderation:escalation_acknowledge": {"head"},
+    "moderation:escalation_decide": {"head"},
     "moderation:checks": MODERATORS,
     "moderation:banned": MODERATORS,
     "moderation:banned_lift": MODERATORS,
@@ -22,4 +27,9 @@ OBJECTS = {
     "incident_id": lambda school: IncidentFactory(school=school).pk,
     "evidence_id": lambda school: make_evidence(IncidentFactory(school=school)).pk,
     "banned_account_id": lambda school: BannedAccountFactory(school=school).pk,
+    "escalation_id": lambda school: (
+        Escalation.objects.create(
+            incident=IncidentFactory(school=school), urgency=4, automatic=True
+        ).pk
+    ),
 }
