@@ -134,6 +134,10 @@ def dashboard_context(*, member: StaffMember, roles: frozenset[str]) -> dict:
                 AuditEvent.objects.filter(school=school).select_related("actor")[:8]
             ),
         )
+        # The dashboard composes the apps (DESIGN.md): moderation's part.
+        from moderation.selectors import dashboard as moderation_dashboard
+
+        context["moderation"] = moderation_dashboard(school=school)
     return context
 
 

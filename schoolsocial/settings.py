@@ -203,6 +203,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="schoolsocial <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Failed emails are retried after this many seconds, doubling each time.
+EMAIL_RETRY_SECONDS = env.float("EMAIL_RETRY_SECONDS", default=30.0)
 # Links in emails (invitations) point here.
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 

@@ -2,9 +2,11 @@
 is safe to run twice."""
 
 import logging
+import random
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import send_mail
 from django.core.management import call_command
 from django.db.models import F
@@ -12,26 +14,25 @@ from django.db.models import F
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=30 * 60,
-    retry_jitter=True,
-    max_retries=8,
-)
-def send_email(*, to: str, subject: str, body: str) -> None:
+@shared_task(bind=True, max_retries=8)
+def send_email(self, *, to: str, subject: str, body: str) -> None:
     """Send one plain-text email; a failure is retried with growing pauses."""
-    send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+    try:
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+    except (smtplib.SMTPException, OSError) as error:
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
 
 
-@shared_task(
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=30 * 60,
-    retry_jitter=True,
-    max_retries=8,
-)
-def send_notification_email(notification_id: int) -> bool:
+def retry_delay(attempt: int) -> float:
+    """Seconds before retry number ``attempt`` (0-based): doubling from
+    EMAIL_RETRY_SECONDS up to an hour, with some jitter so a mail server
+    that comes back is not hit by every retry at once."""
+    base = settings.EMAIL_RETRY_SECONDS
+    return min(base * 2**attempt, 3600) * random.uniform(0.75, 1.0)
+
+
+@shared_task(bind=True, max_retries=8)
+def send_notification_email(self, notification_id: int) -> bool:
     """Email one notification, once.
 
     The row is claimed with a conditional update, so two copies of this task
@@ -62,9 +63,10 @@ def send_notification_email(notification_id: int) -> bool:
     to, subject, body = notification_email(notification)
     try:
         send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
-    except Exception:
+    except (smtplib.SMTPException, OSError) as error:
         Notification.objects.filter(pk=notification_id).update(email_claimed_at=None)
-        raise
+        logger.warning("Email for notification %s failed: %s", notification_id, error)
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
     Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
     return True
 

@@ -1,6 +1,7 @@
 import smtplib
 
 import pytest
+from celery.exceptions import Retry
 from django.core import mail
 from django.urls import reverse
 
@@ -67,6 +68,29 @@ def test_an_email_task_run_twice_sends_once(head):
     Notification.objects.filter(pk=notification.pk).update(email_wanted=True)
     assert send_notification_email.apply(args=[notification.pk]).get() is True
     assert send_notification_email.apply(args=[notification.pk]).get() is False
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_email_schedules_a_retry_with_a_growing_pause(head, monkeypatch, settings):
+    [notification] = send([head], email=False)
+    Notification.objects.filter(pk=notification.pk).update(email_wanted=True)
+    settings.EMAIL_RETRY_SECONDS = 30
+
+    def broken(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("mail server went away")
+
+    monkeypatch.setattr("schoolsocial.tasks.send_mail", broken)
+    with pytest.raises(Retry) as retry:
+        send_notification_email.apply(args=[notification.pk])
+    assert 22 <= retry.value.when <= 30  # seconds, with jitter
+    with pytest.raises(Retry) as later:
+        send_notification_email.apply(args=[notification.pk], retries=3)
+    assert 180 <= later.value.when <= 240  # doubled three times
+    notification.refresh_from_db()
+    assert notification.email_claimed_at is None and notification.email_attempts == 2
+
+    monkeypatch.undo()
+    assert send_notification_email.apply(args=[notification.pk], retries=1).get() is True
     assert len(mail.outbox) == 1
 
 
