@@ -77,14 +77,16 @@ def seed(*, school, members, stdout) -> None:
     year_end = datetime.date(today.year if today.month <= 8 else today.year + 1, 8, 31)
     pupils = []
     for n in range(60):
-        year, class_name = CLASSES[n % len(CLASSES)]
+        # The second thirty reuse the first names in other classes with
+        # other surnames, so no two pupils share a full name.
+        year, class_name = CLASSES[(n + n // len(FIRST)) % len(CLASSES)]
         first = FIRST[n % len(FIRST)]
         pupils.append(
             Pupil.objects.create(
                 school=school,
                 mis_id=f"DEMO{n:09d}",
                 first_name=first,
-                last_name=LAST[(n * 7) % len(LAST)],
+                last_name=LAST[(n * 7 + (n // len(FIRST)) * 4) % len(LAST)],
                 preferred_name=PREFERRED.get(first, ""),
                 year_group=year,
                 class_name=class_name,
