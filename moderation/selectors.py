@@ -289,3 +289,167 @@ def recently_decided(*, school: School, limit: int = 10):
 
 def escalation_for_decision(*, school: School):
     return _escalations(school=school).prefetch_related("incident__category_rows")
+
+
+# --- The head's and SLT's dashboard -------------------------------------------------------
+
+# One colour per category for the chart (fill attributes: no inline styles
+# under the strict CSP). Distinguishable, and dark enough to print in grey.
+CHART_COLOURS = {
+    "pupil_named": "#b3261e",
+    "pupil_media": "#e8710a",
+    "threat_hate": "#6d1b7b",
+    "extremist": "#3c0d4a",
+    "offensive": "#d93025",
+    "bullying": "#f29900",
+    "negative_about_pupil": "#a56a00",
+    "defamatory": "#1a73e8",
+    "unconnected_person": "#12598f",
+    "staff_personal": "#188038",
+    "follower_under_18": "#5f8f3a",
+    "private_concern": "#5f6368",
+    "spam": "#9aa0a6",
+    "other": "#3c4043",
+}
+BAR_WIDTH, BAR_GAP, CHART_LEFT, CHART_TOP, PLOT_HEIGHT = 34, 14, 34, 12, 150
+
+
+def school_year_start(day: datetime.date) -> datetime.date:
+    """1 September of the school year ``day`` falls in (to 31 August)."""
+    return datetime.date(day.year if day.month >= 9 else day.year - 1, 9, 1)
+
+
+def incidents_by_month(*, school: School, today: datetime.date | None = None) -> dict:
+    """Incidents this school year by month and main category (the most
+    serious of an incident's categories, so each incident counts once), with
+    the geometry of a stacked bar chart drawn on the server. One query."""
+    from moderation import categories as cats
+
+    today = today or school.local_today()
+    start = school_year_start(today)
+    months = [
+        datetime.date(start.year + (start.month + n - 1) // 12, (start.month + n - 1) % 12 + 1, 1)
+        for n in range(12)
+    ]
+    tz = school.tz
+    begin = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(
+        datetime.date(start.year + 1, 9, 1), datetime.time.min, tzinfo=tz
+    )
+    rank = {c.code: (-c.severity, n) for n, c in enumerate(cats.CATEGORIES)}
+    main: dict[int, tuple[str, datetime.datetime]] = {}
+    for incident_id, code, occurred in IncidentCategory.objects.filter(
+        incident__school=school, incident__occurred_at__gte=begin, incident__occurred_at__lt=end
+    ).values_list("incident_id", "category", "incident__occurred_at"):
+        if code not in rank:
+            continue
+        if incident_id not in main or rank[code] < rank[main[incident_id][0]]:
+            main[incident_id] = (code, occurred)
+    counts: dict[tuple[int, str], int] = {}
+    for code, occurred in main.values():
+        local = occurred.astimezone(tz)
+        index = (local.year - start.year) * 12 + local.month - 9
+        counts[(index, code)] = counts.get((index, code), 0) + 1
+    used = [c for c in cats.CATEGORIES if any(k[1] == c.code for k in counts)]
+    totals = [sum(n for (i, _), n in counts.items() if i == m) for m in range(12)]
+    top = max(totals, default=0) or 1
+    bars = []
+    for m, month in enumerate(months):
+        x = CHART_LEFT + m * (BAR_WIDTH + BAR_GAP)
+        y = CHART_TOP + PLOT_HEIGHT
+        segments = []
+        for category in used:
+            n = counts.get((m, category.code), 0)
+            if not n:
+                continue
+            height = round(n / top * PLOT_HEIGHT, 1)
+            y = round(y - height, 1)
+            segments.append(
+                {
+                    "y": y,
+                    "height": height,
+                    "count": n,
+                    "label": category.label,
+                    "colour": CHART_COLOURS.get(category.code, "#5f6368"),
+                }
+            )
+        bars.append(
+            {
+                "month": month,
+                "x": x,
+                "label_x": x + BAR_WIDTH / 2,
+                "total": totals[m],
+                "total_y": y - 4,
+                "segments": segments,
+            }
+        )
+    rows = [
+        {
+            "label": c.label,
+            "colour": CHART_COLOURS.get(c.code, "#5f6368"),
+            "counts": [counts.get((m, c.code), 0) for m in range(12)],
+            "total": sum(counts.get((m, c.code), 0) for m in range(12)),
+        }
+        for c in used
+    ]
+    return {
+        "start": start,
+        "end": datetime.date(start.year + 1, 8, 31),
+        "months": months,
+        "bars": bars,
+        "rows": rows,
+        "totals": totals,
+        "total": sum(totals),
+        "top": top,
+        "width": CHART_LEFT + 12 * (BAR_WIDTH + BAR_GAP),
+        "height": CHART_TOP + PLOT_HEIGHT + 24,
+        "baseline": CHART_TOP + PLOT_HEIGHT,
+        "month_label_y": CHART_TOP + PLOT_HEIGHT + 16,
+        "axis_x": CHART_LEFT - 6,
+        "bar_width": BAR_WIDTH,
+    }
+
+
+def coverage_this_month(*, school: School, today: datetime.date | None = None) -> list[dict]:
+    """Per channel, the days checked out of the days a check was required
+    this month so far (today counts once checked). Reuses ``coverage``."""
+    today = today or school.local_today()
+    grid = coverage(school=school, days=today.day, today=today)
+    rows = []
+    for row in grid["rows"]:
+        checked = sum(1 for c in row["cells"] if c.state == "checked")
+        required = checked + sum(1 for c in row["cells"] if c.state == "missed")
+        rows.append(
+            {
+                "channel": row["channel"],
+                "checked": checked,
+                "required": required,
+                "missed": row["missed"],
+                "percent": round(100 * checked / required) if required else None,
+            }
+        )
+    return rows
+
+
+def dashboard(*, school: School) -> dict:
+    """What the head and SLT see first: open escalations, the urgent ones
+    nobody has acknowledged and how long they have waited, incidents this
+    school year, and this month's moderation coverage. A fixed number of
+    queries."""
+    open_escalations = list(_open_escalations_brief(school=school))
+    return {
+        "open_escalations_count": len(open_escalations),
+        "urgent_unacknowledged": [
+            e for e in open_escalations if e.urgency == 4 and e.acknowledged_at is None
+        ],
+        "incident_chart": incidents_by_month(school=school),
+        "coverage_month": coverage_this_month(school=school),
+    }
+
+
+def _open_escalations_brief(*, school: School):
+    return (
+        Escalation.objects.filter(incident__school=school, decided_at__isnull=True)
+        .select_related("incident__channel", "routed_to__user")
+        .order_by("-urgency", "raised_at", "pk")
+    )
