@@ -718,7 +718,7 @@ def _may_decide(member: StaffMember, escalation: Escalation) -> None:
 
 def _locked_escalation(escalation: Escalation) -> Escalation:
     return (
-        Escalation.objects.select_for_update()
+        Escalation.objects.select_for_update(of=("self",))
         .select_related("incident__school", "incident__channel", "acknowledged_by__user")
         .get(pk=escalation.pk)
     )

@@ -18,10 +18,9 @@ from tests.factories import ChannelAuthorisationFactory
 def _use_broker(url, options):
     app.conf.broker_url = url
     app.conf.broker_transport_options = options
-    # Connections made earlier keep the old broker: drop them.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # Forget the connection pool of the old broker (kombu keeps one pool per
+    # broker URL and hands it back later, so it must not be closed here).
+    app._pool = None
     app.amqp._producer_pool = None
 
 
