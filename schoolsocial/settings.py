@@ -222,6 +222,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     }
 )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# `make run` turns this off so the console email backend prints emails
+# straight to the terminal rather than through the worker's log.
+CELERY_WORKER_REDIRECT_STDOUTS = env.bool("CELERY_WORKER_REDIRECT_STDOUTS", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 CONTENT_SECURITY_POLICY = {

@@ -18,8 +18,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-.venv/bin/celery -A schoolsocial worker -B --loglevel=INFO --concurrency=1 \
-  --schedule "$VAR/celerybeat-schedule" >"$VAR/celery.log" 2>&1 &
+# Worker and beat in one process; emails (console backend) print here.
+CELERY_WORKER_REDIRECT_STDOUTS=false .venv/bin/celery -A schoolsocial worker -B \
+  --loglevel=WARNING --concurrency=1 --schedule "$VAR/celerybeat-schedule" &
 pids+=($!)
 
 cat <<MSG
@@ -32,7 +33,8 @@ cat <<MSG
     admin@demo.school    page administrator
     office@demo.school   office
 
-  Emails (invitations, reminders) are printed by the worker: tail -f $VAR/celery.log
+  Emails (invitations, reminders, escalations) are printed below by the worker.
+  Reminders due now:  .venv/bin/python manage.py send_reminders --dry-run
   Stop with Ctrl+C.
 
 MSG
