@@ -135,7 +135,7 @@ def send_due(
 
 
 def tick(*, now: datetime.datetime | None = None) -> list:
-    """What the beat runs every few minutes (and ``send_reminders``): send
+    """What the beat runs every minute (and ``send_reminders``): send
     what is due, then queue again any email that should have gone by now."""
     created = send_due(now=now)
     resend_unsent(now=now)

@@ -73,7 +73,7 @@ def send_notification_email(self, notification_id: int) -> bool:
 
 @shared_task
 def send_reminders_tick() -> int:
-    """Send every reminder due now (the beat runs this every few minutes).
+    """Send every reminder due now (the beat runs this every minute).
     Safe to run twice: each reminder's idempotency key makes a second run,
     a retry or a second beat send nothing new."""
     from schoolsocial.reminders import tick
