@@ -150,7 +150,9 @@ def notification_email(notification: Notification) -> tuple[str, str, str]:
     """(to, subject, body) — from fixed labels and a link only."""
     member = notification.recipient
     link = settings.SITE_URL + (notification.url or "/notifications/")
-    subject = f"[{notification.school.name}] {notification.title}"
+    school = notification.school.name
+    title = notification.title
+    subject = title if school in title else f"[{school}] {title}"
     body = (
         f"Hello {member.user.first_name or member.user.display_name},\n\n"
         f"{notification.title}\n\n"

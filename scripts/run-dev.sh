@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PORT=${PORT:-8000}
+export SITE_URL=${SITE_URL:-http://localhost:$PORT}
 VAR=${SCHOOLSOCIAL_VAR_DIR:-var}
 
 mkdir -p "$VAR/celery/queue" "$VAR/celery/processed" "$VAR/cache" "$VAR/media" "$VAR/private"

@@ -138,3 +138,14 @@ def test_staff_who_have_left_are_not_notified(head, admin):
     admin.save()
     assert send([head, admin], email=False)[0].recipient == head
     assert Notification.objects.count() == 1
+
+
+def test_the_school_name_is_not_repeated_in_the_subject(head, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            recipients=[head],
+            kind="escalation",
+            key="escalation:9",
+            title="Urgent escalation: Spam — Example Primary",
+        )
+    assert mail.outbox[0].subject == "Urgent escalation: Spam — Example Primary"
