@@ -542,9 +542,12 @@ def publication_check_run(
             )
         )
     matches = screen_names(school=school, text=caption)
-    if not purpose:
+    # Threemilestone 3.4 and 4.4: no pupil is named on the page, so a caption
+    # that names one blocks the post as written, whoever is in the photo.
+    names_a_pupil = any(m.kind == "named" for m in matches)
+    if not purpose and not names_a_pupil:
         result = PublicationCheck.Result.NO_PHOTOS
-    elif all(allowed for _, allowed, *_ in results):
+    elif not names_a_pupil and all(allowed for _, allowed, *_ in results):
         result = PublicationCheck.Result.ALLOWED
     else:
         result = PublicationCheck.Result.BLOCKED

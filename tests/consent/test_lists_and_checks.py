@@ -102,6 +102,20 @@ def test_every_check_is_stored_even_when_all_is_well(authorised_admin, channel, 
     assert PublicationCheck.objects.count() == 1
 
 
+def test_a_caption_naming_a_pupil_blocks_the_post_even_when_every_pupil_may_appear(
+    authorised_admin, channel, pupils, login
+):
+    check = services.publication_check_run(
+        channel=channel,
+        pupils=[pupils["ok"]],
+        caption="Well done Dafydd Rees on sports day!",
+        checked_by=authorised_admin,
+    )
+    assert check.result == "blocked"
+    page = login(authorised_admin).get(reverse("consent:check_result", args=[check.pk]))
+    assert "Blocked: the caption names a pupil" in page.content.decode()
+
+
 def test_the_channel_decides_the_purpose(head, school, pupils):
     group = ChannelFactory(school=school, platform="facebook_group")
     website = ChannelFactory(school=school, platform="website")
