@@ -2,8 +2,8 @@
 policies, its severity and what it triggers.
 
 Kept as data in code (not a table) so every school reads the same policy and
-tests need no fixtures. ``auto_escalate`` and ``suggests`` are carried for the
-escalation work (issue 5); nothing here escalates yet.
+tests need no fixtures. ``auto_escalate`` decides which incidents go to the
+headteacher the moment they are recorded (moderation/escalation.py).
 """
 
 from __future__ import annotations

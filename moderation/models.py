@@ -195,7 +195,7 @@ class IncidentAction(AppendOnly):
         RESOLVED = "resolved", "Resolved"
         CLOSED = "closed", "Closed"
         REOPENED = "reopened", "Reopened"
-        # Written by the escalation services (issue 5).
+        # Written by the escalation services.
         ESCALATED = "escalated", "Escalated to the headteacher"
         ACKNOWLEDGED = "acknowledged", "Escalation acknowledged"
         DECISION = "decision", "Headteacher's decision"

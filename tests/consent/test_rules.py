@@ -1,4 +1,4 @@
-"""The consent rules (issue 3, item 4): each has its own named test."""
+"""The consent rules: each has its own named test."""
 
 import datetime
 

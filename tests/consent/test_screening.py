@@ -1,4 +1,4 @@
-"""Pupil-name screening (DESIGN.md "Comment screening", issue 3 item 6)."""
+"""Pupil-name screening (DESIGN.md "Comment screening")."""
 
 import pytest
 from django.db import connection

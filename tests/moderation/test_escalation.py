@@ -1,6 +1,6 @@
 """Escalation to the headteacher: automatic and manual, one open at a time,
 routing to the acting head, notifications with no details in them, the
-head's acknowledgement and decision (issue 5)."""
+head's acknowledgement and decision."""
 
 import datetime
 import re
