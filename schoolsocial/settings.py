@@ -7,6 +7,7 @@ has no default for any secret and refuses to start without them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -26,6 +27,8 @@ PRODUCTION = DJANGO_ENV == "production"
 
 # Local state (SQLite file, uploads, the embedded broker's folders) lives here.
 VAR_DIR = Path(env.str("SCHOOLSOCIAL_VAR_DIR", default=str(BASE_DIR / "var")))
+if not PRODUCTION:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")  # no default: raises ImproperlyConfigured
@@ -108,6 +111,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests run against a file too (not SQLite's shared in-memory database,
+    # whose table locks fail at once instead of waiting), so a real Celery
+    # worker thread and the live server can write beside the test.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
