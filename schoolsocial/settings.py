@@ -218,6 +218,9 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport,
 # which needs no server (the folders are created by `make run`/the worker).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if not REDIS_URL:
+    for folder in ("queue", "processed"):
+        (VAR_DIR / "celery" / folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {}
     if REDIS_URL
