@@ -212,6 +212,10 @@ def seed(*, school, members, stdout) -> None:
             screenshots=[SimpleUploadedFile("screenshot.png", png, content_type="image/png")],
         )
         recorded += 1
+        # Demo history: recorded twenty minutes after it was posted.
+        Incident.objects.filter(pk=incident.pk).update(
+            recorded_at=incident.occurred_at + datetime.timedelta(minutes=20)
+        )
         for action in actions:
             services.incident_add_action(
                 incident=incident,
