@@ -164,20 +164,62 @@ def _check_dimensions(width: int, height: int, max_pixels: int) -> None:
 
 
 def _check_nothing_after_end(data: bytes, image: Image.Image) -> None:
-    """Refuse bytes hidden after the image (a PNG followed by HTML)."""
+    """Refuse bytes hidden after the image (a PNG followed by HTML). The end
+    is found by walking the file's own structure, not by searching for an end
+    marker, which the hidden bytes could carry themselves."""
     if image.format == "PNG":
-        end = data.rfind(b"IEND")
-        trailing = data[end + 8 :] if end >= 0 else b""
+        end = _png_end(data)
     elif image.format == "JPEG":
-        end = data.rfind(b"\xff\xd9")
-        trailing = data[end + 2 :] if end >= 0 else b"?"
+        end = _jpeg_end(data)
     else:  # WEBP: the RIFF header states the length
-        declared = int.from_bytes(data[4:8], "little") + 8
-        trailing = data[declared:]
-    if trailing.strip(b"\x00"):
+        end = int.from_bytes(data[4:8], "little") + 8
+    if end is None:
+        raise ImageRejected("The image is damaged or incomplete and could not be read.")
+    if data[end:].strip(b"\x00"):
         raise ImageRejected(
             "The file has extra data after the image. Upload the screenshot as it was saved."
         )
+
+
+def _png_end(data: bytes) -> int | None:
+    """Offset just after the first IEND chunk, walking chunk by chunk."""
+    position = 8  # the signature
+    while position + 12 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        position += 12 + length  # length, type, data, CRC
+        if kind == b"IEND":
+            return position if position <= len(data) else None
+    return None
+
+
+def _jpeg_end(data: bytes) -> int | None:
+    """Offset just after the EOI marker that ends the image, walking the
+    segments and the entropy-coded data after each start of scan."""
+    position, size = 2, len(data)  # after SOI
+    while position < size:
+        if data[position] != 0xFF:
+            return None
+        while position < size and data[position] == 0xFF:  # fill bytes
+            position += 1
+        if position >= size:
+            return None
+        marker = data[position]
+        position += 1
+        if marker == 0xD9:  # EOI
+            return position
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # no length
+            continue
+        length = int.from_bytes(data[position : position + 2], "big")
+        position += length
+        if marker == 0xDA:  # start of scan: skip the coded data to the next marker
+            while position + 1 < size and not (
+                data[position] == 0xFF
+                and data[position + 1] != 0x00
+                and not 0xD0 <= data[position + 1] <= 0xD7
+            ):
+                position += 1
+    return None
 
 
 def _reencode(image: Image.Image) -> tuple[bytes, str]:
@@ -188,9 +230,11 @@ def _reencode(image: Image.Image) -> tuple[bytes, str]:
     out = io.BytesIO()
     if image.format == "JPEG" and not has_alpha:
         clean = image.convert("RGB")
+        clean.info = {}  # no EXIF, ICC profile, comments or anything else
         clean.save(out, format="JPEG", quality=90, optimize=True)
         return out.getvalue(), "JPEG"
     clean = image.convert("RGBA" if has_alpha else "RGB")
+    clean.info = {}
     clean.save(out, format="PNG", optimize=True)
     return out.getvalue(), "PNG"
 

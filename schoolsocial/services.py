@@ -93,7 +93,7 @@ def staff_invite(
         if invited_by.school_id != school.pk:
             raise ServiceError("You can only invite staff to the school you are working in.")
         _require_leader(invited_by, "invite staff")
-        if Role.HEAD in roles and Role.HEAD not in invited_by.effective_roles():
+        if Role.HEAD in roles and not invited_by.is_head:
             raise ServiceError("Only the headteacher can invite another headteacher.")
     email = email.strip().lower()
     if StaffMember.objects.active().filter(school=school, user__email__iexact=email).exists():
@@ -257,7 +257,9 @@ def staff_set_roles(*, member: StaffMember, roles: Iterable[str], changed_by: St
     before = set(member.roles)
     after = set(roles)
     if (Role.HEAD in before) != (Role.HEAD in after):
-        if Role.HEAD not in changed_by.effective_roles():
+        # The substantive head only: an acting head stands in for decisions,
+        # not to hand the headship on.
+        if not changed_by.is_head:
             raise ServiceError("Only the headteacher can give or remove the headteacher role.")
         if Role.HEAD in before and member.pk == changed_by.pk:
             raise ServiceError(
@@ -467,9 +469,15 @@ def acting_head_set(
     set_by: StaffMember,
 ) -> ActingHead:
     """Name someone to stand in for the head between two dates; escalations
-    and the head's decisions go to them meanwhile."""
+    and the head's decisions go to them meanwhile.
+
+    Only the headteacher names their stand-in (Threemilestone 5.1, 6.1: the
+    Head Teacher authorises and decides). Were a senior leader able to, they
+    could name themselves and take the head's powers, such as clearing a
+    pupil's "never publish"."""
     _same_school(member, set_by)
-    _require_leader(set_by, "name an acting head")
+    if not set_by.is_head or not set_by.is_active:
+        raise ServiceError("Only the headteacher can name an acting head.")
     if ends_on < starts_on:
         raise ServiceError("The last day must be on or after the first day.")
     if not member.is_active:
@@ -515,7 +523,8 @@ def school_update(*, school: School, changed_by: StaffMember, **values) -> Schoo
     """Change the school's settings (head only); each change is audited."""
     if changed_by.school_id != school.pk:
         raise ServiceError("You can only change the school you are working in.")
-    if Role.HEAD not in changed_by.effective_roles():
+    # The substantive head only: these settings include two-factor sign-in.
+    if not changed_by.is_head:
         raise ServiceError("Only the headteacher can change the school's settings.")
     unknown = set(values) - set(SCHOOL_SETTING_FIELDS)
     if unknown:

@@ -355,7 +355,7 @@ def roster_invitation_cancel(request, invitation_id: int):
     return redirect("roster")
 
 
-@leaders_only
+@roles_required("head")
 def roster_acting_head(request):
     form = ActingHeadForm(request.POST or None, school=request.school)
     if request.method == "POST" and form.is_valid():

@@ -19,7 +19,7 @@ EXPECTED = {
     "school_settings": {"head"},
     "roster": LEADERS,
     "roster_invite": LEADERS,
-    "roster_acting_head": LEADERS,
+    "roster_acting_head": {"head"},
     "roster_member": LEADERS,
     "roster_member_roles": LEADERS,
     "roster_member_authorise": LEADERS,

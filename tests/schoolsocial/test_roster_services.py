@@ -161,3 +161,28 @@ def test_audit_events_cannot_be_changed_or_deleted(head):
         event.save()
     with pytest.raises(ValidationError):
         event.delete()
+
+
+def test_a_senior_leader_cannot_make_themselves_acting_head(head, slt, login):
+    today = head.school.local_today()
+    with pytest.raises(ValidationError, match="Only the headteacher can name an acting head"):
+        services.acting_head_set(member=slt, starts_on=today, ends_on=today, set_by=slt)
+    response = login(slt).post(
+        "/roster/acting-head/", {"member": slt.pk, "starts_on": today, "ends_on": today}
+    )
+    assert response.status_code == 403
+    assert "head" not in slt.effective_roles(today)
+
+
+def test_an_acting_head_cannot_take_the_headship_or_change_school_settings(head, slt, admin):
+    today = head.school.local_today()
+    services.acting_head_set(member=slt, starts_on=today, ends_on=today, set_by=head)
+    assert "head" in slt.effective_roles(today)
+    with pytest.raises(ValidationError, match="Only the headteacher can give or remove"):
+        services.staff_set_roles(member=head, roles=["slt"], changed_by=slt)
+    with pytest.raises(ValidationError, match="Only the headteacher can give or remove"):
+        services.staff_set_roles(member=admin, roles=["head"], changed_by=slt)
+    with pytest.raises(ValidationError, match="Only the headteacher can change"):
+        services.school_update(school=head.school, changed_by=slt, leaders_require_mfa=False)
+    head.refresh_from_db()
+    assert head.is_head
