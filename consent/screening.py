@@ -2,19 +2,29 @@
 serves the publication check's caption and moderation's incidents.
 
 Matching works on words, not substrings. Text is folded (NFKD, combining
-marks dropped, casefolded), invisible format characters (zero-width spaces,
-Unicode category Cf) are dropped, and apostrophes (curly or straight),
-hyphens, line breaks and every other non-letter, non-digit character are word
-breaks. Then:
+marks dropped, casefolded, letters NFKD leaves alone transliterated: ł→l,
+ø→o, æ→ae, ı→i, đ→d, ß→ss, œ→oe, þ→th, ð→d), invisible characters are
+dropped (Unicode category Cf such as zero-width spaces, plus the combining
+grapheme joiner, variation selectors and Hangul fillers), and apostrophes
+(curly or straight), hyphens, line breaks and every other non-letter,
+non-digit character are word breaks. Then:
 
 * **named**: a pupil's first + last or preferred + last name as consecutive
-  whole words ("Tom Smith", "tom smith's", "TOM SMITH");
+  whole words ("Tom Smith", "tom smith's", "TOM SMITH"); the surname may be
+  written without its apostrophe ("Grace ONeill" for O'Neill), and for a
+  double-barrelled surname one part is enough ("Ruby Jones" for
+  Smith-Jones). The same name run together as one whole word is named too
+  ("#TomSmith", "tomsmith"), except a lower-case run-together word starting
+  with an everyday first name that is not a hashtag or mention ("willpower"
+  is not Will Power, "#willpower" is);
 * **possible**: a first or preferred name on its own ("Tom", "Tom's"),
   except when the name is also an everyday English word and is written in
   lower case in the text ("will", "rose", "grace").
 
-"Tomato" never matches "Tom"; "Siân" matches "Sian". Leavers are included;
-other schools' pupils never are. A match suggests; it never blocks saving.
+"Tomato" never matches "Tom"; "Siân" matches "Sian"; "Michal" matches
+"Michał". Leavers are included; other schools' pupils never are. A match
+suggests; it never blocks saving. Offsets and ``matched_text`` always refer
+to the original text.
 
 The matcher is built once per school and reused until the register changes
 (``RegisterVersion``, bumped by ``consent.services``).
@@ -24,6 +34,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 __all__ = [
     "EVERYDAY_WORDS",
@@ -110,9 +122,42 @@ EVERYDAY_WORDS = frozenset(
     ]
 )
 
-_APOSTROPHES_AND_HYPHENS = frozenset(
-    "'\u2018\u2019\u02bc\u0060\u00b4-\u2010\u2011\u2012\u2013\u2014"
-)
+_APOSTROPHES = "'\u2018\u2019\u02bc\u0060\u00b4"
+_HYPHENS = "-\u2010\u2011\u2012\u2013\u2014"
+_APOSTROPHES_AND_HYPHENS = frozenset(_APOSTROPHES + _HYPHENS)
+_LINE_BREAKS = frozenset("\r\n\u2028\u2029\x0b\x0c\x85")
+
+# Letters NFKD does not decompose, after casefolding (so Ł is already ł).
+_TRANSLITERATION = {
+    "ł": "l",
+    "ø": "o",
+    "æ": "ae",
+    "ı": "i",
+    "đ": "d",
+    "ß": "ss",
+    "œ": "oe",
+    "þ": "th",
+    "ð": "d",
+    "ħ": "h",
+    "ŧ": "t",
+}
+
+# Invisible characters that are not format characters (Cf): they would
+# otherwise split a word (combining grapheme joiner, variation selectors,
+# Mongolian free variation selectors) or join it to the next (Hangul fillers,
+# which are letters). Cf already covers U+200B-U+200F, U+2060-U+2064, U+00AD,
+# U+180E, U+FEFF and the tag characters.
+_INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0")
+
+
+def _is_invisible(char: str) -> bool:
+    code = ord(char)
+    return (
+        char in _INVISIBLE
+        or 0xFE00 <= code <= 0xFE0F
+        or 0xE0100 <= code <= 0xE01EF
+        or unicodedata.category(char) == "Cf"
+    )
 
 
 @dataclass(frozen=True)
@@ -132,42 +177,58 @@ class NameMatch:
     end: int
 
 
+@lru_cache(maxsize=8192)
 def _fold_char(char: str) -> str:
-    """The folded form of one character: '' if it disappears, ' ' if it
-    breaks words, else letters/digits."""
-    if unicodedata.category(char) == "Cf":
+    """The folded form of one character: '' if it disappears (invisible, or
+    an accent), ' ' if it breaks words, else its folded letters/digits."""
+    if _is_invisible(char):
         return ""
-    if char in _APOSTROPHES_AND_HYPHENS or char in "\r\n\u2028\u2029\x0b\x0c\x85":
+    if char in _APOSTROPHES_AND_HYPHENS or char in _LINE_BREAKS:
         return " "
     out = []
     for part in unicodedata.normalize("NFKD", char):
         if unicodedata.combining(part):
             continue
-        out.append(part.casefold())
+        for letter in part.casefold():
+            out.append(_TRANSLITERATION.get(letter, letter))
     return "".join(out)
 
 
+_SKIP, _LETTERS, _BREAK = 0, 1, 2
+
+
+@lru_cache(maxsize=8192)
+def _classify(char: str) -> tuple[int, str]:
+    folded = _fold_char(char)
+    if not folded:
+        return _SKIP, ""
+    if folded.isalnum():
+        return _LETTERS, folded
+    return _BREAK, folded
+
+
 def fold(text: str) -> str:
-    """NFKD, drop combining marks, casefold, drop invisible format characters,
-    and turn apostrophes, hyphens and line breaks into spaces. Other
-    punctuation is kept (``tokenize`` treats it as a word break too)."""
+    """NFKD, drop combining marks, casefold, transliterate letters NFKD
+    leaves alone (ł, ø, æ, ı, đ, ß, œ, þ, ð), drop invisible characters, and
+    turn apostrophes, hyphens and line breaks into spaces. Other punctuation
+    is kept (``tokenize`` treats it as a word break too)."""
     return "".join(_fold_char(c) for c in text)
 
 
 def tokenize(text: str) -> list[Token]:
     """The words of ``text``, folded, with their offsets in the original.
 
-    A word is a run of letters and digits once folded; invisible format
-    characters inside a word do not split it ("T\u200bom" is "tom").
+    A word is a run of letters and digits once folded; invisible characters
+    inside a word do not split it ("T\u200bom" and "T\u034fom" are "tom").
     """
     tokens: list[Token] = []
     word: list[str] = []
     start = end = 0
     for index, char in enumerate(text):
-        folded = _fold_char(char)
-        if folded == "" and (unicodedata.category(char) == "Cf" or unicodedata.combining(char)):
+        kind, folded = _classify(char)
+        if kind == _SKIP:
             continue  # invisible, or an accent on the previous letter
-        if folded and all(c.isalnum() for c in folded):
+        if kind == _LETTERS:
             if not word:
                 start = index
             word.append(folded)
@@ -185,13 +246,42 @@ def _words(name: str) -> tuple[str, ...]:
     return tuple(t.word for t in tokenize(name))
 
 
-@dataclass(frozen=True)
-class _Entry:
+_NO_APOSTROPHES = str.maketrans("", "", _APOSTROPHES)
+
+
+def _spellings(name: str) -> set[tuple[str, ...]]:
+    """The words of a name, as written and with its apostrophes left out
+    ("O'Neill" is both "o neill" and "oneill")."""
+    return {w for w in (_words(name), _words(name.translate(_NO_APOSTROPHES))) if w}
+
+
+def _surname_spellings(last: str) -> set[tuple[str, ...]]:
+    """The whole surname, and each part of a double-barrelled one."""
+    spellings = _spellings(last)
+    parts = last.translate(str.maketrans(_HYPHENS, "-" * len(_HYPHENS))).split("-")
+    if len(parts) > 1:
+        for part in parts:
+            spellings |= _spellings(part)
+    return spellings
+
+
+class _Entry(NamedTuple):
+    """A plain tuple, so the cached matcher unpickles quickly."""
+
     pupil_id: int
     pupil_name: str
     kind: str
     words: tuple[str, ...]
-    everyday: bool  # a single everyday word: ignored when written in lower case
+    # A possible match: a single everyday word, ignored in lower case. A
+    # run-together named match: starts with an everyday first name, ignored
+    # in lower case unless it is a hashtag or mention.
+    everyday: bool
+    joined: bool = False
+
+
+def _tagged(entry: _Entry, text: str, start: int) -> bool:
+    """A run-together name written as a hashtag or mention ("#willpower")."""
+    return entry.joined and start > 0 and text[start - 1] in "#@"
 
 
 class NameMatcher:
@@ -201,23 +291,19 @@ class NameMatcher:
         index: dict[str, list[_Entry]] = {}
         for pupil_id, first, last, preferred in pupils:
             display = f"{first} {last}".strip()
-            seen: set[tuple[str, tuple[str, ...]]] = set()
-            last_words = _words(last)
-            for given in (first, preferred):
-                given_words = _words(given)
-                if not given_words:
-                    continue
-                candidates = [("possible", given_words)]
-                if last_words:
-                    candidates.insert(0, ("named", given_words + last_words))
-                for kind, words in candidates:
-                    if (kind, words) in seen:
-                        continue
-                    seen.add((kind, words))
-                    everyday = kind == "possible" and len(words) == 1 and words[0] in EVERYDAY_WORDS
-                    index.setdefault(words[0], []).append(
-                        _Entry(pupil_id, display, kind, words, everyday)
-                    )
+            forms: dict[tuple[str, tuple[str, ...]], tuple[bool, bool]] = {}
+            surnames = _surname_spellings(last)
+            for given in _spellings(first) | _spellings(preferred):
+                everyday_given = len(given) == 1 and given[0] in EVERYDAY_WORDS
+                for surname in surnames:
+                    forms.setdefault(("named", given + surname), (False, False))
+                    joined = ("".join(given + surname),)
+                    forms.setdefault(("named", joined), (everyday_given, True))
+                forms.setdefault(("possible", given), (everyday_given, False))
+            for (kind, words), (everyday, joined) in forms.items():
+                index.setdefault(words[0], []).append(
+                    _Entry(pupil_id, display, kind, words, everyday, joined)
+                )
         for entries in index.values():
             entries.sort(key=lambda e: (e.kind != "named", -len(e.words)))
         self.index = index
@@ -229,16 +315,21 @@ class NameMatcher:
         named_spans: list[tuple[int, int]] = []  # token index ranges
         possible: list[tuple[int, int, NameMatch]] = []
         for i, word in enumerate(words):
+            named_here: set[int] = set()  # pupils already named from this word
             for entry in self.index.get(word, ()):
                 n = len(entry.words)
-                if tuple(words[i : i + n]) != entry.words:
+                if n > 1 and tuple(words[i : i + n]) != entry.words:
                     continue
+                if entry.kind == "named" and entry.pupil_id in named_here:
+                    continue  # a shorter form of a longer named match here
                 start, end = tokens[i].start, tokens[i + n - 1].end
                 matched = text[start:end]
-                if entry.everyday and matched == matched.lower():
+                lower = matched == matched.lower()
+                if entry.everyday and lower and not _tagged(entry, text, start):
                     continue
                 match = NameMatch(entry.pupil_id, entry.pupil_name, entry.kind, matched, start, end)
                 if entry.kind == "named":
+                    named_here.add(entry.pupil_id)
                     named.append(match)
                     named_spans.append((i, i + n))
                 else:

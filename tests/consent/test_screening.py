@@ -74,8 +74,12 @@ def test_zero_width_characters_do_not_hide_a_name(school, tom):
 
 def test_hyphens_and_line_breaks_are_word_breaks(school):
     PupilFactory(school=school, first_name="Mary-Jane", last_name="O'Brien")
-    assert kinds(school, "well done mary jane\nobrien") == [
+    assert kinds(school, "well done mary jane\nbrien") == [
         ("Mary-Jane O'Brien", "possible", "mary jane")
+    ]
+    # the surname without its apostrophe, across a line break, is named
+    assert kinds(school, "well done mary jane\nobrien") == [
+        ("Mary-Jane O'Brien", "named", "mary jane\nobrien")
     ]
     assert kinds(school, "Mary-Jane O’Brien") == [
         ("Mary-Jane O'Brien", "named", "Mary-Jane O’Brien")
@@ -133,3 +137,126 @@ def test_the_matcher_is_reused_until_the_register_changes(school, tom, office):
         class_name="2 Ash",
     )
     assert kinds(school, "Elis") == [("Elis Roberts", "possible", "Elis")]
+
+
+# Review findings: letters NFKD does not decompose, invisible characters that
+# split words, apostrophe-less and double-barrelled surnames, hashtags.
+
+
+@pytest.mark.parametrize(
+    ("stored", "written"),
+    [
+        (("Michał", "Nowak"), "Michal Nowak"),
+        (("Søren", "Berg"), "Soren Berg"),
+        (("Aylın", "Kaya"), "Aylin Kaya"),
+        (("Æsa", "Lund"), "Aesa Lund"),
+        (("Đorđe", "Petrović"), "Dorde Petrovic"),
+        (("Þóra", "Guðrúnardóttir"), "Thora Gudrunardottir"),
+        (("Chloé", "Œuvray"), "Chloe Oeuvray"),
+        (("Heinz", "Weiß"), "Heinz Weiss"),
+        (("Michal", "Nowak"), "MICHAŁ NOWAK"),
+        (("Soren", "Berg"), "Søren Berg"),
+        (("Aylin", "Kaya"), "Aylın Kaya"),
+    ],
+)
+def test_letters_without_a_decomposition_are_transliterated_both_ways(school, stored, written):
+    first, last = stored
+    PupilFactory(school=school, first_name=first, last_name=last)
+    assert kinds(school, written) == [(f"{first} {last}", "named", written)]
+
+
+def test_fold_transliterates_letters_nfkd_leaves_alone():
+    assert fold("Łódź Ørsted Æsa Aylın Đorđe Weiß Œuvre Þóra Guðrún") == (
+        "lodz orsted aesa aylin dorde weiss oeuvre thora gudrun"
+    )
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "\u034f",  # combining grapheme joiner
+        "\ufe0f",  # variation selector 16
+        "\ufe00",  # variation selector 1
+        "\U000e0100",  # variation selector 17
+        "\u3164",  # Hangul filler
+        "\u115f",  # Hangul choseong filler
+        "\u1160",  # Hangul jungseong filler
+        "\uffa0",  # halfwidth Hangul filler
+        "\u2060",  # word joiner
+        "\u2064",  # invisible plus
+    ],
+)
+def test_invisible_joiners_selectors_and_fillers_do_not_hide_a_name(school, tom, hidden):
+    text = f"T{hidden}om Smi{hidden}th"
+    assert kinds(school, text) == [("Thomas Smith", "named", text)]
+    assert fold(f"T{hidden}om") == "tom"
+
+
+def test_a_surname_written_without_its_apostrophe_is_a_named_match(school):
+    PupilFactory(school=school, first_name="Grace", last_name="O'Neill")
+    expected = "Grace O'Neill"
+    assert kinds(school, "grace oneill") == [(expected, "named", "grace oneill")]
+    assert kinds(school, "Grace ONeill") == [(expected, "named", "Grace ONeill")]
+    assert kinds(school, "Grace O Neill") == [(expected, "named", "Grace O Neill")]
+    assert kinds(school, "Grace O’Neill") == [(expected, "named", "Grace O’Neill")]
+
+
+def test_a_first_name_with_one_part_of_a_double_barrelled_surname_is_named(school):
+    PupilFactory(school=school, first_name="Ruby", last_name="Smith-Jones")
+    expected = "Ruby Smith-Jones"
+    assert kinds(school, "Ruby Smith scored") == [(expected, "named", "Ruby Smith")]
+    assert kinds(school, "well done ruby jones") == [(expected, "named", "ruby jones")]
+    assert kinds(school, "Ruby Smith Jones") == [(expected, "named", "Ruby Smith Jones")]
+    assert kinds(school, "Ruby Smith-Jones") == [(expected, "named", "Ruby Smith-Jones")]
+    # the everyday-word rule still holds for the first name on its own
+    assert kinds(school, "a ruby ring; Smith and Jones") == []
+    assert kinds(school, "Ruby was here") == [(expected, "possible", "Ruby")]
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("#TomSmith star of the week", "TomSmith"),
+        ("#tomsmith", "tomsmith"),
+        ("Congratulations to TomSmith", "TomSmith"),
+        ("#ThomasSmith", "ThomasSmith"),
+        ("@tom_smith", "tom_smith"),
+    ],
+)
+def test_hashtags_and_run_together_names_are_named(school, tom, text, matched):
+    assert kinds(school, text) == [("Thomas Smith", "named", matched)]
+
+
+def test_run_together_needs_the_whole_word(school, tom):
+    assert kinds(school, "Tomato tomsmiths #TomSmithy atomsmith") == []
+
+
+def test_run_together_double_barrelled_and_apostrophe_surnames(school):
+    PupilFactory(school=school, first_name="Ruby", last_name="Smith-Jones")
+    PupilFactory(school=school, first_name="Grace", last_name="O'Neill")
+    assert kinds(school, "#RubySmithJones #rubyjones #GraceONeill") == [
+        ("Ruby Smith-Jones", "named", "RubySmithJones"),
+        ("Ruby Smith-Jones", "named", "rubyjones"),
+        ("Grace O'Neill", "named", "GraceONeill"),
+    ]
+
+
+def test_offsets_and_matched_text_for_a_hashtag_and_a_transliterated_letter(school, tom):
+    PupilFactory(school=school, first_name="Michał", last_name="Nowak")
+    text = "Gwych! #TomSmith a MICHAŁ NOWAK\u034f!"
+    hashtag, michal = screen_names(school=school, text=text)
+    assert (hashtag.kind, hashtag.matched_text) == ("named", "TomSmith")
+    assert (hashtag.start, hashtag.end) == (8, 16)
+    assert text[hashtag.start : hashtag.end] == hashtag.matched_text
+    assert (michal.kind, michal.matched_text) == ("named", "MICHAŁ NOWAK")
+    assert (michal.start, michal.end) == (19, 31)
+    assert text[michal.start : michal.end] == michal.matched_text
+    assert tokenize("Michał")[0] == Token("michal", 0, 6)
+
+
+def test_a_lower_case_run_together_everyday_first_name_needs_a_hashtag(school):
+    PupilFactory(school=school, first_name="Will", last_name="Power")
+    assert kinds(school, "it takes willpower") == []
+    assert kinds(school, "#willpower") == [("Will Power", "named", "willpower")]
+    assert kinds(school, "WillPower") == [("Will Power", "named", "WillPower")]
+    assert kinds(school, "will power") == [("Will Power", "named", "will power")]
