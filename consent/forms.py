@@ -53,13 +53,28 @@ class PupilEditForm(PupilForm):
     )
 
 
-class NeverPublishForm(forms.Form):
+class NeverPublishForm(OnceOnlyForm):
+    # What the head means to do: "1" sets "never publish", "0" clears it. The
+    # page carries it so that a resent form cannot undo the first one.
+    set = forms.CharField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         help_text="Kept on the pupil's record and in the audit trail. Page administrators see "
         "only that the pupil must never be published, not this reason.",
     )
+
+    def clean_set(self) -> bool | None:
+        return {"1": True, "0": False}.get(self.cleaned_data.get("set") or "")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("set") is None:
+            # A hidden field's own error would not be shown on the page.
+            raise forms.ValidationError(
+                "This page is out of date. Open it again from the pupil's page."
+            )
+        return data
 
 
 DECISION_CHOICES = [("", "Not answered"), ("granted", "Granted"), ("refused", "Refused")]
@@ -78,7 +93,9 @@ class ConsentFormForm(OnceOnlyForm):
     valid_until = forms.DateField(
         label="Valid until",
         widget=DateInput(),
-        help_text="Normally 31 August, the end of the school year.",
+        required=False,
+        help_text="Leave blank for 31 August at the end of the school year the form was "
+        "received in. Fill it in only if the form gives another date.",
     )
     scan = forms.FileField(
         label="Scan of the signed form",

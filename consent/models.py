@@ -78,6 +78,12 @@ STATUS_BADGE = {
     Status.NEVER: "badge--danger",
 }
 
+# A post that an earlier publication check allowed must be reviewed when the
+# pupil's answer for its purpose becomes one of these: the parent (or the
+# head) has said no since. Expiry is not among them: a form running out is
+# not an objection.
+FOLLOWUP_STATUSES = frozenset({Status.WITHDRAWN, Status.REFUSED, Status.NEVER})
+
 
 @dataclass(frozen=True)
 class ConsentAnswer:
@@ -230,6 +236,9 @@ class Pupil(models.Model):
         return YearGroup(self.year_group).label
 
     def _records(self, purpose: str) -> list[ConsentRecord]:
+        """The records for ``purpose`` in deciding order: by date received,
+        a refusal after a grant received the same day, then as recorded. The
+        last one decides (``consent_from_forms``)."""
         cache = getattr(self, "_prefetched_objects_cache", {})
         if "consent_records" in cache:
             records = [r for r in cache["consent_records"] if r.purpose == purpose]
@@ -239,35 +248,67 @@ class Pupil(models.Model):
                 .select_related("form")
                 .order_by("form__received_on", "pk")
             )
-        return sorted(records, key=lambda r: (r.form.received_on, r.pk))
+        return sorted(
+            records,
+            key=lambda r: (
+                r.form.received_on,
+                r.decision == ConsentRecord.Decision.REFUSED,
+                r.pk,
+            ),
+        )
+
+    def deciding_record(self, purpose: str) -> ConsentRecord | None:
+        """The record whose form decides ``purpose`` (whatever "never
+        publish" says): the one a withdrawal must be recorded against."""
+        records = self._records(purpose)
+        return records[-1] if records else None
 
     def current_consent(self, purpose: str, *, on: datetime.date | None = None) -> ConsentAnswer:
         """The current answer for one purpose (Threemilestone 4.1; Whitchurch
-        "Use of images"):
+        "Use of images"): ``never_publish`` means no, whatever the forms
+        say; otherwise the forms and withdrawals decide
+        (``consent_from_forms``)."""
+        if self.never_publish:
+            return ConsentAnswer(purpose, Status.NEVER)
+        return self.consent_from_forms(purpose, on=on)
 
-        * ``never_publish`` means no, whatever the forms say;
-        * no form means no (no consent is the default);
-        * otherwise the latest form (by date received, then by when it was
-          recorded) decides: refused means no; withdrawn means no; granted
-          but past its "valid until" date means no (expired).
+    def consent_from_forms(self, purpose: str, *, on: datetime.date | None = None) -> ConsentAnswer:
+        """The answer the consent forms and withdrawals give for one purpose,
+        leaving "never publish" aside (Threemilestone 4.1: no consent is the
+        default; a parent may withdraw consent at any time):
+
+        * no form means no;
+        * otherwise the latest form by date received decides; of two forms
+          received the same day, a refusal wins over a grant, whichever was
+          typed in first;
+        * refused means no;
+        * a withdrawal is an event on its date: if any record for the purpose
+          was withdrawn on or after the day the deciding form was received,
+          the answer is withdrawn (an older form entered late does not undo
+          it; a form received after the withdrawal does decide again);
+        * granted but past its "valid until" date means no (expired).
 
         A form that left a purpose unanswered adds no record, so it does not
         change the answer for that purpose.
         """
-        if self.never_publish:
-            return ConsentAnswer(purpose, Status.NEVER)
         records = self._records(purpose)
         if not records:
             return ConsentAnswer(purpose, Status.NO_FORM)
-        latest = records[-1]
-        if latest.decision == ConsentRecord.Decision.REFUSED:
-            return ConsentAnswer(purpose, Status.REFUSED, latest)
-        if latest.withdrawn_on is not None:
+        deciding = records[-1]
+        if deciding.decision == ConsentRecord.Decision.REFUSED:
+            return ConsentAnswer(purpose, Status.REFUSED, deciding)
+        withdrawals = [
+            r
+            for r in records
+            if r.withdrawn_on is not None and r.withdrawn_on >= deciding.form.received_on
+        ]
+        if withdrawals:
+            latest = max(withdrawals, key=lambda r: (r.withdrawn_on, r.pk))
             return ConsentAnswer(purpose, Status.WITHDRAWN, latest)
         on = on or self.school.local_today()
-        if latest.form.valid_until < on:
-            return ConsentAnswer(purpose, Status.EXPIRED, latest)
-        return ConsentAnswer(purpose, Status.GRANTED, latest)
+        if deciding.form.valid_until < on:
+            return ConsentAnswer(purpose, Status.EXPIRED, deciding)
+        return ConsentAnswer(purpose, Status.GRANTED, deciding)
 
     def answers(self, *, on: datetime.date | None = None) -> list[ConsentAnswer]:
         return [self.current_consent(p, on=on) for p in Purpose.values]
@@ -389,13 +430,30 @@ class PublicationCheck(models.Model):
 
     @property
     def named_matches(self) -> list[dict]:
+        """Caption matches that name a pupil (first or preferred name and
+        surname)."""
         return [m for m in self.caption_matches if m.get("kind") == "named"]
+
+    @property
+    def in_photo_matches(self) -> list[dict]:
+        """ "Possible" caption matches (a first or preferred name alone) of a
+        pupil who is in the photo: next to the photo, that names them."""
+        return [
+            m for m in self.caption_matches if m.get("kind") == "possible" and m.get("in_photo")
+        ]
+
+    @property
+    def blocking_matches(self) -> list[dict]:
+        """The caption matches that block the post (Threemilestone 3.4, 4.4)."""
+        return self.named_matches + self.in_photo_matches
 
 
 class CheckedPupil(models.Model):
-    """The result of a publication check for one pupil. If the consent that
-    cleared the pupil is later withdrawn, this row is a follow-up: the post
-    is reviewed and the office marks it reviewed (the only later change)."""
+    """The result of a publication check for one pupil. If the pupil was
+    allowed and their answer for the check's purpose later becomes withdrawn,
+    refused or "never publish" (``FOLLOWUP_STATUSES``), this row is a
+    follow-up: the post is reviewed and the office marks it reviewed (the
+    only later change)."""
 
     check_run = models.ForeignKey(PublicationCheck, on_delete=models.PROTECT, related_name="pupils")
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="checks")

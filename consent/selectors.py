@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from consent.models import (
+    FOLLOWUP_STATUSES,
     YEAR_ORDER,
     CheckedPupil,
     ConsentAnswer,
@@ -102,17 +103,30 @@ def pupil_history(pupil: Pupil) -> list[ConsentForm]:
 
 
 def followups(pupil: Pupil) -> list[CheckedPupil]:
-    """Earlier publication checks that cleared this pupil on consent that has
-    since been withdrawn: the posts to review and take down."""
-    return list(
-        CheckedPupil.objects.filter(
-            pupil=pupil, allowed=True, cleared_by__withdrawn_on__isnull=False
-        )
+    """Earlier publication checks that allowed this pupil for a purpose whose
+    answer is now withdrawn, refused (a later form) or "never publish": the
+    posts to review and take down. Expiry is left out: a form running out is
+    not an objection. Each row carries ``answer``, the current answer that
+    makes it a follow-up. Pass a pupil loaded ``with_consent()`` to avoid a
+    query per purpose."""
+    today = pupil.school.local_today()
+    answers: dict[str, ConsentAnswer] = {}
+    rows = []
+    for row in (
+        CheckedPupil.objects.filter(pupil=pupil, allowed=True)
+        .exclude(check_run__purpose="")
         .select_related(
             "check_run__channel", "check_run__checked_by__user", "cleared_by", "reviewed_by__user"
         )
         .order_by("reviewed_at", "-check_run__checked_at")
-    )
+    ):
+        purpose = row.check_run.purpose
+        if purpose not in answers:
+            answers[purpose] = pupil.current_consent(purpose, on=today)
+        if answers[purpose].status in FOLLOWUP_STATUSES:
+            row.answer = answers[purpose]
+            rows.append(row)
+    return rows
 
 
 def checkable_channels(member: StaffMember) -> QuerySet[Channel]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from consent import importer
 from consent.models import (
+    FOLLOWUP_STATUSES,
     CheckedPupil,
     ConsentForm,
     ConsentRecord,
@@ -26,6 +27,7 @@ from consent.models import (
     Pupil,
     Purpose,
     RegisterVersion,
+    Status,
     YearGroup,
     purpose_for_channel,
     school_year_end,
@@ -361,7 +363,9 @@ def consent_form_record(
     Threemilestone 4.1 and Whitchurch "Use of images": written consent from
     someone with parental responsibility; no consent is the default. The
     form is kept as received; a later form or a withdrawal changes the
-    current answer, never this record.
+    current answer, never this record. Without a "valid until" date the form
+    lasts to 31 August of the school year it was received in (not the
+    current one: a form found in a drawer from two years ago has expired).
     """
     _require(recorded_by, EDITORS, "record consent forms")
     _same_school(recorded_by, pupil)
@@ -380,7 +384,7 @@ def consent_form_record(
         raise ServiceError("Choose how the form was received.")
     _not_in_future(received_on, school, "date the form was received")
     if valid_until is None:
-        valid_until = school_year_end(school.local_today())
+        valid_until = school_year_end(received_on)
     if valid_until < received_on:
         raise ServiceError("“Valid until” must be on or after the date the form was received.")
     answered = {p: d for p, d in decisions.items() if d}
@@ -434,7 +438,11 @@ def consent_withdraw(
 ) -> ConsentRecord:
     """Withdraw consent for one purpose (Threemilestone 4.1: a parent may
     withdraw consent at any time). Records who withdrew it and when; the
-    posts that relied on it are listed for review on the pupil page."""
+    posts that relied on it are listed for review on the pupil page.
+
+    The withdrawal is recorded against the form that decides the purpose,
+    even while "never publish" is set: the parent's withdrawal still stands
+    when the head clears it."""
     _require(recorded_by, EDITORS, "record a withdrawal")
     pupil = record.pupil
     _same_school(recorded_by, pupil)
@@ -446,9 +454,14 @@ def consent_withdraw(
         record = ConsentRecord.objects.select_for_update().select_related("form").get(pk=record.pk)
         if record.decision != ConsentRecord.Decision.GRANTED or record.withdrawn_on:
             raise ServiceError("Only a consent that is granted and not withdrawn can be withdrawn.")
-        current = pupil.current_consent(record.purpose)
-        if current.record is None or current.record.pk != record.pk:
+        fresh = Pupil.objects.select_related("school").get(pk=pupil.pk)
+        deciding = fresh.deciding_record(record.purpose)
+        if deciding is None or deciding.pk != record.pk:
             raise ServiceError("A later form has replaced this answer; withdraw the current one.")
+        if fresh.consent_from_forms(record.purpose).status == Status.WITHDRAWN:
+            raise ServiceError(
+                f"Consent for {record.purpose_label.lower()} has already been withdrawn."
+            )
         record.withdrawn_on = withdrawn_on
         record.withdrawn_by_name = withdrawn_by_name
         record.withdrawal_recorded_by = recorded_by
@@ -543,8 +556,13 @@ def publication_check_run(
         )
     matches = screen_names(school=school, text=caption)
     # Threemilestone 3.4 and 4.4: no pupil is named on the page, so a caption
-    # that names one blocks the post as written, whoever is in the photo.
-    names_a_pupil = any(m.kind == "named" for m in matches)
+    # that names one blocks the post as written, whoever is in the photo. A
+    # first name alone ("possible") names a pupil too when that pupil is in
+    # the photo beside it; a "possible" match of anyone else stays a warning.
+    in_photo = set(ids)
+    names_a_pupil = any(
+        m.kind == "named" or (m.kind == "possible" and m.pupil_id in in_photo) for m in matches
+    )
     if not purpose and not names_a_pupil:
         result = PublicationCheck.Result.NO_PHOTOS
     elif not names_a_pupil and all(allowed for _, allowed, *_ in results):
@@ -562,6 +580,7 @@ def publication_check_run(
                     "pupil_id": m.pupil_id,
                     "pupil_name": m.pupil_name,
                     "kind": m.kind,
+                    "in_photo": m.pupil_id in in_photo,
                     "matched_text": m.matched_text,
                     "start": m.start,
                     "end": m.end,
@@ -599,14 +618,30 @@ def publication_check_run(
 def followup_mark_reviewed(
     *, followup: CheckedPupil, reviewed_by: StaffMember, note: str = ""
 ) -> CheckedPupil:
-    """Mark a post that relied on since-withdrawn consent as reviewed (taken
-    down or edited; Threemilestone 4.1: withdrawn consent is respected)."""
+    """Mark a post as reviewed (taken down or edited) after the pupil's
+    answer for its purpose became withdrawn, refused or "never publish"
+    (Threemilestone 4.1: withdrawn consent is respected; Whitchurch "Use of
+    images"). Expiry alone does not need a review."""
     _require(reviewed_by, EDITORS, "mark follow-ups reviewed")
     _same_school(reviewed_by, followup.pupil)
-    if followup.cleared_by is None or followup.cleared_by.withdrawn_on is None:
-        raise ServiceError("This post does not need reviewing: its consent was not withdrawn.")
+    pupil = Pupil.objects.get(pk=followup.pupil_id)
+    answer = (
+        pupil.current_consent(followup.check_run.purpose)
+        if followup.allowed and followup.check_run.purpose
+        else None
+    )
+    if answer is None or answer.status not in FOLLOWUP_STATUSES:
+        raise ServiceError(
+            "This post does not need reviewing: the pupil's consent was not withdrawn or "
+            "refused, and “never publish” is not set."
+        )
     if followup.reviewed_at:
         raise ServiceError("This post has already been marked reviewed.")
+    why = {
+        Status.WITHDRAWN: "consent was withdrawn",
+        Status.REFUSED: "a later form refused consent",
+        Status.NEVER: "“never publish” was set",
+    }[answer.status]
     with transaction.atomic():
         followup.reviewed_at = timezone.now()
         followup.reviewed_by = reviewed_by
@@ -619,7 +654,7 @@ def followup_mark_reviewed(
             obj=followup,
             summary=(
                 f"Reviewed the post from publication check {followup.check_run_id} "
-                f"for {followup.pupil.full_name} after consent was withdrawn"
+                f"for {followup.pupil.full_name} after {why}"
                 + (f": {followup.review_note}" if followup.review_note else ".")
             ),
         )

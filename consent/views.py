@@ -38,8 +38,8 @@ from consent.models import (
     PublicationCheck,
     Pupil,
     Purpose,
+    Status,
     purpose_for_channel,
-    school_year_end,
 )
 from schoolsocial.access import get_for_school, roles_required, staff_view
 from schoolsocial.private_files import private_file_response
@@ -48,6 +48,7 @@ REGISTER_READERS = ("office", "head", "slt", "admin")
 EDITORS = ("office", "head")
 CHECKERS = ("admin", "slt", "head")
 GROUP_STAFF = ("office", "slt", "head")
+INLINE_SCAN_TYPES = frozenset({"image/png", "image/jpeg"})
 ALREADY_SENT = "That form was already sent; nothing was changed the second time."
 
 
@@ -112,12 +113,21 @@ def pupil_add(request):
 def pupil(request, pupil_id: int):
     pupil = get_for_school(request, Pupil.objects.with_consent(), pk=pupil_id)
     roles = request.roles
+    today = request.school.local_today()
+    answers = pupil.answers(on=today)
+    # A withdrawal can be recorded while "never publish" is set: it still
+    # stands when the head clears it.
+    withdrawable = [
+        forms_answer.record if forms_answer.status == Status.GRANTED else None
+        for forms_answer in (pupil.consent_from_forms(a.purpose, on=today) for a in answers)
+    ]
     return render(
         request,
         "consent/pupil.html",
         {
             "pupil": pupil,
-            "answers": pupil.answers(),
+            "answers": answers,
+            "rows": list(zip(answers, withdrawable, strict=True)),
             "history": selectors.pupil_history(pupil),
             "followups": selectors.followups(pupil),
             "can_edit": bool(set(EDITORS) & roles),
@@ -159,17 +169,28 @@ def pupil_edit(request, pupil_id: int):
 @roles_required("head")
 def pupil_never_publish(request, pupil_id: int):
     pupil = get_for_school(request, Pupil, pk=pupil_id)
-    form = NeverPublishForm(request.POST or None)
+    # The page carries what the head means to do ("set" 1 or 0), never "the
+    # opposite of now": a resent form then changes nothing.
+    form = NeverPublishForm(
+        request.POST or None, initial={"set": "0" if pupil.never_publish else "1"}
+    )
     if request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            messages.info(request, ALREADY_SENT)
+            return redirect("consent:pupil", pupil_id=pupil.pk)
         try:
             services.pupil_set_never_publish(
                 pupil=pupil,
-                never_publish=not pupil.never_publish,
+                never_publish=form.cleaned_data["set"],
                 reason=form.cleaned_data["reason"],
                 set_by=request.member,
             )
         except ValidationError as error:
+            form.release(request)
             form.add_error(None, _error_text(error))
+            # The page now offers the change that can still be made.
+            form.data = form.data.copy()
+            form.data["set"] = "0" if pupil.never_publish else "1"
         else:
             messages.success(
                 request,
@@ -279,11 +300,10 @@ def pupil_import(request):
 @roles_required(*EDITORS)
 def consent_form(request, pupil_id: int):
     pupil = get_for_school(request, Pupil, pk=pupil_id)
-    today = request.school.local_today()
     form = ConsentFormForm(
         request.POST or None,
         request.FILES or None,
-        initial={"received_on": today, "valid_until": school_year_end(today)},
+        initial={"received_on": request.school.local_today()},
     )
     if request.method == "POST" and form.is_valid():
         if not form.claim(request):
@@ -299,7 +319,7 @@ def consent_form(request, pupil_id: int):
                 relationship=data["relationship"],
                 received_on=data["received_on"],
                 method=data["method"],
-                valid_until=data["valid_until"],
+                valid_until=data.get("valid_until"),
                 scan=data.get("scan"),
             )
         except ValidationError as error:
@@ -356,10 +376,14 @@ def consent_scan(request, consent_record_id: int):
     services.audit_private_file(
         member=request.member, obj=record.form, what=f"the consent form scan of {record.pupil}"
     )
+    content_type = record.form.scan_content_type or "application/octet-stream"
+    # Image scans were re-encoded when uploaded and may be shown in the page;
+    # a PDF (or anything else) is only ever downloaded, never rendered inline.
     return private_file_response(
         scan.open("rb"),
         filename=scan.name.rsplit("/", 1)[-1],
-        content_type=record.form.scan_content_type or "application/octet-stream",
+        content_type=content_type,
+        as_attachment=content_type not in INLINE_SCAN_TYPES,
     )
 
 

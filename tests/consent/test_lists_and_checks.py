@@ -170,7 +170,8 @@ def test_withdrawal_lists_earlier_cleared_posts_and_office_marks_them_reviewed(
         recorded_by=office,
     )
     page = client.get(reverse("consent:pupil", args=[ok.pk])).content.decode()
-    assert "Posts to review after a withdrawal" in page
+    assert "Posts to review: consent withdrawn, refused or “never publish”" in page
+    assert "withdrawn on 02 Nov 2025" in page
     assert "Match day" in page
     followup = CheckedPupil.objects.get(pupil=ok)
     client.post(reverse("consent:followup_reviewed", args=[followup.pk]), {"note": "Post removed"})
@@ -178,3 +179,122 @@ def test_withdrawal_lists_earlier_cleared_posts_and_office_marks_them_reviewed(
     assert followup.reviewed_by == office
     page = client.get(reverse("consent:pupil", args=[ok.pk])).content.decode()
     assert "Post removed" in page
+
+
+def _cleared(channel, checked_by, pupil, caption="Match day"):
+    check = services.publication_check_run(
+        channel=channel, pupils=[pupil], caption=caption, checked_by=checked_by
+    )
+    assert check.result == "allowed"
+    return CheckedPupil.objects.get(check_run=check, pupil=pupil)
+
+
+def test_a_later_refusal_form_lists_earlier_cleared_posts_for_review(
+    login, office, authorised_admin, channel, pupils
+):
+    from consent import selectors
+
+    ok = pupils["ok"]
+    cleared = _cleared(channel, authorised_admin, ok)
+    services.consent_form_record(
+        pupil=ok,
+        recorded_by=office,
+        decisions={"social_public": "refused"},
+        given_by_name="Mam",
+        relationship="parent",
+        received_on=datetime.date(2025, 10, 30),
+    )
+    assert [f.pk for f in selectors.followups(ok)] == [cleared.pk]
+    client = login(office)
+    page = client.get(reverse("consent:pupil", args=[ok.pk])).content.decode()
+    assert "Posts to review" in page
+    assert "Refused for public social media by Mam" in page
+    client.post(reverse("consent:followup_reviewed", args=[cleared.pk]), {"note": "Taken down"})
+    cleared.refresh_from_db()
+    assert cleared.reviewed_by == office
+    event = AuditEvent.objects.get(action="consent.followup_reviewed")
+    assert "a later form refused consent" in event.summary
+
+
+def test_never_publish_lists_earlier_cleared_posts_for_review(
+    login, office, head, authorised_admin, channel, pupils
+):
+    from consent import selectors
+
+    ok = pupils["ok"]
+    cleared = _cleared(channel, authorised_admin, ok)
+    services.pupil_set_never_publish(
+        pupil=ok, never_publish=True, reason="Court order", set_by=head
+    )
+    assert [f.pk for f in selectors.followups(ok)] == [cleared.pk]
+    page = login(office).get(reverse("consent:pupil", args=[ok.pk])).content.decode()
+    assert "Posts to review" in page
+    assert "Must never be published" in page
+    services.followup_mark_reviewed(followup=cleared, reviewed_by=office, note="Removed")
+    cleared.refresh_from_db()
+    assert cleared.reviewed_at is not None
+
+
+def test_expiry_does_not_list_earlier_cleared_posts_for_review(
+    time_machine, office, authorised_admin, channel, school
+):
+    from consent import selectors
+
+    pupil = PupilFactory(school=school)
+    give_consent(pupil, valid_until=datetime.date(2025, 11, 3))
+    cleared = _cleared(channel, authorised_admin, pupil)
+    time_machine.move_to(datetime.datetime(2025, 11, 4, 12, 0, tzinfo=datetime.UTC), tick=False)
+    assert pupil.current_consent("social_public").status == "expired"
+    assert selectors.followups(pupil) == []
+    with pytest.raises(services.ServiceError, match="does not need reviewing"):
+        services.followup_mark_reviewed(followup=cleared, reviewed_by=office)
+
+
+def test_a_first_name_of_a_pupil_in_the_photo_blocks_the_check(
+    login, authorised_admin, channel, pupils
+):
+    check = services.publication_check_run(
+        channel=channel,
+        pupils=[pupils["ok"]],
+        caption="Well done Dafydd on sports day!",
+        checked_by=authorised_admin,
+    )
+    assert [(m["kind"], m["in_photo"]) for m in check.caption_matches] == [("possible", True)]
+    assert check.result == "blocked"
+    page = login(authorised_admin).get(reverse("consent:check_result", args=[check.pk]))
+    page = page.content.decode()
+    assert "Blocked: the caption gives the first name of a pupil in the photo" in page
+    assert "Blocked: the caption names a pupil" not in page
+    assert "names Dafydd Rees, who is in the photo" in page
+
+
+def test_a_first_name_of_a_pupil_not_in_the_photo_is_only_a_warning(
+    login, authorised_admin, channel, pupils
+):
+    check = services.publication_check_run(
+        channel=channel,
+        pupils=[pupils["ok"]],
+        caption="Thanks to Gwenllïan for the photo",
+        checked_by=authorised_admin,
+    )
+    assert [(m["kind"], m["in_photo"]) for m in check.caption_matches] == [("possible", False)]
+    assert check.result == "allowed"
+    page = login(authorised_admin).get(reverse("consent:check_result", args=[check.pk]))
+    assert "may refer to Gwenllïan Ap Rhys" in page.content.decode()
+
+
+def test_a_blocked_pupil_and_a_first_name_in_the_photo_are_both_reported(
+    login, authorised_admin, channel, pupils
+):
+    check = services.publication_check_run(
+        channel=channel,
+        pupils=[pupils["ok"], pupils["refused"]],
+        caption="Dafydd and friends",
+        checked_by=authorised_admin,
+    )
+    assert check.result == "blocked"
+    page = login(authorised_admin).get(reverse("consent:check_result", args=[check.pk]))
+    assert (
+        "Blocked: 1 pupil may not appear, and the caption gives the first name of a pupil "
+        "in the photo" in page.content.decode()
+    )

@@ -123,3 +123,139 @@ def test_only_the_head_sets_never_publish_and_only_with_a_reason(pupil, office, 
         services.pupil_set_never_publish(pupil=pupil, never_publish=True, reason=" ", set_by=head)
     pupil.refresh_from_db()
     assert not pupil.never_publish
+
+
+def test_a_withdrawal_is_recorded_while_never_publish_is_set_and_stands_when_cleared(
+    pupil, head, office
+):
+    record = give_consent(pupil, received_on=datetime.date(2025, 9, 5))
+    services.pupil_set_never_publish(
+        pupil=pupil, never_publish=True, reason="Court order", set_by=head
+    )
+    services.consent_withdraw(
+        record=record,
+        withdrawn_by_name="Pat Parent",
+        withdrawn_on=datetime.date(2025, 10, 1),
+        recorded_by=office,
+    )
+    record.refresh_from_db()
+    assert record.withdrawn_on == datetime.date(2025, 10, 1)
+    pupil.refresh_from_db()
+    assert pupil.current_consent("social_public").status == Status.NEVER
+    services.pupil_set_never_publish(
+        pupil=pupil, never_publish=False, reason="Order lifted", set_by=head
+    )
+    pupil.refresh_from_db()
+    answer = pupil.current_consent("social_public")
+    assert answer.status == Status.WITHDRAWN
+    assert not answer.allowed
+
+
+def test_an_older_form_entered_late_does_not_undo_a_later_withdrawal(pupil, office):
+    record = give_consent(pupil, received_on=datetime.date(2025, 9, 5))
+    services.consent_withdraw(
+        record=record,
+        withdrawn_by_name="Pat Parent",
+        withdrawn_on=datetime.date(2025, 10, 20),
+        recorded_by=office,
+    )
+    # A form received on 1 October, before the withdrawal, found in a tray
+    # and typed in today.
+    services.consent_form_record(
+        pupil=pupil,
+        recorded_by=office,
+        decisions={"social_public": "granted"},
+        given_by_name="Pat Parent",
+        relationship="parent",
+        received_on=datetime.date(2025, 10, 1),
+    )
+    answer = pupil.current_consent("social_public")
+    assert answer.status == Status.WITHDRAWN
+    assert not answer.allowed
+    assert "20 Oct 2025" in answer.reason
+
+
+def test_a_withdrawal_on_the_day_a_form_was_received_withdraws_it(pupil, office):
+    record = give_consent(pupil, received_on=datetime.date(2025, 9, 5))
+    services.consent_withdraw(
+        record=record,
+        withdrawn_by_name="Pat Parent",
+        withdrawn_on=datetime.date(2025, 10, 1),
+        recorded_by=office,
+    )
+    give_consent(pupil, received_on=datetime.date(2025, 10, 1))
+    assert pupil.current_consent("social_public").status == Status.WITHDRAWN
+
+
+def test_a_withdrawn_answer_cannot_be_withdrawn_again_through_an_older_form(pupil, office):
+    record = give_consent(pupil, received_on=datetime.date(2025, 9, 5))
+    services.consent_withdraw(
+        record=record,
+        withdrawn_by_name="Pat Parent",
+        withdrawn_on=datetime.date(2025, 10, 20),
+        recorded_by=office,
+    )
+    late = give_consent(pupil, received_on=datetime.date(2025, 10, 1))
+    with pytest.raises(services.ServiceError, match="already been withdrawn"):
+        services.consent_withdraw(
+            record=late,
+            withdrawn_by_name="Pat Parent",
+            withdrawn_on=datetime.date(2025, 11, 1),
+            recorded_by=office,
+        )
+
+
+@pytest.mark.parametrize("typed_first", ["refused", "granted"])
+def test_a_same_day_refusal_wins_over_a_grant_whichever_was_typed_in_first(pupil, typed_first):
+    day = datetime.date(2025, 10, 1)
+    typed_second = "granted" if typed_first == "refused" else "refused"
+    give_consent(pupil, decision=typed_first, received_on=day, given_by_name="First Parent")
+    give_consent(pupil, decision=typed_second, received_on=day, given_by_name="Second Parent")
+    answer = pupil.current_consent("social_public")
+    assert answer.status == Status.REFUSED
+    assert not answer.allowed
+
+
+def test_a_granted_record_beaten_by_a_same_day_refusal_cannot_be_withdrawn(pupil, office):
+    day = datetime.date(2025, 10, 1)
+    granted = give_consent(pupil, decision="granted", received_on=day)
+    give_consent(pupil, decision="refused", received_on=day)
+    with pytest.raises(services.ServiceError, match="replaced"):
+        services.consent_withdraw(
+            record=granted,
+            withdrawn_by_name="Pat Parent",
+            withdrawn_on=datetime.date(2025, 11, 1),
+            recorded_by=office,
+        )
+
+
+def _record_form(pupil, office, received_on, valid_until=None):
+    return services.consent_form_record(
+        pupil=pupil,
+        recorded_by=office,
+        decisions={"social_public": "granted"},
+        given_by_name="Pat Parent",
+        relationship="parent",
+        received_on=received_on,
+        valid_until=valid_until,
+    )
+
+
+def test_valid_until_defaults_to_the_end_of_the_school_year_the_form_was_received_in(pupil, office):
+    old = _record_form(pupil, office, datetime.date(2023, 6, 1))
+    assert old.valid_until == datetime.date(2023, 8, 31)
+    assert pupil.current_consent("social_public").status == Status.EXPIRED
+    autumn = _record_form(pupil, office, datetime.date(2025, 10, 1))
+    assert autumn.valid_until == datetime.date(2026, 8, 31)
+    assert pupil.current_consent("social_public").allowed
+
+
+def test_an_explicit_valid_until_is_kept_and_must_not_be_before_the_form(pupil, office):
+    form = _record_form(
+        pupil, office, datetime.date(2025, 10, 1), valid_until=datetime.date(2027, 8, 31)
+    )
+    assert form.valid_until == datetime.date(2027, 8, 31)
+    with pytest.raises(services.ServiceError, match="on or after the date the form"):
+        _record_form(
+            pupil, office, datetime.date(2025, 10, 1), valid_until=datetime.date(2025, 9, 30)
+        )

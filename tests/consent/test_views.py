@@ -111,9 +111,11 @@ def test_a_form_dated_in_the_future_is_refused(login, office, pupil):
     assert not ConsentRecord.objects.exists()
 
 
-def test_valid_until_defaults_to_the_end_of_the_school_year(login, office, pupil):
+def test_valid_until_is_left_blank_and_says_where_the_default_comes_from(login, office, pupil):
     page = login(office).get(reverse("consent:consent_form", args=[pupil.pk])).content.decode()
-    assert 'value="2026-08-31"' in page
+    assert 'name="valid_until"' in page
+    assert 'value="2026-08-31"' not in page
+    assert "Leave blank for 31 August at the end of the school year the form was received" in page
 
 
 def test_a_consent_form_sent_twice_is_recorded_once(login, office, pupil):
@@ -262,8 +264,119 @@ def test_leavers_are_marked_not_deleted(login, office, pupil):
 
 def test_only_the_head_can_set_never_publish(login, head, slt, pupil):
     url = reverse("consent:pupil_never_publish", args=[pupil.pk])
-    assert login(slt).post(url, {"reason": "x"}).status_code == 403
-    login(head).post(url, {"reason": "Looked-after child"})
+    assert login(slt).post(url, {"reason": "x", "set": "1"}).status_code == 403
+    login(head).post(url, {"reason": "Looked-after child", "set": "1"})
     pupil.refresh_from_db()
     assert pupil.never_publish
     assert pupil.never_publish_reason == "Looked-after child"
+
+
+def test_a_consent_form_left_without_valid_until_lasts_to_the_end_of_its_school_year(
+    login, office, pupil
+):
+    login(office).post(
+        reverse("consent:consent_form", args=[pupil.pk]),
+        consent_post(received_on="2024-06-10", valid_until="", purpose_website="granted"),
+    )
+    record = ConsentRecord.objects.get()
+    assert record.form.valid_until == datetime.date(2024, 8, 31)
+    assert pupil.current_consent("website").status == "expired"
+
+
+def test_never_publish_page_carries_the_change_it_makes(login, head, pupil):
+    client = login(head)
+    url = reverse("consent:pupil_never_publish", args=[pupil.pk])
+    assert 'name="set" value="1"' in client.get(url).content.decode()
+    client.post(url, {"reason": "Court order", "set": "1"})
+    assert 'name="set" value="0"' in client.get(url).content.decode()
+
+
+def test_never_publish_sent_twice_is_not_undone_by_the_second_post(login, head, pupil):
+    give_consent(pupil, received_on=datetime.date(2025, 9, 5))
+    client = login(head)
+    url = reverse("consent:pupil_never_publish", args=[pupil.pk])
+    data = {"reason": "Court order received today", "set": "1"}
+    client.post(url, data)
+    response = client.post(url, data)
+    pupil.refresh_from_db()
+    assert pupil.never_publish
+    assert pupil.current_consent("social_public").status == "never"
+    assert "“Never publish” is already set for this pupil." in response.content.decode()
+    assert AuditEvent.objects.filter(action="consent.never_publish").count() == 1
+    assert not AuditEvent.objects.filter(action="consent.never_publish_cleared").exists()
+
+
+def test_never_publish_resent_with_the_same_key_changes_nothing(login, head, pupil):
+    client = login(head)
+    url = reverse("consent:pupil_never_publish", args=[pupil.pk])
+    data = {"reason": "Court order", "set": "1", "submission_key": uuid.uuid4().hex}
+    client.post(url, data)
+    response = client.post(url, data, follow=True)
+    pupil.refresh_from_db()
+    assert pupil.never_publish
+    assert "already sent; nothing was changed" in response.content.decode()
+    assert AuditEvent.objects.filter(action__startswith="consent.never_publish").count() == 1
+
+
+def test_never_publish_post_without_the_intended_change_changes_nothing(login, head, pupil):
+    response = login(head).post(
+        reverse("consent:pupil_never_publish", args=[pupil.pk]), {"reason": "Court order"}
+    )
+    pupil.refresh_from_db()
+    assert not pupil.never_publish
+    assert "This page is out of date" in response.content.decode()
+
+
+def test_the_head_clears_never_publish_with_the_clear_page(login, head, pupil):
+    client = login(head)
+    url = reverse("consent:pupil_never_publish", args=[pupil.pk])
+    client.post(url, {"reason": "Court order", "set": "1"})
+    client.post(url, {"reason": "Order lifted", "set": "0"})
+    pupil.refresh_from_db()
+    assert not pupil.never_publish
+
+
+def test_a_withdrawal_can_be_started_from_the_pupil_page_while_never_publish_is_set(
+    login, head, office, pupil
+):
+    record = give_consent(pupil, received_on=datetime.date(2025, 9, 5))
+    login(head).post(
+        reverse("consent:pupil_never_publish", args=[pupil.pk]),
+        {"reason": "Court order", "set": "1"},
+    )
+    client = login(office)
+    page = client.get(reverse("consent:pupil", args=[pupil.pk])).content.decode()
+    assert reverse("consent:consent_withdraw", args=[record.pk]) in page
+    client.post(
+        reverse("consent:consent_withdraw", args=[record.pk]),
+        {"withdrawn_by_name": "Gareth Evans", "withdrawn_on": "2025-11-02"},
+    )
+    record.refresh_from_db()
+    assert record.withdrawn_on == datetime.date(2025, 11, 2)
+
+
+def _scan_record(client, pupil, scan):
+    client.post(
+        reverse("consent:consent_form", args=[pupil.pk]),
+        {**consent_post(purpose_website="granted"), "scan": scan},
+    )
+    return ConsentRecord.objects.get()
+
+
+def test_a_pdf_scan_is_downloaded_never_shown_inline(login, office, pupil):
+    client = login(office)
+    payload = b"%PDF-<html><body><script>alert(document.cookie)</script></body></html>"
+    record = _scan_record(client, pupil, SimpleUploadedFile("form.pdf", payload))
+    response = client.get(reverse("consent:consent_scan", args=[record.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "inline" not in response["Content-Disposition"]
+
+
+def test_an_image_scan_is_shown_inline(login, office, pupil):
+    client = login(office)
+    record = _scan_record(client, pupil, SimpleUploadedFile("form.png", png_bytes()))
+    response = client.get(reverse("consent:consent_scan", args=[record.pk]))
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"].startswith("inline;")
