@@ -56,14 +56,6 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _refused(form, error: ValidationError) -> None:
-    """Show a service's refusal on the form, with a fresh one-time key so
-    the corrected form can be sent."""
-    form.add_error(None, _error_text(error))
-    form.data = form.data.copy()
-    form.data["submission_key"] = uuid.uuid4().hex
-
-
 # --- Register and pupils -----------------------------------------------------------
 
 
@@ -102,7 +94,7 @@ def pupil_add(request):
         try:
             pupil = services.pupil_create(school=request.school, created_by=request.member, **data)
         except ValidationError as error:
-            _refused(form, error)
+            form.refuse(request, error)
         else:
             messages.success(request, f"{pupil.full_name} added to the register.")
             return redirect("consent:pupil", pupil_id=pupil.pk)
@@ -323,7 +315,7 @@ def consent_form(request, pupil_id: int):
                 scan=data.get("scan"),
             )
         except ValidationError as error:
-            _refused(form, error)
+            form.refuse(request, error)
         else:
             messages.success(request, f"Consent form recorded for {pupil.full_name}.")
             return redirect("consent:pupil", pupil_id=pupil.pk)
@@ -524,7 +516,7 @@ def check(request):
                 checked_by=request.member,
             )
         except ValidationError as error:
-            _refused(form, error)
+            form.refuse(request, error)
         else:
             return redirect("consent:check_result", publication_check_id=result.pk)
     selected = {str(v) for v in (form["pupils"].value() or [])}
@@ -605,7 +597,7 @@ def group_application_add(request):
                 school=request.school, recorded_by=request.member, **data
             )
         except ValidationError as error:
-            _refused(form, error)
+            form.refuse(request, error)
         else:
             messages.success(request, "Application recorded; it waits for a senior leader.")
             return redirect("consent:group_applications")

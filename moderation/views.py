@@ -4,8 +4,6 @@ and fetches objects of the current school only."""
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -44,13 +42,6 @@ PAGE_SIZE = 25
 
 def _messages(error: ValidationError) -> list[str]:
     return list(error.messages)
-
-
-def _fresh_key(form) -> None:
-    """After a refusal the same page may be sent again: give it a new key."""
-    if form.is_bound:
-        form.data = form.data.copy()
-        form.data["submission_key"] = uuid.uuid4().hex
 
 
 def _is_leader(request) -> bool:
@@ -147,8 +138,7 @@ def incident_new(request):
                 screenshots=data["screenshots"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
-            _fresh_key(form)
+            form.refuse(request, error)
         else:
             messages.success(
                 request,
@@ -156,8 +146,6 @@ def incident_new(request):
                 "The screenshots are saved: you can now hide or delete the comment.",
             )
             return redirect("moderation:incident", incident_id=incident.pk)
-    elif request.method == "POST":
-        _fresh_key(form)
     return render(
         request,
         "moderation/incident_new.html",
@@ -237,15 +225,11 @@ def incident_escalate(request, incident_id: int):
                 incident=obj, raised_by=request.member, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            form.release(request)
-            form.add_error(None, error)
-            _fresh_key(form)
+            form.refuse(request, error)
         else:
             who = escalation.routed_to.user.display_name if escalation.routed_to else "SLT"
             messages.success(request, f"Escalated to {who}.")
             return redirect("moderation:incident", incident_id=obj.pk)
-    else:
-        _fresh_key(form)
     return _incident_page(request, obj, escalate_form=form)
 
 
@@ -272,13 +256,10 @@ def incident_action(request, incident_id: int):
                 review_on=data["review_on"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
-            _fresh_key(form)
+            form.refuse(request, error)
         else:
             messages.success(request, f"Recorded: {action.get_kind_display()}.")
             return redirect("moderation:incident", incident_id=obj.pk)
-    else:
-        _fresh_key(form)
     return _incident_page(request, obj, action_form=form)
 
 
@@ -313,7 +294,6 @@ def incident_status(request, incident_id: int):
                 )
                 messages.success(request, "Incident reopened.")
         else:
-            _fresh_key(form)
             return _incident_page(request, obj, **{f"{op}_form": form})
     except ValidationError as error:
         if form is None:
@@ -321,7 +301,6 @@ def incident_status(request, incident_id: int):
                 messages.error(request, message)
             return redirect("moderation:incident", incident_id=obj.pk)
         form.add_error(None, error)
-        _fresh_key(form)
         return _incident_page(request, obj, **{f"{op}_form": form})
     return redirect("moderation:incident", incident_id=obj.pk)
 
@@ -441,15 +420,11 @@ def escalation_decide(request, escalation_id: int):
                 external_reference=data["external_reference"],
             )
         except ValidationError as error:
-            form.release(request)
-            form.add_error(None, error)
-            _fresh_key(form)
+            form.refuse(request, error)
         else:
             label = Escalation.Decision(data["decision"]).label
             messages.success(request, f"Decision recorded: {label}.")
             return redirect("moderation:incident", incident_id=incident.pk)
-    elif request.method == "POST":
-        _fresh_key(form)
     return render(
         request,
         "moderation/escalation_decide.html",
@@ -491,8 +466,6 @@ def checks(request):
         if check.outcome == check.Outcome.INCIDENTS:
             return redirect(reverse("moderation:incident_new") + f"?channel={check.channel_id}")
         return redirect("moderation:checks")
-    elif request.method == "POST":
-        _fresh_key(form)
     today = selectors.checked_today(school=school)
     return render(
         request,
@@ -530,13 +503,10 @@ def banned(request):
                 banned_by=request.member,
             )
         except ValidationError as error:
-            form.add_error(None, error)
-            _fresh_key(form)
+            form.refuse(request, error)
         else:
             messages.success(request, f"{ban.account_name} is on the banned list.")
             return redirect("moderation:banned")
-    elif request.method == "POST":
-        _fresh_key(form)
     return render(
         request,
         "moderation/banned.html",

@@ -42,6 +42,12 @@ class OnceOnlyForm(forms.Form):
         if self.cleaned_data.get("submission_key"):
             cache.delete(self._cache_key(request))
 
+    def refuse(self, request, error) -> None:
+        """Show a service's refusal on the form and release the page's key,
+        so the corrected form can be sent with it."""
+        self.release(request)
+        self.add_error(None, error)
+
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
 

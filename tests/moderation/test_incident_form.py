@@ -84,3 +84,18 @@ def test_the_incident_page_shows_earlier_incidents_and_bans_of_the_same_author(
 def test_an_administrator_without_channels_is_told_why(admin, login):
     page = login(admin).get(reverse("moderation:incident_new")).content.decode()
     assert "not a current administrator" in page
+
+
+def test_a_refused_incident_can_be_corrected_and_sent_with_the_same_page(
+    authorised_admin, channel, post_incident, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    not_an_image = SimpleUploadedFile("shot.png", b"just text", content_type="image/png")
+    refused = post_incident(
+        authorised_admin, channel, submission_key="page-1", screenshots=[not_an_image]
+    )
+    assert refused.status_code == 200
+    assert_nothing_stored(settings)
+    post_incident(authorised_admin, channel, submission_key="page-1")
+    assert Incident.objects.count() == 1
