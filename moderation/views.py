@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 
 from moderation import categories as cats
 from moderation import selectors, services
@@ -46,12 +47,6 @@ def _messages(error: ValidationError) -> list[str]:
 
 def _is_leader(request) -> bool:
     return bool({"head", "slt"} & request.roles)
-
-
-def _post_only(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    return None
 
 
 # --- Queue -------------------------------------------------------------------------------
@@ -207,14 +202,13 @@ def _incident_page(
     )
 
 
+@require_POST
 @moderators
 def incident_escalate(request, incident_id: int):
     """Escalate an incident to the headteacher by hand, with a reason."""
     obj = get_for_school(
         request, selectors.incident_detail_qs(school=request.school), pk=incident_id
     )
-    if refused := _post_only(request):
-        return refused
     form = EscalateForm(request.POST)
     if form.is_valid():
         if not form.claim(request):
@@ -233,13 +227,12 @@ def incident_escalate(request, incident_id: int):
     return _incident_page(request, obj, escalate_form=form)
 
 
+@require_POST
 @moderators
 def incident_action(request, incident_id: int):
     obj = get_for_school(
         request, selectors.incident_detail_qs(school=request.school), pk=incident_id
     )
-    if refused := _post_only(request):
-        return refused
     form = ActionForm(request.POST)
     if form.is_valid():
         if not form.claim(request):
@@ -263,13 +256,12 @@ def incident_action(request, incident_id: int):
     return _incident_page(request, obj, action_form=form)
 
 
+@require_POST
 @moderators
 def incident_status(request, incident_id: int):
     obj = get_for_school(
         request, selectors.incident_detail_qs(school=request.school), pk=incident_id
     )
-    if refused := _post_only(request):
-        return refused
     op = request.POST.get("op")
     forms = {"resolve": ResolveForm, "reopen": ReopenForm, "close": ReopenForm}
     if op not in forms:
@@ -305,11 +297,10 @@ def incident_status(request, incident_id: int):
     return redirect("moderation:incident", incident_id=obj.pk)
 
 
+@require_POST
 @moderators
 def evidence_add(request, incident_id: int):
     obj = get_for_school(request, Incident, pk=incident_id)
-    if refused := _post_only(request):
-        return refused
     files = request.FILES.getlist("screenshots")
     try:
         rows = services.evidence_add(incident=obj, uploads=files, added_by=request.member)
@@ -378,11 +369,10 @@ def _back(request, escalation):
     return redirect("moderation:escalations")
 
 
+@require_POST
 @head_only
 def escalation_acknowledge(request, escalation_id: int):
     escalation = get_for_school(request, Escalation, pk=escalation_id)
-    if refused := _post_only(request):
-        return refused
     try:
         services.escalation_acknowledge(escalation=escalation, by=request.member)
     except ValidationError as error:
@@ -519,11 +509,10 @@ def banned(request):
     )
 
 
+@require_POST
 @moderators
 def banned_lift(request, banned_account_id: int):
     ban = get_for_school(request, BannedAccount, pk=banned_account_id)
-    if refused := _post_only(request):
-        return refused
     form = LiftForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the reason for lifting the ban.")
