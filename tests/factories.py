@@ -25,8 +25,10 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
-    first_name = factory.Faker("first_name", locale="en_GB")
-    last_name = factory.Faker("last_name", locale="en_GB")
+    # Fixed names, so a page's HTML escaping (O'Neill → O&#x27;Neill) never
+    # makes a test depend on which random name it drew.
+    first_name = factory.Iterator(["Alex", "Bethan", "Carys", "Dylan", "Emma", "Gareth", "Hannah"])
+    last_name = factory.Iterator(["Morgan", "Jenkins", "Bowen", "Powell", "Harris", "Lloyd"])
     password = factory.django.Password(PASSWORD)
 
 
