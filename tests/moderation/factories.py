@@ -10,6 +10,7 @@ from django.utils import timezone
 from moderation import services
 from moderation.categories import Severity
 from moderation.models import BannedAccount, Incident, IncidentCategory, ModerationCheck
+from moderation.services import evidence as evidence_services
 from tests.factories import ChannelFactory, SchoolFactory, StaffMemberFactory
 from tests.moderation.images import png_bytes
 
@@ -45,7 +46,7 @@ def make_evidence(incident: Incident, data: bytes | None = None):
     """Store a real screenshot for ``incident`` and return the Evidence row."""
     checked = services.check_screenshots([upload(data or png_bytes())])
     written: list[str] = []
-    return services._store_evidence(
+    return evidence_services._store_evidence(
         incident=incident, checked=checked, uploaded_by=incident.reported_by, written=written
     )[0]
 

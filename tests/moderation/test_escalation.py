@@ -15,6 +15,7 @@ from moderation import categories as cats
 from moderation import services
 from moderation.models import Escalation, Incident, IncidentAction
 from schoolsocial.models import ActingHead, Notification
+from schoolsocial.notifications import notify
 from schoolsocial.selectors import head_for
 from schoolsocial.services import ServiceError
 from tests.consent.factories import PupilFactory
@@ -81,7 +82,7 @@ def test_escalation_is_part_of_the_recording_transaction(
     def broken(**kwargs):
         raise RuntimeError("notification store is down")
 
-    monkeypatch.setattr(services, "notify", broken)
+    monkeypatch.setattr("moderation.services.escalations.notify", broken)
     with pytest.raises(RuntimeError):
         record(channel, authorised_admin, categories=["offensive"])
     assert Incident.objects.count() == 0
@@ -227,7 +228,7 @@ def test_an_urgent_escalation_emails_the_head_and_slt_once_after_commit_with_no_
 
     # Asking again sends nothing more.
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify(
+        notify(
             recipients=[head, slt],
             kind="escalation",
             key=f"escalation:{escalation.pk}",
