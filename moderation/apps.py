@@ -30,5 +30,7 @@ class ModerationConfig(AppConfig):
                 "moderation.escalate": "Escalated an incident to the headteacher",
                 "moderation.escalation_acknowledge": "Acknowledged an escalation",
                 "moderation.escalation_decide": "Decided on an escalation",
+                "moderation.step_waive": "Waived a required step",
+                "moderation.name_review": "Confirmed or dismissed a possible pupil's name",
             }
         )

@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from moderation import categories as cats
 from moderation import services
 from moderation.models import Escalation, Incident, ModerationCheck
+from policy.selectors import profile_for
 from schoolsocial.models import Channel, ChannelAuthorisation
 
 GAPS = {3, 9, 10, 17}  # days ago with no check (the grid shows them missed)
@@ -99,7 +99,7 @@ INCIDENTS = [
         0,
         "Year 6 Kid",
         "pupil",
-        ["follower_under_18"],
+        ["follower_under_age"],
         "follow back pls miss",
         [],
     ),
@@ -268,12 +268,13 @@ def _escalations(*, school, head, stdout) -> None:
         .prefetch_related("category_rows")
     ):
         codes = [r.category for r in incident.category_rows.all()]
-        automatic = [c for c in codes if cats.BY_CODE[c].auto_escalate]
+        profile = profile_for(school)
+        automatic = profile.escalating(codes)
         if automatic:
             services.incident_escalate(
                 incident=incident,
                 raised_by=None,
-                reason="Automatic: " + ", ".join(cats.label(c) for c in automatic) + ".",
+                reason="Automatic: " + ", ".join(profile.label(c) for c in automatic) + ".",
                 codes=codes,
             )
             raised += 1

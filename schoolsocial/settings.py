@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "csp",
     "schoolsocial",
+    "policy",
     "consent",
     "moderation",
 ]

@@ -153,13 +153,13 @@ def moderation_queue():
     from django.test import Client
     from django.utils import timezone
 
-    from moderation.categories import CATEGORIES
     from moderation.models import Incident, IncidentCategory
+    from policy.catalogue import CATEGORY_CODES
 
     school, head, _admin, channels = _school_with_staff("queue")
     other, other_head, _, other_channels = _school_with_staff("elsewhere")
     now = timezone.now()
-    codes = [c.code for c in CATEGORIES]
+    codes = list(CATEGORY_CODES)
 
     def make(school, member, channels, n):
         incidents = Incident.objects.bulk_create(

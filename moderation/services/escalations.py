@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from moderation import categories as cats
 from moderation.models import (
     Escalation,
     Incident,
@@ -20,6 +19,9 @@ from moderation.services.common import (
     _locked,
     _may_work_on,
 )
+from moderation.services.steps import outstanding_labels
+from policy.catalogue import Severity
+from policy.selectors import dsl_for, profile_for
 from schoolsocial.audit import audit_record
 from schoolsocial.models import (
     Role,
@@ -41,26 +43,64 @@ def _codes(incident: Incident) -> list[str]:
 def escalation_title(*, urgency: int, codes: Iterable[str], school: School) -> str:
     """The notification title: fixed labels only (urgency, category, school),
     never a pupil's name or the comment's words — emails reach phones."""
-    codes = sorted(
-        dict.fromkeys(codes),
-        key=lambda c: (-cats.BY_CODE[c].severity, cats.CATEGORIES.index(cats.BY_CODE[c])),
-    )
-    what = ", ".join(cats.label(c) for c in codes) or "Incident"
-    level = cats.Severity(urgency).label
-    level = level if urgency == cats.Severity.URGENT else f"{level}-priority"
+    profile = profile_for(school)
+    what = ", ".join(profile.label(c) for c in profile.ordered(codes)) or "Incident"
+    level = Severity(urgency).label
+    level = level if urgency == Severity.URGENT else f"{level}-priority"
     return f"{level} escalation: {what} — {school.name}"
 
 
-def escalation_recipients(escalation: Escalation, school: School) -> list[StaffMember]:
-    """Threemilestone 6.1: "the urgent attention of the Head Teacher and
-    Senior Leadership team" — the decider always; SLT too when urgent or high
-    (and whenever the school has nobody to route to)."""
+def _slt(school: School) -> list[StaffMember]:
+    return list(
+        StaffMember.objects.active().filter(school=school, is_slt=True).select_related("user")
+    )
+
+
+def escalation_recipients(
+    escalation: Escalation, school: School, codes: Iterable[str] | None = None
+) -> list[StaffMember]:
+    """Who is told of an escalation, from the school's policy: the person
+    who decides, and whoever each category names (senior leaders, the
+    designated safeguarding lead). Threemilestone 6.1: "the urgent attention
+    of the Head Teacher and Senior Leadership team". When the headteacher is
+    the subject (a "chair" route) the head is never told; senior leaders
+    take it to the chair of governors."""
+    from schoolsocial.selectors import head_for
+
+    profile = profile_for(school)
+    codes = list(codes) if codes is not None else _codes(escalation.incident)
+    roles = profile.notify_roles(codes)
+    chair = profile.routes_to_chair(codes)
     recipients = [escalation.routed_to] if escalation.routed_to else []
-    if escalation.urgency >= cats.Severity.HIGH or not recipients:
-        recipients += list(
-            StaffMember.objects.active().filter(school=school, is_slt=True).select_related("user")
-        )
+    if profile.decider == "slt" or chair or "slt" in roles or not recipients:
+        recipients += _slt(school)
+    if "dsl" in roles:
+        dsl = dsl_for(school)
+        if dsl is not None:
+            recipients.append(dsl)
+    if not chair and ("head" in roles or profile.decider == "slt"):
+        head = head_for(school=school)
+        if head is not None:
+            recipients.append(head)
+    if chair:
+        head = head_for(school=school)
+        recipients = [m for m in recipients if head is None or m.pk != head.pk]
     return list({m.pk: m for m in recipients}.values())
+
+
+def _route(school: School, codes) -> tuple[StaffMember | None, str]:
+    """Who the escalation goes to, and how the timeline says it."""
+    from schoolsocial.selectors import head_for
+
+    profile = profile_for(school)
+    if profile.routes_to_chair(codes):
+        return None, "senior leaders, for the chair of governors (the headteacher is the subject)"
+    if profile.decider == "slt":
+        return None, "the senior leadership team (the headteacher is told)"
+    head = head_for(school=school)
+    if head is None:
+        return None, "senior leaders (no headteacher set)"
+    return head, head.user.display_name
 
 
 def incident_escalate(
@@ -80,11 +120,9 @@ def incident_escalate(
     incident has at most one open escalation. The decider is notified; SLT
     too when the escalation is urgent or high.
     """
-    from schoolsocial.selectors import head_for
-
     reason = reason.strip()
     if raised_by is not None:
-        _may_work_on(raised_by, incident.channel)
+        _may_work_on(raised_by, incident)
         if not reason:
             raise ServiceError("Say why this incident needs the headteacher.")
     with transaction.atomic():
@@ -100,7 +138,7 @@ def incident_escalate(
             raise ServiceError(_already_escalated(existing, incident.school))
         school = incident.school
         codes = list(codes) if codes is not None else _codes(incident)
-        routed_to = head_for(school=school)
+        routed_to, to = _route(school, codes)
         try:
             with transaction.atomic():
                 escalation = Escalation.objects.create(
@@ -116,7 +154,6 @@ def incident_escalate(
         incident.status = Incident.Status.ESCALATED
         incident.save(update_fields=["status"])
         by = raised_by or incident.reported_by
-        to = routed_to.user.display_name if routed_to else "senior leaders (no headteacher set)"
         IncidentAction.objects.create(
             incident=incident,
             kind=IncidentAction.Kind.ESCALATED,
@@ -134,7 +171,7 @@ def incident_escalate(
             + (f": {reason}" if reason else "."),
         )
         notify(
-            recipients=escalation_recipients(escalation, school),
+            recipients=escalation_recipients(escalation, school, codes),
             kind="escalation",
             key=f"escalation:{escalation.pk}",
             title=escalation_title(urgency=escalation.urgency, codes=codes, school=school),
@@ -146,18 +183,44 @@ def incident_escalate(
 
 def _already_escalated(escalation: Escalation, school: School) -> str:
     when = timezone.localtime(escalation.raised_at, school.tz)
-    who = escalation.routed_to.user.display_name if escalation.routed_to else "the headteacher"
+    who = escalation.routed_to.user.display_name if escalation.routed_to else "senior leaders"
     return (
         f"This incident is already waiting for {who}'s decision "
         f"(escalated {when:%d %B %Y at %H:%M}). An incident has one open escalation at a time."
     )
 
 
+def may_decide(member: StaffMember, escalation: Escalation) -> bool:
+    """Who acknowledges and decides, by the school's policy: the headteacher
+    (or the acting head on the day) — Threemilestone 6.1–6.3; or, where the
+    policy gives the lead to senior leaders (Whitchurch, Organisational
+    control), any senior leader or the head. When the headteacher is the
+    subject, senior leaders only."""
+    if member.school_id != escalation.incident.school_id or not member.is_active:
+        return False
+    roles = member.effective_roles()
+    profile = profile_for(escalation.incident.school)
+    codes = [r.category for r in escalation.incident.category_rows.all()]
+    if profile.routes_to_chair(codes):
+        return Role.SLT in roles and Role.HEAD not in roles
+    if profile.decider == "slt":
+        return bool({Role.HEAD, Role.SLT} & roles)
+    return Role.HEAD in roles
+
+
 def _may_decide(member: StaffMember, escalation: Escalation) -> None:
-    """Only the headteacher, or the acting head on the day, decides."""
     if member.school_id != escalation.incident.school_id:
         raise ServiceError("These records belong to different schools.")
-    if not member.is_active or Role.HEAD not in member.effective_roles():
+    if not may_decide(member, escalation):
+        profile = profile_for(escalation.incident.school)
+        codes = [r.category for r in escalation.incident.category_rows.all()]
+        if profile.routes_to_chair(codes):
+            raise ServiceError(
+                "The headteacher is the subject of this incident: a senior leader who is not "
+                "the headteacher takes it to the chair of governors."
+            )
+        if profile.decider == "slt":
+            raise ServiceError("Only the headteacher or a senior leader can do this.")
         raise ServiceError("Only the headteacher, or the acting head, can do this.")
 
 
@@ -209,6 +272,7 @@ def escalation_decide(
     decision: str,
     note: str = "",
     external_reference: str = "",
+    more: Iterable[str] = (),
 ) -> Escalation:
     """Record the head's decision (Threemilestone 6.1, 6.3, 6.4, 9.2.7,
     10.1, 10.2; Westbrook D; Roman Road; Carey C).
@@ -219,15 +283,32 @@ def escalation_decide(
     further action" resolves the incident with the decision as its outcome;
     any other decision sends it back to open for the administrators to carry
     out.
+
+    ``more`` carries further decisions taken at the same time (inform the
+    parents *and* log it on CPOMS: Threemilestone 10.1). "No further action"
+    cannot be combined with anything else. Whatever is decided, the steps
+    the school's policy requires still stand: "No further action" resolves
+    the incident only when none is outstanding (Threemilestone 6.2: a
+    comment naming a pupil is deleted whatever else is decided). The
+    reporter and the channel's administrators are told the decision.
     """
     note, external_reference = note.strip(), external_reference.strip()
     _may_decide(by, escalation)
     if decision not in Escalation.Decision.values:
         raise ServiceError("Choose a decision.")
-    label = Escalation.Decision(decision).label
-    if decision in Escalation.NEEDS_REFERENCE and not external_reference:
+    more = [d for d in dict.fromkeys(more) if d != decision]
+    if any(d not in Escalation.Decision.values for d in more):
+        raise ServiceError("Choose decisions from the list.")
+    everything = [decision, *more]
+    if Escalation.Decision.NO_FURTHER_ACTION in everything and len(everything) > 1:
+        raise ServiceError("“No further action” cannot be combined with other decisions.")
+    labels = [Escalation.Decision(d).label for d in everything]
+    label = "; ".join(labels)
+    needing = [d for d in everything if d in Escalation.NEEDS_REFERENCE]
+    if needing and not external_reference:
+        first = Escalation.Decision(needing[0]).label
         raise ServiceError(
-            f"Give the reference for “{label}” (the crime reference or the agency's case number)."
+            f"Give the reference for “{first}” (the crime reference or the agency's case number)."
         )
     with transaction.atomic():
         escalation = _locked_escalation(escalation)
@@ -238,6 +319,7 @@ def escalation_decide(
         if not escalation.is_acknowledged:
             _acknowledge(escalation, by)
         escalation.decision = decision
+        escalation.more_decisions = more
         escalation.decision_note = note
         escalation.external_reference = external_reference
         escalation.decided_by = by
@@ -245,6 +327,7 @@ def escalation_decide(
         escalation.save(
             update_fields=[
                 "decision",
+                "more_decisions",
                 "decision_note",
                 "external_reference",
                 "decided_by",
@@ -258,13 +341,16 @@ def escalation_decide(
             note=f"{label}." + (f"\n{note}" if note else ""),
             reference=external_reference,
         )
-        if decision == Escalation.Decision.NO_FURTHER_ACTION:
+        left = outstanding_labels(incident)
+        if decision == Escalation.Decision.NO_FURTHER_ACTION and not left:
             incident.status = Incident.Status.RESOLVED
-            incident.outcome = f"Headteacher's decision: {label}." + (f" {note}" if note else "")
+            whose = "Headteacher's" if Role.HEAD in by.effective_roles() else "Senior leader's"
+            incident.outcome = f"{whose} decision: {label}." + (f" {note}" if note else "")
             incident.save(update_fields=["status", "outcome"])
         elif incident.status == Incident.Status.ESCALATED:
             incident.status = Incident.Status.OPEN
             incident.save(update_fields=["status"])
+        _tell_decision(escalation, incident, by, label, left)
         audit_record(
             school=incident.school,
             actor=by.user,
@@ -275,3 +361,34 @@ def escalation_decide(
             + (f". {note}" if note else "."),
         )
     return escalation
+
+
+def _tell_decision(escalation, incident, by, label, left) -> None:
+    """The decision reaches the people who carry it out: whoever recorded
+    the incident, the channel's current administrators, and the head when
+    someone else decided. Titles carry no pupil's name or comment."""
+    from schoolsocial.models import ChannelAuthorisation
+    from schoolsocial.selectors import head_for
+
+    recipients = [incident.reported_by]
+    if incident.channel_id:
+        recipients += [
+            a.member
+            for a in ChannelAuthorisation.objects.current()
+            .filter(channel_id=incident.channel_id)
+            .select_related("member__user")
+        ]
+    head = head_for(school=incident.school)
+    if head is not None and head.pk != by.pk:
+        recipients.append(head)
+    unique = {m.pk: m for m in recipients}.values()
+    recipients = [m for m in unique if m.pk != by.pk and m.is_active]
+    todo = f" Still required: {'; '.join(left)}." if left else ""
+    notify(
+        recipients=recipients,
+        kind="decision",
+        key=f"decision:{escalation.pk}",
+        title=f"Decided: {label} — incident {incident.pk}.{todo}",
+        url=reverse("moderation:incident", args=[incident.pk]),
+        obj=escalation,
+    )

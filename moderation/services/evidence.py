@@ -113,7 +113,7 @@ def _remove_files(names: Iterable[str]) -> None:
 def evidence_add(*, incident: Incident, uploads: Sequence, added_by: StaffMember) -> list[Evidence]:
     """Add screenshots to an incident already recorded. Evidence is never
     changed or removed afterwards (Threemilestone 6.2)."""
-    _may_work_on(added_by, incident.channel)
+    _may_work_on(added_by, incident)
     incident.refresh_from_db(fields=["status"])
     if incident.is_closed:
         raise ServiceError(CLOSED_MESSAGE)

@@ -15,8 +15,11 @@ EXPECTED = {
     "moderation:evidence_add": MODERATORS,
     "moderation:evidence": MODERATORS,
     "moderation:incident_escalate": MODERATORS,
+    "moderation:incident_waive": {"head", "slt"},
+    "moderation:incident_name_review": MODERATORS,
     "moderation:escalations": {"head", "slt"},
-    "moderation:escalation_acknowledge": {"head"},
+    # SLT pass the page rule; the school's policy (who decides) then refuses or allows.
+    "moderation:escalation_acknowledge": {"head", "slt"},
     "moderation:escalation_decide": {"head"},
     "moderation:checks": MODERATORS,
     "moderation:banned": MODERATORS,

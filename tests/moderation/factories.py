@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from moderation import services
-from moderation.categories import Severity
 from moderation.models import BannedAccount, Incident, IncidentCategory, ModerationCheck
 from moderation.services import evidence as evidence_services
+from policy.catalogue import Severity
 from tests.factories import ChannelFactory, SchoolFactory, StaffMemberFactory
 from tests.moderation.images import png_bytes
 

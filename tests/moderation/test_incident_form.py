@@ -14,7 +14,7 @@ def test_an_administrator_records_an_incident_with_a_screenshot(
     incident = Incident.objects.get()
     assert response["Location"] == reverse("moderation:incident", args=[incident.pk])
     assert incident.reported_by == authorised_admin
-    assert incident.severity == 3  # offensive: high
+    assert incident.severity == 4  # offensive: urgent (Threemilestone 6.1 "urgent attention")
     assert incident.evidence.count() == 1
     assert incident.actions.filter(kind="recorded").exists()
     assert AuditEvent.objects.filter(action="moderation.incident_record").exists()
