@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("school/choose/", views.school_choose, name="school_choose"),
     path("school/settings/", views.school_settings, name="school_settings"),
+    path("school/policy/", include("policy.urls")),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("roster/", views.roster, name="roster"),
     path("roster/invite/", views.roster_invite, name="roster_invite"),
