@@ -68,7 +68,10 @@ class CategoryForm(OnceOnlyForm):
     severity = forms.TypedChoiceField(choices=Severity.choices, coerce=int)
     escalate = forms.BooleanField(label="Escalates as soon as it is recorded", required=False)
     notify = forms.MultipleChoiceField(
-        label="Also told", choices=NOTIFY_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
+        label="Also told",
+        choices=NOTIFY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     required = forms.MultipleChoiceField(
         label="Required before the incident closes",

@@ -143,6 +143,46 @@ def _rule(code: str, raw: dict) -> CategoryRule:
     )
 
 
+PRIVATE_CONCERN = {
+    "invite": (
+        False,
+        "Invite them to speak to the class teacher or the headteacher, not on the page.",
+        Suggestion("private_message", "Contact them privately and invite them in."),
+    ),
+    "do_not_respond": (
+        True,
+        "Do not respond online: bring it to your line manager's attention.",
+        Suggestion("nfa", "Staff do not respond to negative comments online; a leader decides."),
+    ),
+    "inform_audience": (
+        False,
+        "Remove it and tell the page's audience why it was removed.",
+        Suggestion("delete", "Remove it, then explain to the audience why it was removed."),
+    ),
+}
+
+
+def _apply_settings(categories: dict, settings: dict) -> None:
+    """Where a setting changes what a category means (how a private concern
+    posted publicly is answered; the follower age), the category follows it."""
+    from dataclasses import replace
+
+    reply = PRIVATE_CONCERN.get(settings.get("private_concern_reply", "invite"))
+    rule = categories.get("private_concern")
+    if reply and rule is not None:
+        escalate, must, first = reply
+        rest = tuple(s for s in rule.suggestions if s.decision != first.decision)
+        categories["private_concern"] = replace(
+            rule, escalate=rule.escalate or escalate, must_happen=must, suggestions=(first, *rest)
+        )
+    rule = categories.get("follower_under_age")
+    age = settings.get("follower_min_age")
+    if rule is not None and age:
+        categories["follower_under_age"] = replace(
+            rule, label=f"Follower under {age} or with no legitimate reason"
+        )
+
+
 @dataclass
 class Profile:
     """One school's policy, ready to answer questions. Build with
@@ -168,10 +208,12 @@ class Profile:
             for key, v in data.get("clauses", {}).items()
         }
         by_author = {k: _suggestions(v) for k, v in data.get("by_author", {}).items()}
+        settings = dict(data.get("settings", {}))
+        _apply_settings(categories, settings)
         return cls(
             template=template,
             name=data.get("name", template),
-            settings=dict(data.get("settings", {})),
+            settings=settings,
             clauses=clauses,
             categories=categories,
             by_author=by_author,

@@ -75,7 +75,9 @@ def policy_settings(request):
         data.pop("submission_key", None)
         dsl = data.pop("dsl")
         try:
-            services.profile_update_settings(school=school, by=request.member, changes=data, dsl=dsl)
+            services.profile_update_settings(
+                school=school, by=request.member, changes=data, dsl=dsl
+            )
         except ValidationError as error:
             form.refuse(request, error)
         else:

@@ -43,7 +43,7 @@ def check_screenshots(uploads: Sequence) -> list[tuple[object, CheckedImage]]:
     uploads = [u for u in uploads if u is not None]
     if not uploads:
         raise ServiceError(
-            "Attach at least one screenshot: Threemilestone 6.2 asks for a record "
+            "Attach at least one screenshot: the policy asks for a record "
             "before anything is removed."
         )
     if len(uploads) > MAX_SCREENSHOTS:

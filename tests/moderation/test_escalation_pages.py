@@ -81,7 +81,7 @@ def test_the_inbox_makes_a_fixed_number_of_queries(
     for escalation in Escalation.objects.all()[:2]:
         services.escalation_decide(escalation=escalation, by=head, decision="speak")
     client = login(head)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(INBOX)
     assert response.status_code == 200
 
