@@ -20,8 +20,20 @@ from schoolsocial.models import Channel, ChannelAuthorisation
 
 GAPS = {3, 9, 10, 17}  # days ago with no check (the grid shows them missed)
 
+# Seen elsewhere online: not on one of the school's channels (index None).
+ELSEWHERE = "Year 4 parents' WhatsApp group (screenshot sent to the office)"
+
 INCIDENTS = [
     # days ago, channel index, author, kind, categories, content, actions
+    (
+        4,
+        None,
+        "A Year 4 parent",
+        "parent",
+        ["negative_about_pupil"],
+        "That new boy in Year 4 is a menace, someone should sort him out.",
+        [],
+    ),
     (
         1,
         0,
@@ -198,10 +210,13 @@ def seed(*, school, members, stdout) -> None:
         return
     recorded = 0
     for days_ago, index, author, kind, categories, content, actions in INCIDENTS:
-        channel = channels[index % len(channels)]
-        png = screenshot_png(author=author, content=content, channel=channel.name)
+        channel = channels[index % len(channels)] if index is not None else None
+        png = screenshot_png(
+            author=author, content=content, channel=channel.name if channel else "WhatsApp"
+        )
         incident = services.incident_record(
             channel=channel,
+            where="" if channel else ELSEWHERE,
             reported_by=admin,
             author_name=author,
             author_kind=kind,

@@ -14,7 +14,7 @@ from schoolsocial.models import Channel, ChannelAuthorisation, School, StaffMemb
 
 DEMO_SCHOOL = "Example Primary School"
 # Apps with a ``demo.seed(school=, members=, stdout=)`` function, in order.
-DEMO_APPS: list[str] = ["consent", "moderation"]
+DEMO_APPS: list[str] = ["policy", "consent", "moderation"]
 DEMO_PEOPLE = [
     # email, first, last, roles, job title
     ("head@demo.school", "Helen", "Hughes", ["head"], "Headteacher"),
