@@ -43,7 +43,7 @@ class ImportColumnsForm(forms.Form):
             choices.append((str(index), label))
         for name in importer.FIELDS:
             self.fields[name] = forms.ChoiceField(
-                label=importer.FIELD_LABELS[name].capitalize(),
+                label=importer.capfirst(importer.FIELD_LABELS[name]),
                 choices=choices,
                 required=name in importer.REQUIRED,
                 help_text=self.HELP.get(name, ""),

@@ -39,6 +39,7 @@ __all__ = [
     "Preview",
     "Row",
     "build_preview",
+    "capfirst",
     "cell_text",
     "clean_text",
     "detect_columns",
@@ -446,6 +447,10 @@ class Preview:
         return "date_of_birth" in self.column_indexes
 
 
+def capfirst(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _name_key(first: str, last: str) -> tuple[str, str]:
     return (" ".join(fold(first).split()), " ".join(fold(last).split()))
 
@@ -681,7 +686,7 @@ def _match(row: Row, by_upn, by_name, file_has_upn: bool, file_has_preferred: bo
         if before != new[name]:
             row.updates[name] = new[name]
             row.changes.append(
-                f"{FIELD_LABELS[name].capitalize()}: “{_show(name, before)}” → "
+                f"{capfirst(FIELD_LABELS[name])}: “{_show(name, before)}” → "
                 f"“{_show(name, new[name])}”"
             )
     if pupil.left_on:
