@@ -422,6 +422,7 @@ class Preview:
     omitted: list[Pupil]
     columns: dict[str, str]  # field label -> column name used
     column_indexes: dict[str, int] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
     source: str = ""
     columns_from: str = ""  # "recognised" / "saved" / "chosen"
     cleaned: list[Cleaned] = field(default_factory=list)
@@ -513,6 +514,7 @@ def build_preview(
         omitted=[],
         columns={FIELD_LABELS[f]: table.header[i] or f"column {i + 1}" for f, i in columns.items()},
         column_indexes=dict(columns),
+        header=list(table.header),
         source=table.source,
         columns_from=columns_from,
         notes=list(table.notes),

@@ -284,13 +284,17 @@ def _pupil_save_from_import(
 
 
 def _remember_import_columns(
-    *, school: School, data: bytes, columns: dict[str, int], chosen_by: StaffMember
+    *, school: School, preview: importer.Preview, chosen_by: StaffMember
 ) -> None:
     """Keep the columns the office chose, by column name, for the school's
     next file with the same columns (audited when they change)."""
-    table, _ = importer.read(school=school, data=data)
+    columns = preview.column_indexes
+    # "" records "not in this file"; a chosen column without a name cannot
+    # be found again by name, so that choice is not kept.
     chosen = {
-        name: (table.header[columns[name]] if name in columns else "") for name in importer.FIELDS
+        name: (preview.header[columns[name]] if name in columns else "")
+        for name in importer.FIELDS
+        if name not in columns or preview.header[columns[name]]
     }
     saved = ImportColumns.objects.filter(school=school).first()
     if saved is not None and saved.columns == chosen:
@@ -363,9 +367,7 @@ def pupil_import(
             if changed or left:
                 _register_changed(school)
             if columns is not None:
-                _remember_import_columns(
-                    school=school, data=data, columns=columns, chosen_by=imported_by
-                )
+                _remember_import_columns(school=school, preview=preview, chosen_by=imported_by)
             counts = preview.counts
             audit_record(
                 school=school,
