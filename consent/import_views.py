@@ -24,11 +24,15 @@ def _import_key(request, token: str) -> str:
     return f"consent-import:{request.school.pk}:{request.user.pk}:{token}"
 
 
-def _stash(request, *, data: bytes, filename: str, columns: dict[str, int] | None) -> str:
+def _stash(
+    request, *, data: bytes, filename: str, columns: dict[str, int] | None, chosen: bool = False
+) -> str:
+    """Keep the file and the columns its preview used (so the import is
+    exactly what was previewed), and whether the office chose them."""
     token = uuid.uuid4().hex
     cache.set(
         _import_key(request, token),
-        {"data": data, "filename": filename, "columns": columns},
+        {"data": data, "filename": filename, "columns": columns, "chosen": chosen},
         PREVIEW_SECONDS,
     )
     return token
@@ -48,8 +52,14 @@ def _columns_form(table, *, token: str, columns: dict[str, int], data=None) -> I
     return ImportColumnsForm(data, initial=initial, header=table.header, samples=samples)
 
 
-def _show_preview(request, context, *, preview, data, filename, columns, table) -> None:
-    token = _stash(request, data=data, filename=filename, columns=columns)
+def _show_preview(request, context, *, preview, data, filename, table) -> None:
+    token = _stash(
+        request,
+        data=data,
+        filename=filename,
+        columns=preview.column_indexes,
+        chosen=preview.columns_from == "chosen",
+    )
     context.update(
         preview=preview,
         filename=filename,
@@ -94,7 +104,6 @@ def pupil_import(request):
                     preview=preview,
                     data=entry["data"],
                     filename=entry["filename"],
-                    columns=columns,
                     table=table,
                 )
         if "preview" not in context:
@@ -116,6 +125,7 @@ def pupil_import(request):
                     imported_by=request.member,
                     mark_omitted_left=confirm.cleaned_data["mark_omitted_left"],
                     columns=entry["columns"],
+                    remember_columns=entry.get("chosen", False),
                 )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
@@ -159,7 +169,6 @@ def pupil_import(request):
                     preview=preview,
                     data=data,
                     filename=filename,
-                    columns=None,
                     table=table,
                 )
     context["form"] = upload_form

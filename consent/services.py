@@ -326,13 +326,15 @@ def pupil_import(
     imported_by: StaffMember,
     mark_omitted_left: bool = False,
     columns: dict[str, int] | None = None,
+    remember_columns: bool = False,
 ) -> importer.Preview:
     """Import the MIS pupil list: all rows in one transaction, or none if any
     row is invalid. Re-importing the same file changes nothing. Pupils the
     file omits are marked as leavers only when asked, never deleted
-    (Threemilestone 4.1: the register stays accurate). ``columns`` are the
-    ones the office chose (field -> column index); they are remembered for
-    the school's next file."""
+    (Threemilestone 4.1: the register stays accurate). ``columns`` (field
+    -> column index) are the ones the preview used; with
+    ``remember_columns`` (the office chose them) they are kept for the
+    school's next file with the same column names."""
     _require(imported_by, EDITORS, "import pupils")
     _member_of(imported_by, school)
     try:
@@ -366,7 +368,7 @@ def pupil_import(
                     left += 1
             if changed or left:
                 _register_changed(school)
-            if columns is not None:
+            if remember_columns:
                 _remember_import_columns(school=school, preview=preview, chosen_by=imported_by)
             counts = preview.counts
             audit_record(

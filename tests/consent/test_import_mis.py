@@ -476,3 +476,44 @@ def test_the_preferred_surname_is_not_taken_for_the_surname():
     header = ["Legal Surname", "Preferred Surname", "Legal Forename", "Preferred Forename"]
     columns = detect_columns(header)
     assert (columns["last_name"], columns["first_name"], columns["preferred_name"]) == (0, 2, 3)
+
+
+def test_a_schools_column_choice_is_its_own(login, office, school, other_school):
+    from tests.factories import StaffMemberFactory
+
+    client = login(office)
+    page = upload(client, OWN_COLUMNS.encode(), "own.csv")
+    page = choose_columns(
+        client, page, mis_id=0, first_name=1, last_name=2, year_group=5, class_name=6
+    )
+    confirm(client, page)
+    assert "Columns as your school chose them last time" in text_of(
+        upload(client, OWN_COLUMNS.encode(), "own.csv")
+    )
+    elsewhere = StaffMemberFactory(school=other_school, is_office=True)
+    page = upload(login(elsewhere), OWN_COLUMNS.encode(), "own.csv")
+    assert "Which column is which in own.csv?" in page
+    assert Pupil.objects.filter(school=other_school).count() == 0
+
+
+def test_the_import_is_the_one_previewed_even_if_the_columns_change_meanwhile(
+    login, office, head, school
+):
+    data = b"UPN,Forename,Surname,Year,Reg,House\nH1,Cerys,Evans,4,4 Criafol,Red\n"
+    office_client = login(office)
+    previewed = upload(office_client, data)  # class from "Reg"
+    head_client = login(head)
+    page = choose_columns(
+        head_client,
+        upload(head_client, data),
+        mis_id=0,
+        first_name=1,
+        last_name=2,
+        year_group=3,
+        class_name=5,
+    )
+    confirm(head_client, page)  # the school now takes the class from "House"
+    assert Pupil.objects.get(mis_id="H1").class_name == "Red"
+    Pupil.objects.all().delete()
+    confirm(office_client, previewed)
+    assert Pupil.objects.get(mis_id="H1").class_name == "4 Criafol"
