@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 URL = reverse("consent:pupil_import")
 FUZZ = settings(
-    max_examples=80,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
