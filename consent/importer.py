@@ -536,8 +536,8 @@ def build_preview(
                 "be told apart from another with the same name. Add the UPN or the date of birth."
             )
         if not row.errors and not upn:
-            person = (*_name_key(row.values["first_name"], row.values["last_name"]),)
-            person += (row.values["date_of_birth"],)
+            first, last = _name_key(row.values["first_name"], row.values["last_name"])
+            person = (first, last, row.values["date_of_birth"])
             if person in seen_person:
                 row.errors.append(
                     f"The same name and date of birth, with no UPN, are also on line "
@@ -546,7 +546,7 @@ def build_preview(
             else:
                 seen_person[person] = line
         if not row.errors:
-            _match(row, by_upn, by_name, "mis_id" in columns, "preferred_name" in columns)
+            _match(row, by_upn, by_name, file_has_preferred="preferred_name" in columns)
         if row.pupil is not None and not row.errors:
             if row.pupil.pk in claimed:
                 row.errors.append(
@@ -628,7 +628,7 @@ def _read_row(line, cells, columns, table, today, preview) -> Row:
     return row
 
 
-def _match(row: Row, by_upn, by_name, file_has_upn: bool, file_has_preferred: bool) -> None:
+def _match(row: Row, by_upn, by_name, *, file_has_preferred: bool) -> None:
     """Find the pupil on the register this row is: by UPN; without a UPN by
     name and date of birth (or by name alone when the register has no date
     of birth for that pupil yet, which the import then adds)."""
