@@ -20,6 +20,7 @@ class ConsentConfig(AppConfig):
                 "consent.never_publish": "Set “never publish”",
                 "consent.never_publish_cleared": "Cleared “never publish”",
                 "consent.import": "Imported pupils from the MIS",
+                "consent.import_columns": "Chose the MIS import columns",
                 "consent.form_record": "Recorded a consent form",
                 "consent.withdraw": "Recorded a consent withdrawal",
                 "consent.check": "Ran a publication check",

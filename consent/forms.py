@@ -124,20 +124,6 @@ class WithdrawForm(OnceOnlyForm):
     withdrawn_on = forms.DateField(label="Date of the withdrawal", widget=DateInput())
 
 
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file exported from the MIS",
-        help_text="One line per pupil, with a first line naming the columns.",
-    )
-
-
-class ImportConfirmForm(OnceOnlyForm):
-    token = forms.CharField(widget=forms.HiddenInput)
-    mark_omitted_left = forms.BooleanField(
-        label="Also mark the pupils missing from the file as leavers", required=False
-    )
-
-
 class CheckForm(OnceOnlyForm):
     channel = forms.ModelChoiceField(
         label="Where will the photo be posted?", queryset=Channel.objects.none()

@@ -182,6 +182,12 @@ class Pupil(models.Model):
     )
     year_group = models.CharField(max_length=2, choices=YearGroup.choices)
     class_name = models.CharField("class", max_length=50)
+    date_of_birth = models.DateField(
+        "date of birth",
+        null=True,
+        blank=True,
+        help_text="From the MIS; with the name, it matches a pupil when a file has no UPN.",
+    )
     photo = models.FileField(
         storage=get_private_storage, upload_to=_photo_path, blank=True, editable=False
     )
@@ -542,3 +548,22 @@ class RegisterVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Register version of {self.school_id}: {self.token}"
+
+
+class ImportColumns(models.Model):
+    """Which column of its MIS export holds which pupil detail, as the
+    school's office last chose it on the import page. Used for the next file
+    with the same column names, so the choice is made once. Keyed by the
+    column's name as written in the file; "" means the office said the file
+    has no such column."""
+
+    school = models.OneToOneField(School, on_delete=models.PROTECT, related_name="+")
+    columns = models.JSONField(default=dict)
+    chosen_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    chosen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "import columns"
+
+    def __str__(self) -> str:
+        return f"MIS import columns of {self.school_id}"

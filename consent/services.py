@@ -23,6 +23,7 @@ from consent.models import (
     ConsentForm,
     ConsentRecord,
     GroupApplication,
+    ImportColumns,
     PublicationCheck,
     Pupil,
     Purpose,
@@ -249,18 +250,96 @@ def pupil_set_never_publish(
     return pupil
 
 
+def _pupil_save_from_import(
+    *, school: School, row: importer.Row, imported_by: StaffMember
+) -> Pupil:
+    """Add or update the one pupil an import row describes, with its audit
+    event: the only place the import writes a pupil."""
+    if row.pupil is None:
+        fields = {name: row.values[name] for name in importer.COMPARED}
+        pupil = Pupil.objects.create(school=school, **fields)
+        how = f" ({row.notes[0]})" if row.notes else ""
+        audit_record(
+            school=school,
+            actor=imported_by.user,
+            action="consent.pupil_create",
+            obj=pupil,
+            summary=f"Imported {pupil.full_name} ({pupil.class_name}){how}.",
+        )
+        return pupil
+    pupil = row.pupil
+    for name, value in row.updates.items():
+        setattr(pupil, name, value)
+    pupil.left_on = None
+    pupil.save()
+    how = f" {row.notes[0]}" if row.notes else ""
+    audit_record(
+        school=school,
+        actor=imported_by.user,
+        action="consent.pupil_update",
+        obj=pupil,
+        summary=f"Import updated {pupil.full_name}: {'; '.join(row.changes)}.{how}",
+    )
+    return pupil
+
+
+def _remember_import_columns(
+    *, school: School, preview: importer.Preview, chosen_by: StaffMember
+) -> None:
+    """Keep the columns the office chose, by column name, for the school's
+    next file with the same columns (audited when they change)."""
+    columns = preview.column_indexes
+    # "" records "not in this file"; a chosen column without a name cannot
+    # be found again by name, so that choice is not kept.
+    chosen = {
+        name: (preview.header[columns[name]] if name in columns else "")
+        for name in importer.FIELDS
+        if name not in columns or preview.header[columns[name]]
+    }
+    saved = ImportColumns.objects.filter(school=school).first()
+    if saved is not None and saved.columns == chosen:
+        return
+    if saved is None:
+        saved = ImportColumns(school=school)
+    saved.columns = chosen
+    saved.chosen_by = chosen_by
+    saved.save()
+    described = "; ".join(
+        f"{importer.FIELD_LABELS[name]} = “{column}”"
+        if column
+        else f"{importer.FIELD_LABELS[name]}: none"
+        for name, column in chosen.items()
+    )
+    audit_record(
+        school=school,
+        actor=chosen_by.user,
+        action="consent.import_columns",
+        obj=saved,
+        summary=f"Chose the MIS import columns: {described}.",
+    )
+
+
 def pupil_import(
-    *, school: School, data: bytes, imported_by: StaffMember, mark_omitted_left: bool = False
+    *,
+    school: School,
+    data: bytes,
+    imported_by: StaffMember,
+    mark_omitted_left: bool = False,
+    columns: dict[str, int] | None = None,
+    remember_columns: bool = False,
 ) -> importer.Preview:
     """Import the MIS pupil list: all rows in one transaction, or none if any
     row is invalid. Re-importing the same file changes nothing. Pupils the
     file omits are marked as leavers only when asked, never deleted
-    (Threemilestone 4.1: the register stays accurate)."""
+    (Threemilestone 4.1: the register stays accurate). ``columns`` (field
+    -> column index) are the ones the preview used; with
+    ``remember_columns`` (the office chose them) they are kept for the
+    school's next file with the same column names."""
     _require(imported_by, EDITORS, "import pupils")
     _member_of(imported_by, school)
     try:
         with transaction.atomic():
-            preview = importer.build_preview(school=school, data=data)
+            preview = importer.build_preview(school=school, data=data, columns=columns)
             if preview.errors:
                 raise ServiceError(
                     f"Nothing was imported: {len(preview.errors)} row(s) have errors. "
@@ -269,31 +348,9 @@ def pupil_import(
             today = school.local_today()
             changed = 0
             for row in preview.rows:
-                values = {k: row.values[k] for k in importer.COMPARED}
-                if row.action == "create":
-                    row.pupil = Pupil.objects.create(
-                        school=school, mis_id=row.values["mis_id"], **values
-                    )
-                    audit_record(
-                        school=school,
-                        actor=imported_by.user,
-                        action="consent.pupil_create",
-                        obj=row.pupil,
-                        summary=f"Imported {row.pupil.full_name} ({row.pupil.class_name}).",
-                    )
-                    changed += 1
-                elif row.action == "update":
-                    pupil = row.pupil
-                    for key, value in values.items():
-                        setattr(pupil, key, value)
-                    pupil.left_on = None
-                    pupil.save()
-                    audit_record(
-                        school=school,
-                        actor=imported_by.user,
-                        action="consent.pupil_update",
-                        obj=pupil,
-                        summary=f"Import updated {pupil.full_name}: {'; '.join(row.changes)}.",
+                if row.action in ("create", "update"):
+                    row.pupil = _pupil_save_from_import(
+                        school=school, row=row, imported_by=imported_by
                     )
                     changed += 1
             left = 0
@@ -311,15 +368,23 @@ def pupil_import(
                     left += 1
             if changed or left:
                 _register_changed(school)
+            if remember_columns:
+                _remember_import_columns(school=school, preview=preview, chosen_by=imported_by)
             counts = preview.counts
             audit_record(
                 school=school,
                 actor=imported_by.user,
                 action="consent.import",
                 summary=(
-                    f"Imported the MIS pupil list: {counts['create']} added, "
+                    f"Imported the MIS pupil list ({preview.source}): {counts['create']} added, "
                     f"{counts['update']} updated, {counts['unchanged']} unchanged, "
-                    f"{left} marked as left."
+                    f"{left} marked as left"
+                    + (
+                        f"; {len(preview.cleaned)} value(s) cleaned of hidden characters"
+                        if preview.cleaned
+                        else ""
+                    )
+                    + "."
                 ),
             )
     except importer.ImportFileError as error:

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from consent import views
+from consent import import_views, views
 
 app_name = "consent"
 
 urlpatterns = [
     path("pupils/", views.pupils, name="pupils"),
     path("pupils/new/", views.pupil_add, name="pupil_add"),
-    path("pupils/import/", views.pupil_import, name="pupil_import"),
+    path("pupils/import/", import_views.pupil_import, name="pupil_import"),
     path("pupils/<int:pupil_id>/", views.pupil, name="pupil"),
     path("pupils/<int:pupil_id>/edit/", views.pupil_edit, name="pupil_edit"),
     path(

@@ -5,24 +5,20 @@ state, selectors read, ``schoolsocial.access`` decides who gets in and
 from __future__ import annotations
 
 import csv
-import uuid
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from consent import importer, selectors, services
+from consent import selectors, services
 from consent.forms import (
     CheckForm,
     ConsentFormForm,
     GroupApplicationForm,
     GroupDecisionForm,
-    ImportConfirmForm,
-    ImportUploadForm,
     NeverPublishForm,
     PupilEditForm,
     PupilForm,
@@ -219,71 +215,6 @@ def pupil_thumbnail(request, pupil_id: int):
         "photo_thumbnail",
         "the thumbnail photo",
     )
-
-
-# --- Import ---------------------------------------------------------------------------
-
-
-def _import_key(request, token: str) -> str:
-    return f"consent-import:{request.school.pk}:{request.user.pk}:{token}"
-
-
-@roles_required(*EDITORS)
-def pupil_import(request):
-    upload_form = ImportUploadForm()
-    context = {"headers": importer.HEADERS, "labels": importer.FIELD_LABELS}
-    if request.method == "POST" and "token" in request.POST:
-        confirm = ImportConfirmForm(request.POST)
-        if confirm.is_valid():
-            data = cache.get(_import_key(request, confirm.cleaned_data["token"]))
-            if data is None:
-                messages.error(request, "The preview has expired. Upload the file again.")
-                return redirect("consent:pupil_import")
-            if not confirm.claim(request):
-                messages.info(request, ALREADY_SENT)
-                return redirect("consent:pupils")
-            try:
-                preview = services.pupil_import(
-                    school=request.school,
-                    data=data,
-                    imported_by=request.member,
-                    mark_omitted_left=confirm.cleaned_data["mark_omitted_left"],
-                )
-            except ValidationError as error:
-                messages.error(request, _error_text(error))
-                return redirect("consent:pupil_import")
-            cache.delete(_import_key(request, confirm.cleaned_data["token"]))
-            counts = preview.counts
-            messages.success(
-                request,
-                f"Import complete: {counts['create']} added, {counts['update']} updated, "
-                f"{counts['unchanged']} unchanged"
-                + (
-                    f", {len(preview.omitted)} marked as leavers."
-                    if confirm.cleaned_data["mark_omitted_left"]
-                    else "."
-                ),
-            )
-            return redirect("consent:pupils")
-    elif request.method == "POST":
-        upload_form = ImportUploadForm(request.POST, request.FILES)
-        if upload_form.is_valid():
-            upload = upload_form.cleaned_data["file"]
-            data = upload.read(importer.MAX_BYTES + 1)
-            try:
-                preview = importer.build_preview(school=request.school, data=data)
-            except importer.ImportFileError as error:
-                upload_form.add_error("file", str(error))
-            else:
-                token = uuid.uuid4().hex
-                cache.set(_import_key(request, token), data, 3600)
-                context.update(
-                    preview=preview,
-                    filename=upload.name,
-                    confirm=ImportConfirmForm(initial={"token": token}),
-                )
-    context["form"] = upload_form
-    return render(request, "consent/import.html", context)
 
 
 # --- Consent forms ------------------------------------------------------------------------
