@@ -8,11 +8,13 @@ class ModerationConfig(AppConfig):
     def ready(self):
         from moderation import reminders
         from moderation.escalation import EscalationOverdueReminder
+        from schoolsocial import dashboard
         from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.reminders import register
 
         reminders.register_all()
         register(EscalationOverdueReminder())
+        dashboard.register(dashboard.Panel(key="moderation", build=_dashboard_panel))
 
         ACTION_LABELS.update(
             {
@@ -32,3 +34,13 @@ class ModerationConfig(AppConfig):
                 "moderation.escalation_decide": "Decided on an escalation",
             }
         )
+
+
+def _dashboard_panel(member, roles):
+    """The head's and SLT's moderation cards, chart and coverage."""
+    from moderation.selectors import dashboard
+    from schoolsocial.models import LEADERS
+
+    if not LEADERS & roles:
+        return None
+    return dashboard(school=member.school)

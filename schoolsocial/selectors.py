@@ -7,6 +7,7 @@ import datetime
 
 from django.db.models import Prefetch, Q
 
+from schoolsocial import dashboard
 from schoolsocial.audit import action_label
 from schoolsocial.models import (
     LEADERS,
@@ -134,10 +135,11 @@ def dashboard_context(*, member: StaffMember, roles: frozenset[str]) -> dict:
                 AuditEvent.objects.filter(school=school).select_related("actor")[:8]
             ),
         )
-        # The dashboard composes the apps (DESIGN.md): moderation's part.
-        from moderation.selectors import dashboard as moderation_dashboard
-
-        context["moderation"] = moderation_dashboard(school=school)
+    # The apps' panels (schoolsocial.dashboard): registered in their
+    # AppConfig.ready(), so the core imports none of them.
+    panels, shown = dashboard.compose(member=member, roles=roles)
+    context.update(panels)
+    context["dashboard_panels"] = shown
     return context
 
 
