@@ -7,7 +7,25 @@ class SchoolsocialConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from schoolsocial import reminders
+        from schoolsocial import dashboard, reminders, selectors
+        from schoolsocial.audit import ACTION_LABELS
 
         reminders.register(reminders.TrainingOverdueReminder())
         reminders.register(reminders.PolicyReviewReminder())
+        dashboard.register(
+            dashboard.Panel(
+                key="safeguards",
+                build=selectors.safeguards_panel,
+                template="schoolsocial/panels/safeguards.html",
+                order=10,
+            )
+        )
+        dashboard.register(
+            dashboard.Panel(
+                key="platform_removals",
+                build=selectors.platform_removals_panel,
+                template="schoolsocial/panels/platform_removals.html",
+                order=20,
+            )
+        )
+        ACTION_LABELS["roster.platform_removed"] = "Removed an administrator on the platform"
