@@ -389,20 +389,29 @@ def consent_scan(request, consent_record_id: int):
     )
 
 
-@roles_required(*EDITORS)
+@current_administrator_or_roles("office", "head", "slt")
 @require_POST
 def followup_reviewed(request, followup_id: int):
     followup = get_for_school(
-        request, CheckedPupil.objects.select_related("pupil", "cleared_by"), pk=followup_id
+        request,
+        CheckedPupil.objects.select_related("pupil", "cleared_by", "check_run__channel"),
+        pk=followup_id,
     )
     form = ReviewForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    data = form.cleaned_data if form.is_valid() else {}
     try:
-        services.followup_mark_reviewed(followup=followup, reviewed_by=request.member, note=note)
+        services.followup_mark_reviewed(
+            followup=followup,
+            reviewed_by=request.member,
+            outcome=data.get("outcome", ""),
+            note=data.get("note", ""),
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "Marked as reviewed.")
+        messages.success(request, "Recorded: the follow-up is closed.")
+    if data.get("next") == "followups":
+        return redirect("consent:followups")
     return redirect("consent:pupil", pupil_id=followup.pupil_id)
 
 
@@ -524,6 +533,7 @@ def check(request):
                 pupils=form.cleaned_data["pupils"],
                 caption=form.cleaned_data["caption"],
                 checked_by=request.member,
+                includes_video=form.cleaned_data["includes_video"],
             )
         except ValidationError as error:
             form.refuse(request, error)
@@ -537,7 +547,7 @@ def check(request):
         {
             "form": form,
             "channels": [
-                (c, Purpose(purpose_for_channel(c)).label if purpose_for_channel(c) else None)
+                (c, " and ".join(Purpose(p).label for p in purpose_for_channel(c)) or None)
                 for c in channels
             ],
             "by_class": selectors.pupils_by_class(request.school, q),
@@ -635,6 +645,7 @@ def group_application(request, group_application_id: int):
                         approve=decide_form.cleaned_data["decision"] == "approve",
                         reason=decide_form.cleaned_data["reason"],
                         decided_by=request.member,
+                        exception_reason=decide_form.cleaned_data["exception_reason"],
                     )
                     messages.success(request, "Decision recorded.")
                     return redirect("consent:group_applications")
@@ -656,6 +667,7 @@ def group_application(request, group_application_id: int):
         {
             "application": application,
             "pupils": application.pupils.all(),
+            "children_all_left": selectors.children_all_left(application),
             "decide_form": decide_form,
             "remove_form": remove_form,
             "can_decide": bool({"head", "slt"} & request.roles),
