@@ -180,3 +180,22 @@ def test_a_page_with_tagging_not_recorded_as_off_is_a_warning(login, head, schoo
     page = login(head).get(reverse("dashboard")).content.decode()
     assert "data-safeguards-off" in page
     assert "tagging and visitor photo posts are allowed" in page
+
+
+def test_the_menu_offers_an_administrator_without_an_authorisation_no_closed_pages(
+    login, school, authorised_admin
+):
+    from tests.factories import StaffMemberFactory
+
+    admin = StaffMemberFactory(school=school, is_admin=True)
+
+    def menu(member):
+        page = login(member).get(reverse("dashboard")).content.decode()
+        return page.split("<nav", 1)[1].split("</nav>", 1)[0]
+
+    assert reverse("moderation:queue") in menu(authorised_admin)
+    assert reverse("consent:pupils") in menu(authorised_admin)
+    closed = menu(admin)
+    assert reverse("moderation:queue") not in closed
+    assert reverse("consent:pupils") not in closed
+    assert reverse("consent:do_not_publish") in closed
