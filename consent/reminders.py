@@ -138,7 +138,7 @@ class ConsentFollowupReminder(Reminder):
 
     def due(self, *, schools, now):
         from consent.models import CheckedPupil
-        from schoolsocial.models import StaffMember
+        from schoolsocial.models import ChannelAuthorisation, StaffMember
         from schoolsocial.selectors import heads_for
 
         schools = [s for s in schools if reached(s, now, s.reminder_time)]
@@ -160,11 +160,21 @@ class ConsentFollowupReminder(Reminder):
             counts[checker_id] = counts.get(checker_id, 0) + 1
         if not totals:
             return []
+        # Checkers still able to act: office, head or SLT, or an administrator
+        # with a current authorisation (a revoked one cannot open the page).
+        # Counted per checker, whichever channel: the page lists their posts.
+        checker_ids = {pk for counts in by_checker.values() for pk in counts}
+        authorised = set(
+            ChannelAuthorisation.objects.current()
+            .filter(member_id__in=checker_ids)
+            .values_list("member_id", flat=True)
+        )
         checkers = {
             m.pk: m
             for m in StaffMember.objects.active()
-            .filter(pk__in={pk for counts in by_checker.values() for pk in counts})
+            .filter(pk__in=checker_ids)
             .select_related("user", "school")
+            if m.pk in authorised or {"office", "head", "slt"} & m.roles
         }
         heads = heads_for(schools=[by_pk[pk] for pk in totals])
         due = []

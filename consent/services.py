@@ -710,6 +710,11 @@ def followups_raise(*, pupil: Pupil, changed_by: StaffMember) -> list[CheckedPup
     per_member: dict[int, tuple[StaffMember, int]] = {}
     for row in raised:
         checker = row.check_run.checked_by
+        # Only someone who can still act on the post: an administrator whose
+        # authorisation for that channel has ended is not sent a link they
+        # cannot open (the head is told of every post).
+        if not may_review_followup(checker, row):
+            continue
         member, count = per_member.get(checker.pk, (checker, 0))
         per_member[checker.pk] = (member, count + 1)
     head = head_for(school=school)

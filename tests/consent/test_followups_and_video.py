@@ -309,3 +309,25 @@ def test_members_whose_children_have_all_left_are_flagged_and_in_the_slt_digest(
         [digest] = [n for n in send_due() if n.kind == "group_applications_digest"]
     assert digest.recipient == slt
     assert "1 group member(s) whose children have all left" in digest.title
+
+
+def test_an_administrator_whose_authorisation_ended_is_not_sent_a_follow_up(
+    head, slt, office, authorised_admin, channel, dafydd
+):
+    from consent import services
+    from schoolsocial.services import channel_authorisation_revoke
+
+    services.publication_check_run(
+        channel=channel, pupils=[dafydd], caption="", checked_by=authorised_admin
+    )
+    channel_authorisation_revoke(
+        authorisation=authorised_admin.authorisations.get(), revoked_by=slt, reason="New role"
+    )
+    services.pupil_set_never_publish(
+        pupil=dafydd, never_publish=True, reason="Court order", set_by=head
+    )
+    recipients = {n.recipient for n in Notification.objects.filter(kind="consent_followup")}
+    assert recipients == {head}
+    with time_machine.travel(datetime.datetime(2025, 11, 4, 15, 31, tzinfo=LONDON)):
+        daily = [n for n in send_due() if n.kind == "consent_followup_daily"]
+    assert {n.recipient for n in daily} == {head}
