@@ -56,7 +56,7 @@ GROUP_STAFF = ("office", "slt", "head")
 INLINE_SCAN_TYPES = frozenset({"image/png", "image/jpeg"})
 # The register and the publication check: page administrators only while
 # they hold a current channel authorisation (Threemilestone 4.2; Whitchurch
-# "Data protection").
+# "Legal considerations": data protection).
 register_readers = current_administrator_or_roles("office", "head", "slt")
 checkers = current_administrator_or_roles("slt", "head")
 ALREADY_SENT = "That form was already sent; nothing was changed the second time."

@@ -107,7 +107,7 @@ def current_administrator_or_roles(*roles: str) -> Callable:
     members holding any of ``roles``.
 
     Threemilestone 4.2 and 5.1 (only authorised administrators), Whitchurch
-    "Data protection": when someone's last authorisation ends (revoked, or
+    "Legal considerations" (data protection): when someone's last authorisation ends (revoked, or
     they left) the ``admin`` role alone no longer opens incidents, evidence,
     the moderation queue or the pupil register."""
     unknown = set(roles) - set(Role.values)

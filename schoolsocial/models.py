@@ -410,7 +410,7 @@ class ChannelAuthorisation(models.Model):
 class PlatformRemoval(models.Model):
     """A leader's task: remove someone whose authorisation ended as an
     administrator on the platform itself (Threemilestone 4.2: only authorised
-    administrators upload; Whitchurch "Data protection"). The app can end
+    administrators upload; Whitchurch "Legal considerations": data protection). The app can end
     their access here, not on Facebook or YouTube. Open until a leader marks
     it done; never deleted."""
 

@@ -395,7 +395,7 @@ def _revoke(authorisation: ChannelAuthorisation, revoked_by: StaffMember, reason
     platform itself.
 
     Threemilestone 4.2 (only authorised administrators upload) and
-    Whitchurch "Data protection": ending the authorisation here ends their
+    Whitchurch "Legal considerations": data protection: ending the authorisation here ends their
     access to the channel's incidents, evidence and the pupil register once
     it was their last (``schoolsocial.access.current_administrator_or_roles``);
     their admin rights on Facebook or YouTube must be removed by hand, so the

@@ -7,7 +7,7 @@ from tests.factories import ChannelFactory, StaffMemberFactory
 
 ALL_STAFF = {"head", "slt", "admin", "office"}
 # Page administrators see the register and run checks only while they hold a
-# current channel authorisation (Threemilestone 4.2; Whitchurch data protection).
+# current channel authorisation (Threemilestone 4.2; Whitchurch "Legal considerations").
 REGISTER_READERS = {"office", "head", "slt", "authorised_admin"}
 EDITORS = {"office", "head"}
 CHECKERS = {"authorised_admin", "slt", "head"}

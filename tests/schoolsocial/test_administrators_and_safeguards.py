@@ -1,6 +1,6 @@
 """When an administrator's authorisation ends they lose the channel's
 records and a leader is reminded to remove them on the platform itself
-(Threemilestone 4.2; Whitchurch "Data protection"); switching a safeguard
+(Threemilestone 4.2; Whitchurch "Legal considerations": data protection); switching a safeguard
 off is the head's decision with a reason and stays on the dashboard
 (Threemilestone 4.3, 5.1, 5.3)."""
 
