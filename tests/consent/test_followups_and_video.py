@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from consent.models import CheckedPupil, GroupApplication, PublicationCheck
 from schoolsocial.models import AuditEvent, Notification
@@ -331,3 +332,36 @@ def test_an_administrator_whose_authorisation_ended_is_not_sent_a_follow_up(
     with time_machine.travel(datetime.datetime(2025, 11, 4, 15, 31, tzinfo=LONDON)):
         daily = [n for n in send_due() if n.kind == "consent_followup_daily"]
     assert {n.recipient for n in daily} == {head}
+
+
+@pytest.mark.parametrize("schools", [1, 4])
+def test_the_daily_follow_up_reminder_makes_a_fixed_number_of_queries(
+    schools, django_assert_max_num_queries
+):
+    from consent import services
+    from consent.reminders import ConsentFollowupReminder
+    from schoolsocial.models import School
+    from tests.factories import SchoolFactory
+
+    for n in range(schools):
+        school = SchoolFactory()
+        head = StaffMemberFactory(school=school, is_head=True)
+        channel = ChannelFactory(school=school)
+        for m in range(3):
+            admin = StaffMemberFactory(school=school, is_admin=True)
+            ChannelAuthorisationFactory(member=admin, channel=channel, authorised_by=head)
+            pupil = PupilFactory(school=school)
+            give_consent(pupil, "social_public", "granted")
+            services.publication_check_run(
+                channel=channel, pupils=[pupil], caption="", checked_by=admin
+            )
+            services.pupil_set_never_publish(
+                pupil=pupil, never_publish=True, reason=f"Order {n}{m}", set_by=head
+            )
+    all_schools = list(School.objects.all())
+    with (
+        time_machine.travel(datetime.datetime(2025, 11, 4, 15, 31, tzinfo=LONDON)),
+        django_assert_max_num_queries(5),
+    ):
+        due = ConsentFollowupReminder().due(schools=all_schools, now=timezone.now())
+    assert len(due) == schools * 4  # the head and three administrators per school
