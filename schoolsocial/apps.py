@@ -8,7 +8,6 @@ class SchoolsocialConfig(AppConfig):
 
     def ready(self):
         from schoolsocial import dashboard, reminders, selectors
-        from schoolsocial.audit import ACTION_LABELS
 
         reminders.register(reminders.TrainingOverdueReminder())
         reminders.register(reminders.PolicyReviewReminder())
@@ -28,4 +27,3 @@ class SchoolsocialConfig(AppConfig):
                 order=20,
             )
         )
-        ACTION_LABELS["roster.platform_removed"] = "Removed an administrator on the platform"
