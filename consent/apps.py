@@ -7,10 +7,19 @@ class ConsentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from consent import reminders
+        from consent import reminders, selectors
+        from schoolsocial import dashboard
         from schoolsocial.audit import ACTION_LABELS
 
         reminders.register_all()
+        dashboard.register(
+            dashboard.Panel(
+                key="consent_followups",
+                build=selectors.followups_panel,
+                template="consent/panels/followups.html",
+                order=5,
+            )
+        )
 
         ACTION_LABELS.update(
             {
@@ -24,7 +33,8 @@ class ConsentConfig(AppConfig):
                 "consent.form_record": "Recorded a consent form",
                 "consent.withdraw": "Recorded a consent withdrawal",
                 "consent.check": "Ran a publication check",
-                "consent.followup_reviewed": "Reviewed a post after a withdrawal",
+                "consent.followup_reviewed": "Took down or kept a post after a consent change",
+                "consent.followups_raised": "Posts to follow up after a consent change",
                 "consent.group_record": "Recorded a group application",
                 "consent.group_approve": "Approved a group application",
                 "consent.group_reject": "Rejected a group application",

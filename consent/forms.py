@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from consent.models import ConsentForm, GroupApplication, Pupil, Purpose, YearGroup
+from consent.models import CheckedPupil, ConsentForm, GroupApplication, Pupil, Purpose, YearGroup
 from schoolsocial.forms import DateInput, OnceOnlyForm
 from schoolsocial.models import Channel
 
@@ -141,6 +141,12 @@ class CheckForm(OnceOnlyForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Paste the text you will post; it is checked for pupils' names.",
     )
+    includes_video = forms.BooleanField(
+        label="This post includes video",
+        required=False,
+        help_text="A video needs the parent's consent for video as well (Whitchurch “Use of "
+        "images”). Every post on YouTube is checked as a video.",
+    )
 
     def __init__(self, *args, channels, pupils, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,6 +190,14 @@ class GroupDecisionForm(forms.Form):
         choices=[("approve", "Approve"), ("reject", "Reject")], widget=forms.RadioSelect
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    exception_reason = forms.CharField(
+        label="Exception: why this person may join though not a parent or carer",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Only for approving a grandparent or anyone else without parental "
+        "responsibility (Threemilestone 1.3, 2.2). Shown on the application.",
+    )
 
 
 class ReasonForm(forms.Form):
@@ -191,6 +205,8 @@ class ReasonForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(choices=CheckedPupil.Outcome.choices, required=False)
+    next = forms.CharField(required=False)
     note = forms.CharField(
         label="What was done",
         required=False,

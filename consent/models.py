@@ -30,6 +30,7 @@ class Purpose(models.TextChoices):
 
 
 # DESIGN.md "Channel": the platform decides which purpose a photo needs.
+# The one table of platform → purpose (read only through purpose_for_channel).
 CHANNEL_PURPOSE = {
     Channel.Platform.FACEBOOK_PAGE: Purpose.SOCIAL_PUBLIC,
     Channel.Platform.X: Purpose.SOCIAL_PUBLIC,
@@ -38,12 +39,26 @@ CHANNEL_PURPOSE = {
     Channel.Platform.FACEBOOK_GROUP: Purpose.SOCIAL_GROUP,
     Channel.Platform.WEBSITE: Purpose.WEBSITE,
 }
+# Platforms that carry video whatever the post (Whitchurch "Use of images":
+# "photos or video recordings"; Threemilestone 4.2 "photographs and videos").
+VIDEO_PLATFORMS = frozenset({Channel.Platform.YOUTUBE})
 
 
-def purpose_for_channel(channel: Channel) -> str | None:
-    """The consent purpose a photo on ``channel`` needs; ``None`` when the
-    channel carries no pupils' photos at all (Class Dojo, WhatsApp, other)."""
-    return CHANNEL_PURPOSE.get(channel.platform)
+def purpose_for_channel(channel: Channel, *, video: bool = False) -> tuple[str, ...]:
+    """Every consent purpose a post on ``channel`` needs, the channel's own
+    purpose first; empty when the channel carries no pupils' photos at all
+    (Class Dojo, WhatsApp, other).
+
+    A post with video — any post on YouTube, or one the administrator says
+    includes video — needs the ``video`` purpose as well (Whitchurch "Use of
+    images"; Threemilestone 4.2). The single entry point for "what does
+    this channel need", so a per-school mapping can replace the table."""
+    purpose = CHANNEL_PURPOSE.get(channel.platform)
+    if purpose is None:
+        return ()
+    if video or channel.platform in VIDEO_PLATFORMS:
+        return (purpose, Purpose.VIDEO)
+    return (purpose,)
 
 
 class YearGroup(models.TextChoices):
@@ -421,7 +436,11 @@ class PublicationCheck(models.Model):
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    # The channel's own purpose; ``purposes`` holds every purpose the post
+    # needed (with "video" for a video), as decided when it was checked.
     purpose = models.CharField(max_length=20, choices=Purpose.choices, blank=True)
+    purposes = models.JSONField(default=list, blank=True)
+    includes_video = models.BooleanField("this post includes video", default=False)
     caption = models.TextField(blank=True)
     caption_matches = models.JSONField(default=list, blank=True)
     result = models.CharField(max_length=12, choices=Result.choices)
@@ -433,6 +452,16 @@ class PublicationCheck(models.Model):
 
     def __str__(self) -> str:
         return f"Publication check {self.pk} for {self.channel}"
+
+    @property
+    def needed_purposes(self) -> list[str]:
+        """Every purpose this post needed (checks stored before ``purposes``
+        existed needed their one ``purpose``)."""
+        return list(self.purposes) or ([self.purpose] if self.purpose else [])
+
+    @property
+    def purposes_label(self) -> str:
+        return " and ".join(Purpose(p).label.lower() for p in self.needed_purposes)
 
     @property
     def named_matches(self) -> list[dict]:
@@ -456,10 +485,16 @@ class PublicationCheck(models.Model):
 
 class CheckedPupil(models.Model):
     """The result of a publication check for one pupil. If the pupil was
-    allowed and their answer for the check's purpose later becomes withdrawn,
-    refused or "never publish" (``FOLLOWUP_STATUSES``), this row is a
-    follow-up: the post is reviewed and the office marks it reviewed (the
-    only later change)."""
+    allowed and their answer for one of the check's purposes later becomes
+    withdrawn, refused or "never publish" (``FOLLOWUP_STATUSES``), this row
+    is a follow-up: the service that changed the answer raises it
+    (``followup_raised_at``), the administrator who ran the check and the
+    head are told, and it stays open until someone marks the post taken down
+    or kept with a reason (the only later changes)."""
+
+    class Outcome(models.TextChoices):
+        TAKEN_DOWN = "taken_down", "Taken down (or the pupil removed from it)"
+        KEPT = "kept", "Kept"
 
     check_run = models.ForeignKey(PublicationCheck, on_delete=models.PROTECT, related_name="pupils")
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="checks")
@@ -474,6 +509,9 @@ class CheckedPupil(models.Model):
         StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     review_note = models.TextField(blank=True)
+    review_outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+    followup_raised_at = models.DateTimeField(null=True, blank=True)
+    followup_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
 
     SCHOOL_PATH = "pupil__school"
 
@@ -481,6 +519,13 @@ class CheckedPupil(models.Model):
         ordering = ["pupil__class_name", "pupil__last_name", "pupil__first_name"]
         constraints = [
             models.UniqueConstraint(fields=["check_run", "pupil"], name="pupil_once_per_check")
+        ]
+        indexes = [
+            models.Index(
+                fields=["followup_raised_at"],
+                condition=Q(reviewed_at__isnull=True, followup_raised_at__isnull=False),
+                name="open_consent_followups",
+            )
         ]
 
     def __str__(self) -> str:
@@ -523,6 +568,11 @@ class GroupApplication(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
+    # Threemilestone 1.3, 2.2: only parents and carers join. A leader may
+    # approve anyone else only by writing down why (shown on the application).
+    exception_reason = models.TextField(
+        "exception: why someone without parental responsibility may join", blank=True
+    )
     removed_by = models.ForeignKey(
         StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -536,6 +586,10 @@ class GroupApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.applicant_name} ({self.profile_name})"
+
+    @property
+    def has_parental_responsibility(self) -> bool:
+        return self.relationship in ConsentForm.PARENTAL_RESPONSIBILITY
 
 
 class RegisterVersion(models.Model):

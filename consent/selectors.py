@@ -20,7 +20,7 @@ from consent.models import (
     Pupil,
     Purpose,
 )
-from schoolsocial.models import Channel, School, StaffMember
+from schoolsocial.models import Channel, ChannelAuthorisation, School, StaffMember
 
 
 @dataclass
@@ -103,12 +103,14 @@ def pupil_history(pupil: Pupil) -> list[ConsentForm]:
 
 
 def followups(pupil: Pupil) -> list[CheckedPupil]:
-    """Earlier publication checks that allowed this pupil for a purpose whose
-    answer is now withdrawn, refused (a later form) or "never publish": the
-    posts to review and take down. Expiry is left out: a form running out is
-    not an objection. Each row carries ``answer``, the current answer that
-    makes it a follow-up. Pass a pupil loaded ``with_consent()`` to avoid a
-    query per purpose."""
+    """Earlier publication checks that allowed this pupil for a post they
+    may no longer appear in: raised when their consent was withdrawn or
+    refused or "never publish" was set (open first, then closed), and any
+    older check whose purpose now says no (checks from before follow-ups
+    were raised). Expiry is left out: a form running out is not an
+    objection. Each row carries ``answer``, the current answer that makes it
+    a follow-up (``None`` when consent has since been given again). Pass a
+    pupil loaded ``with_consent()`` to avoid a query per purpose."""
     today = pupil.school.local_today()
     answers: dict[str, ConsentAnswer] = {}
     rows = []
@@ -120,13 +122,59 @@ def followups(pupil: Pupil) -> list[CheckedPupil]:
         )
         .order_by("reviewed_at", "-check_run__checked_at")
     ):
-        purpose = row.check_run.purpose
-        if purpose not in answers:
-            answers[purpose] = pupil.current_consent(purpose, on=today)
-        if answers[purpose].status in FOLLOWUP_STATUSES:
-            row.answer = answers[purpose]
+        row.answer = None
+        for purpose in row.check_run.needed_purposes:
+            if purpose not in answers:
+                answers[purpose] = pupil.current_consent(purpose, on=today)
+            if answers[purpose].status in FOLLOWUP_STATUSES:
+                row.answer = answers[purpose]
+                break
+        if row.answer is not None or row.followup_raised_at:
             rows.append(row)
     return rows
+
+
+def open_followups(*, school: School, member: StaffMember | None = None) -> list[CheckedPupil]:
+    """Follow-ups not yet marked taken down or kept, oldest first. With
+    ``member`` an administrator (not office, head or SLT): those on channels
+    they are currently authorised for or from checks they ran. Two
+    queries."""
+    qs = (
+        CheckedPupil.objects.filter(
+            pupil__school=school, followup_raised_at__isnull=False, reviewed_at__isnull=True
+        )
+        .select_related("pupil", "check_run__channel", "check_run__checked_by__user")
+        .order_by("followup_raised_at", "pk")
+    )
+    if member is not None and not ({"office", "head", "slt"} & member.effective_roles()):
+        channel_ids = list(
+            ChannelAuthorisation.objects.current()
+            .filter(member=member)
+            .values_list("channel_id", flat=True)
+        )
+        qs = qs.filter(Q(check_run__channel_id__in=channel_ids) | Q(check_run__checked_by=member))
+    return list(qs)
+
+
+def followups_panel(member: StaffMember, roles: frozenset[str]) -> dict | None:
+    """The dashboard panel (schoolsocial.dashboard): open follow-ups for the
+    head and SLT, and for an administrator those of their channels."""
+    if not ({"head", "slt"} & roles) and "admin" not in roles:
+        return None
+    rows = open_followups(school=member.school, member=None if {"head", "slt"} & roles else member)
+    if not rows:
+        return None
+    return {"rows": rows, "channels": sorted({r.check_run.channel.name for r in rows})}
+
+
+def recently_closed_followups(*, school: School, limit: int = 30) -> list[CheckedPupil]:
+    return list(
+        CheckedPupil.objects.filter(
+            pupil__school=school, followup_raised_at__isnull=False, reviewed_at__isnull=False
+        )
+        .select_related("pupil", "check_run__channel", "reviewed_by__user")
+        .order_by("-reviewed_at")[:limit]
+    )
 
 
 def checkable_channels(member: StaffMember) -> QuerySet[Channel]:
@@ -160,15 +208,34 @@ def recent_checks(school: School, limit: int = 10) -> QuerySet[PublicationCheck]
     )
 
 
+def children_all_left(application: GroupApplication) -> bool:
+    """Every pupil the member is connected to has left (Threemilestone 1.3:
+    the group is for parents and carers of current pupils)."""
+    pupils = list(application.pupils.all())
+    return bool(pupils) and all(p.left_on is not None for p in pupils)
+
+
+def members_whose_children_left(schools) -> QuerySet[GroupApplication]:
+    """Approved members none of whose pupils is still on roll, for many
+    schools in one query (the weekly SLT digest)."""
+    return GroupApplication.objects.filter(
+        school__in=schools, status=GroupApplication.Status.APPROVED
+    ).exclude(pupils__left_on__isnull=True)
+
+
 def group_applications(school: School) -> dict[str, list[GroupApplication]]:
     base = (
         GroupApplication.objects.filter(school=school)
         .select_related("recorded_by__user", "decided_by__user")
         .prefetch_related("pupils")
     )
+    approved = list(base.filter(status="approved").order_by("applicant_name"))
+    for application in approved:
+        application.children_all_left = children_all_left(application)
     return {
         "pending": list(base.pending()),
-        "approved": list(base.filter(status="approved").order_by("applicant_name")),
+        "to_remove": [a for a in approved if a.children_all_left],
+        "approved": approved,
         "closed": list(
             base.filter(status__in=["rejected", "removed"]).order_by("-decided_at")[:50]
         ),

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from consent import importer
@@ -247,6 +248,8 @@ def pupil_set_never_publish(
                 f"{pupil.full_name}: {reason}"
             ),
         )
+        if never_publish:
+            followups_raise(pupil=pupil, changed_by=set_by)
     return pupil
 
 
@@ -491,6 +494,9 @@ def consent_form_record(
                 f"{received_on:%d/%m/%Y}, valid until {valid_until:%d/%m/%Y} — {summary}."
             ),
         )
+        # A later refusal: posts already cleared for this pupil are followed up.
+        if ConsentRecord.Decision.REFUSED in answered.values():
+            followups_raise(pupil=pupil, changed_by=recorded_by)
     return form
 
 
@@ -502,8 +508,8 @@ def consent_withdraw(
     recorded_by: StaffMember,
 ) -> ConsentRecord:
     """Withdraw consent for one purpose (Threemilestone 4.1: a parent may
-    withdraw consent at any time). Records who withdrew it and when; the
-    posts that relied on it are listed for review on the pupil page.
+    withdraw consent at any time). Records who withdrew it and when; each
+    post that relied on it becomes a follow-up (``followups_raise``).
 
     The withdrawal is recorded against the form that decides the purpose,
     even while "never publish" is set: the parent's withdrawal still stands
@@ -549,6 +555,7 @@ def consent_withdraw(
                 f"for {pupil.full_name} on {withdrawn_on:%d/%m/%Y}."
             ),
         )
+        followups_raise(pupil=pupil, changed_by=recorded_by)
     return record
 
 
@@ -569,13 +576,21 @@ def may_check_channel(member: StaffMember, channel: Channel) -> bool:
 
 
 def publication_check_run(
-    *, channel: Channel, pupils: Iterable[Pupil], caption: str, checked_by: StaffMember
+    *,
+    channel: Channel,
+    pupils: Iterable[Pupil],
+    caption: str,
+    checked_by: StaffMember,
+    includes_video: bool = False,
 ) -> PublicationCheck:
     """Check a photo before it is posted: may each pupil in it appear on this
     channel, and does the caption name a pupil? Stored whatever the result.
 
     Threemilestone 4.1–4.4 (only pupils with consent; no pupil named),
-    Whitchurch "Use of images", Westbrook C.
+    Whitchurch "Use of images" ("photos or video recordings"), Westbrook C.
+    A post with video — every post on YouTube, or one marked as including
+    video — needs the ``video`` purpose as well as the channel's own: a
+    pupil must be allowed for every purpose the post needs.
     """
     from consent.screening import screen_names
 
@@ -590,14 +605,15 @@ def publication_check_run(
     if not pupils and not caption.strip():
         raise ServiceError("Choose the pupils in the photo, or paste the caption, or both.")
     school = channel.school
-    purpose = purpose_for_channel(channel) or ""
+    purposes = purpose_for_channel(channel, video=includes_video)
+    purpose = purposes[0] if purposes else ""
     today = school.local_today()
     ids = [p.pk for p in pupils]
     fresh = {p.pk: p for p in Pupil.objects.filter(pk__in=ids).with_consent()}
     results = []
     for pk in dict.fromkeys(ids):
         pupil = fresh[pk]
-        if not purpose:
+        if not purposes:
             results.append(
                 (
                     pupil,
@@ -609,14 +625,18 @@ def publication_check_run(
                 )
             )
             continue
-        answer = pupil.current_consent(purpose, on=today)
+        answers = [pupil.current_consent(p, on=today) for p in purposes]
+        refusing = [a for a in answers if not a.allowed]
+        # The first answer that says no decides the row; when all say yes the
+        # channel's own purpose clears it, and the reason lists each.
+        answer = refusing[0] if refusing else answers[0]
         results.append(
             (
                 pupil,
-                answer.allowed,
+                not refusing,
                 answer.status,
-                answer.reason,
-                answer.record if answer.allowed else None,
+                " ".join(a.reason for a in (refusing or answers)),
+                answer.record if not refusing else None,
             )
         )
     matches = screen_names(school=school, text=caption)
@@ -639,6 +659,8 @@ def publication_check_run(
             school=school,
             channel=channel,
             purpose=purpose,
+            purposes=list(purposes),
+            includes_video=bool(includes_video) or Purpose.VIDEO in purposes,
             caption=caption,
             caption_matches=[
                 {
@@ -673,54 +695,182 @@ def publication_check_run(
             action="consent.check",
             obj=check,
             summary=(
-                f"Publication check for {channel.name}: {len(results)} pupil(s), "
+                f"Publication check for {channel.name}"
+                f"{' (video)' if Purpose.VIDEO in purposes else ''}: {len(results)} pupil(s), "
                 f"{blocked} blocked; {len(matches)} name(s) found in the caption."
             ),
         )
     return check
 
 
-def followup_mark_reviewed(
-    *, followup: CheckedPupil, reviewed_by: StaffMember, note: str = ""
-) -> CheckedPupil:
-    """Mark a post as reviewed (taken down or edited) after the pupil's
-    answer for its purpose became withdrawn, refused or "never publish"
-    (Threemilestone 4.1: withdrawn consent is respected; Whitchurch "Use of
-    images"). Expiry alone does not need a review."""
-    _require(reviewed_by, EDITORS, "mark follow-ups reviewed")
-    _same_school(reviewed_by, followup.pupil)
-    pupil = Pupil.objects.get(pk=followup.pupil_id)
-    answer = (
-        pupil.current_consent(followup.check_run.purpose)
-        if followup.allowed and followup.check_run.purpose
-        else None
-    )
-    if answer is None or answer.status not in FOLLOWUP_STATUSES:
-        raise ServiceError(
-            "This post does not need reviewing: the pupil's consent was not withdrawn or "
-            "refused, and “never publish” is not set."
+def _followup_answer(followup: CheckedPupil, pupil: Pupil | None = None):
+    """The current answer that makes ``followup`` a follow-up, or ``None``:
+    the first purpose its post needed that is now withdrawn, refused or
+    "never publish"."""
+    if not followup.allowed:
+        return None
+    pupil = pupil or Pupil.objects.with_consent().get(pk=followup.pupil_id)
+    for purpose in followup.check_run.needed_purposes:
+        answer = pupil.current_consent(purpose)
+        if answer.status in FOLLOWUP_STATUSES:
+            return answer
+    return None
+
+
+FOLLOWUP_WHY = {
+    Status.WITHDRAWN: "consent was withdrawn",
+    Status.REFUSED: "a later form refused consent",
+    Status.NEVER: "“never publish” was set",
+}
+
+
+def followups_raise(*, pupil: Pupil, changed_by: StaffMember) -> list[CheckedPupil]:
+    """After a pupil's consent changed (a withdrawal, a later refusal,
+    "never publish"), make a follow-up of each post an earlier publication
+    check cleared them for that they may no longer appear in, and tell the
+    administrators who ran those checks and the head.
+
+    Threemilestone 4.1 (consent can be withdrawn; only pupils with consent
+    appear), 4.2 (administrators know the permissions); Whitchurch "Use of
+    images". The notification names no pupil (emails reach phones): it links
+    to the follow-ups page. Each post is raised once; the notification key
+    names the first post raised, so a retry sends nothing twice. Returns the
+    follow-ups raised now."""
+    from schoolsocial.notifications import Delivery, deliver
+    from schoolsocial.selectors import head_for
+
+    fresh = Pupil.objects.with_consent().select_related("school").get(pk=pupil.pk)
+    candidates = (
+        CheckedPupil.objects.select_for_update()
+        .filter(
+            pupil=fresh, allowed=True, reviewed_at__isnull=True, followup_raised_at__isnull=True
         )
-    if followup.reviewed_at:
-        raise ServiceError("This post has already been marked reviewed.")
-    why = {
-        Status.WITHDRAWN: "consent was withdrawn",
-        Status.REFUSED: "a later form refused consent",
-        Status.NEVER: "“never publish” was set",
-    }[answer.status]
+        .exclude(check_run__purpose="")
+        .select_related("check_run__channel", "check_run__checked_by__user")
+        .order_by("pk")
+    )
+    now = timezone.now()
+    raised = []
+    for row in candidates:
+        answer = _followup_answer(row, fresh)
+        if answer is None:
+            continue
+        row.followup_raised_at = now
+        row.followup_status = answer.status
+        row.save(update_fields=["followup_raised_at", "followup_status"])
+        raised.append(row)
+    if not raised:
+        return raised
+    school = fresh.school
+    audit_record(
+        school=school,
+        actor=changed_by.user,
+        action="consent.followups_raised",
+        obj=fresh,
+        summary=(
+            f"{len(raised)} post(s) cleared for {fresh.full_name} to take down or keep: "
+            f"{FOLLOWUP_WHY[raised[0].followup_status]}."
+        ),
+    )
+    per_member: dict[int, tuple[StaffMember, int]] = {}
+    for row in raised:
+        checker = row.check_run.checked_by
+        # Only someone who can still act on the post: an administrator whose
+        # authorisation for that channel has ended is not sent a link they
+        # cannot open (the head is told of every post).
+        if not may_review_followup(checker, row):
+            continue
+        member, count = per_member.get(checker.pk, (checker, 0))
+        per_member[checker.pk] = (member, count + 1)
+    head = head_for(school=school)
+    if head is not None:
+        per_member[head.pk] = (head, len(raised))
+    url = reverse("consent:followups")
+    key = f"consent_followup:{raised[0].pk}"
+    deliver(
+        Delivery(
+            recipient=member,
+            kind="consent_followup",
+            key=f"{key}:{member.pk}",
+            title=(
+                f"Consent changed for a pupil in {count} post(s) cleared on "
+                f"{school.name}: take each down or record why it stays"
+            ),
+            url=url,
+            object_type="consent.checkedpupil",
+            object_id=str(raised[0].pk),
+        )
+        for member, count in per_member.values()
+    )
+    return raised
+
+
+def may_review_followup(member: StaffMember, followup: CheckedPupil) -> bool:
+    """The office, the head and SLT, or a current administrator of the
+    channel the post is on (who can take it down)."""
+    if member.school_id != followup.check_run.school_id or not member.is_active:
+        return False
+    roles = member.effective_roles()
+    if roles & {Role.OFFICE, Role.HEAD, Role.SLT}:
+        return True
+    return (
+        Role.ADMIN in roles
+        and ChannelAuthorisation.objects.current()
+        .filter(member=member, channel_id=followup.check_run.channel_id)
+        .exists()
+    )
+
+
+def followup_mark_reviewed(
+    *, followup: CheckedPupil, reviewed_by: StaffMember, outcome: str, note: str = ""
+) -> CheckedPupil:
+    """Close a follow-up: the post was taken down (or the pupil removed from
+    it), or it is kept, with a written reason (Threemilestone 4.1: withdrawn
+    consent is respected; Whitchurch "Use of images"). Audited; the
+    follow-up leaves the dashboard and the daily reminder. Expiry alone
+    does not need a review."""
+    if not may_review_followup(reviewed_by, followup):
+        raise ServiceError(
+            "Only the office, the headteacher, a senior leader or a current administrator of "
+            f"{followup.check_run.channel.name} can close this follow-up."
+        )
+    if outcome not in CheckedPupil.Outcome.values:
+        raise ServiceError("Say whether the post was taken down or is kept.")
+    note = note.strip()
+    if outcome == CheckedPupil.Outcome.KEPT and not note:
+        raise ServiceError(
+            "Give the reason the post stays up (for example: the pupil cannot be recognised)."
+        )
     with transaction.atomic():
+        followup = (
+            CheckedPupil.objects.select_for_update()
+            .select_related("check_run__channel", "pupil")
+            .get(pk=followup.pk)
+        )
+        if followup.reviewed_at:
+            raise ServiceError("This post has already been marked taken down or kept.")
+        answer = None if followup.followup_raised_at else _followup_answer(followup)
+        if not followup.followup_raised_at and answer is None:
+            raise ServiceError(
+                "This post does not need reviewing: the pupil's consent was not withdrawn or "
+                "refused, and “never publish” is not set."
+            )
+        status = followup.followup_status or answer.status
         followup.reviewed_at = timezone.now()
         followup.reviewed_by = reviewed_by
-        followup.review_note = note.strip()
-        followup.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+        followup.review_outcome = outcome
+        followup.review_note = note
+        followup.save(update_fields=["reviewed_at", "reviewed_by", "review_outcome", "review_note"])
         audit_record(
             school=reviewed_by.school,
             actor=reviewed_by.user,
             action="consent.followup_reviewed",
             obj=followup,
             summary=(
-                f"Reviewed the post from publication check {followup.check_run_id} "
-                f"for {followup.pupil.full_name} after {why}"
-                + (f": {followup.review_note}" if followup.review_note else ".")
+                f"{followup.get_review_outcome_display()}: the post on "
+                f"{followup.check_run.channel.name} from publication check "
+                f"{followup.check_run_id} for {followup.pupil.full_name} after "
+                f"{FOLLOWUP_WHY[status]}" + (f": {note}" if note else ".")
             ),
         )
     return followup
@@ -780,25 +930,46 @@ def group_application_record(
 
 
 def group_application_decide(
-    *, application: GroupApplication, approve: bool, reason: str, decided_by: StaffMember
+    *,
+    application: GroupApplication,
+    approve: bool,
+    reason: str,
+    decided_by: StaffMember,
+    exception_reason: str = "",
 ) -> GroupApplication:
     """Approve or reject a pending application (SLT or the head; Threemilestone
-    2.2: the senior leadership team vets membership)."""
+    2.2: the senior leadership team vets membership).
+
+    Threemilestone 1.3 and 2.2 ("only parents/carers can … apply to join"):
+    the group shares pupils' photos, so only someone with parental
+    responsibility (parent, carer, guardian) is approved — anyone else only
+    as an exception the leader writes down, kept on the application and in
+    the audit trail."""
     _require(decided_by, LEADERS, "approve or reject group applications")
     _same_school(decided_by, application)
     reason = reason.strip()
+    exception_reason = exception_reason.strip()
     if not reason:
         raise ServiceError("Give a reason for the decision.")
     with transaction.atomic():
         application = GroupApplication.objects.select_for_update().get(pk=application.pk)
         if application.status != GroupApplication.Status.PENDING:
             raise ServiceError("This application has already been decided.")
+        exception = approve and not application.has_parental_responsibility
+        if exception and not exception_reason:
+            raise ServiceError(
+                f"Only parents and carers with parental responsibility may join the group "
+                f"that shares pupils' photos (Threemilestone 1.3, 2.2). To approve a "
+                f"{application.get_relationship_display().lower()}, record an exception with "
+                "a written reason."
+            )
         application.status = (
             GroupApplication.Status.APPROVED if approve else GroupApplication.Status.REJECTED
         )
         application.decided_by = decided_by
         application.decided_at = timezone.now()
         application.decision_reason = reason
+        application.exception_reason = exception_reason if exception else ""
         application.save()
         audit_record(
             school=application.school,
@@ -808,6 +979,12 @@ def group_application_decide(
             summary=(
                 f"{'Approved' if approve else 'Rejected'} the group application of "
                 f"{application.applicant_name}: {reason}"
+                + (
+                    f" Exception ({application.get_relationship_display().lower()}, "
+                    f"not a parent or carer): {exception_reason}"
+                    if exception
+                    else ""
+                )
             ),
         )
     return application

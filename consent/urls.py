@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consent import import_views, views
+from consent import followup_views, import_views, views
 
 app_name = "consent"
 
@@ -24,6 +24,7 @@ urlpatterns = [
         name="consent_withdraw",
     ),
     path("records/<int:consent_record_id>/scan/", views.consent_scan, name="consent_scan"),
+    path("follow-ups/", followup_views.followups, name="followups"),
     path(
         "follow-ups/<int:followup_id>/reviewed/",
         views.followup_reviewed,

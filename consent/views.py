@@ -37,7 +37,12 @@ from consent.models import (
     Status,
     purpose_for_channel,
 )
-from schoolsocial.access import get_for_school, roles_required, staff_view
+from schoolsocial.access import (
+    current_administrator_or_roles,
+    get_for_school,
+    roles_required,
+    staff_view,
+)
 from schoolsocial.private_files import private_file_response
 
 REGISTER_READERS = ("office", "head", "slt", "admin")
@@ -45,6 +50,11 @@ EDITORS = ("office", "head")
 CHECKERS = ("admin", "slt", "head")
 GROUP_STAFF = ("office", "slt", "head")
 INLINE_SCAN_TYPES = frozenset({"image/png", "image/jpeg"})
+# The register and the publication check: page administrators only while
+# they hold a current channel authorisation (Threemilestone 4.2; Whitchurch
+# "Legal considerations": data protection).
+register_readers = current_administrator_or_roles("office", "head", "slt")
+checkers = current_administrator_or_roles("slt", "head")
 ALREADY_SENT = "That form was already sent; nothing was changed the second time."
 
 
@@ -55,7 +65,7 @@ def _error_text(error: ValidationError) -> str:
 # --- Register and pupils -----------------------------------------------------------
 
 
-@roles_required(*REGISTER_READERS)
+@register_readers
 def pupils(request):
     classes = selectors.class_names(request.school)
     form = RegisterFilterForm(request.GET or None, classes=classes)
@@ -97,7 +107,7 @@ def pupil_add(request):
     return render(request, "consent/pupil_form.html", {"form": form, "creating": True})
 
 
-@roles_required(*REGISTER_READERS)
+@register_readers
 def pupil(request, pupil_id: int):
     pupil = get_for_school(request, Pupil.objects.with_consent(), pk=pupil_id)
     roles = request.roles
@@ -200,14 +210,14 @@ def _photo_response(request, pupil: Pupil, field: str, what: str):
     return private_file_response(file.open("rb"), filename=name, content_type=content_type)
 
 
-@staff_view
+@register_readers
 def pupil_photo(request, pupil_id: int):
     return _photo_response(
         request, get_for_school(request, Pupil, pk=pupil_id), "photo", "the photo"
     )
 
 
-@staff_view
+@register_readers
 def pupil_thumbnail(request, pupil_id: int):
     return _photo_response(
         request,
@@ -310,20 +320,29 @@ def consent_scan(request, consent_record_id: int):
     )
 
 
-@roles_required(*EDITORS)
+@current_administrator_or_roles("office", "head", "slt")
 @require_POST
 def followup_reviewed(request, followup_id: int):
     followup = get_for_school(
-        request, CheckedPupil.objects.select_related("pupil", "cleared_by"), pk=followup_id
+        request,
+        CheckedPupil.objects.select_related("pupil", "cleared_by", "check_run__channel"),
+        pk=followup_id,
     )
     form = ReviewForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    data = form.cleaned_data if form.is_valid() else {}
     try:
-        services.followup_mark_reviewed(followup=followup, reviewed_by=request.member, note=note)
+        services.followup_mark_reviewed(
+            followup=followup,
+            reviewed_by=request.member,
+            outcome=data.get("outcome", ""),
+            note=data.get("note", ""),
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "Marked as reviewed.")
+        messages.success(request, "Recorded: the follow-up is closed.")
+    if data.get("next") == "followups":
+        return redirect("consent:followups")
     return redirect("consent:pupil", pupil_id=followup.pupil_id)
 
 
@@ -430,7 +449,7 @@ def do_not_publish_csv(request):
 # --- Publication check -----------------------------------------------------------------
 
 
-@roles_required(*CHECKERS)
+@checkers
 def check(request):
     channels = selectors.checkable_channels(request.member)
     on_roll = Pupil.objects.filter(school=request.school).on_roll()
@@ -445,6 +464,7 @@ def check(request):
                 pupils=form.cleaned_data["pupils"],
                 caption=form.cleaned_data["caption"],
                 checked_by=request.member,
+                includes_video=form.cleaned_data["includes_video"],
             )
         except ValidationError as error:
             form.refuse(request, error)
@@ -458,7 +478,7 @@ def check(request):
         {
             "form": form,
             "channels": [
-                (c, Purpose(purpose_for_channel(c)).label if purpose_for_channel(c) else None)
+                (c, " and ".join(Purpose(p).label for p in purpose_for_channel(c)) or None)
                 for c in channels
             ],
             "by_class": selectors.pupils_by_class(request.school, q),
@@ -469,7 +489,7 @@ def check(request):
     )
 
 
-@roles_required(*CHECKERS)
+@checkers
 def check_result(request, publication_check_id: int):
     result = get_for_school(
         request,
@@ -556,6 +576,7 @@ def group_application(request, group_application_id: int):
                         approve=decide_form.cleaned_data["decision"] == "approve",
                         reason=decide_form.cleaned_data["reason"],
                         decided_by=request.member,
+                        exception_reason=decide_form.cleaned_data["exception_reason"],
                     )
                     messages.success(request, "Decision recorded.")
                     return redirect("consent:group_applications")
@@ -577,6 +598,7 @@ def group_application(request, group_application_id: int):
         {
             "application": application,
             "pupils": application.pupils.all(),
+            "children_all_left": selectors.children_all_left(application),
             "decide_form": decide_form,
             "remove_form": remove_form,
             "can_decide": bool({"head", "slt"} & request.roles),

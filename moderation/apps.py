@@ -8,11 +8,13 @@ class ModerationConfig(AppConfig):
     def ready(self):
         from moderation import reminders
         from moderation.escalation import EscalationOverdueReminder
+        from schoolsocial import dashboard
         from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.reminders import register
 
         reminders.register_all()
         register(EscalationOverdueReminder())
+        dashboard.register(dashboard.Panel(key="moderation", build=_dashboard_panel))
 
         ACTION_LABELS.update(
             {
@@ -34,3 +36,13 @@ class ModerationConfig(AppConfig):
                 "moderation.name_review": "Confirmed or dismissed a possible pupil's name",
             }
         )
+
+
+def _dashboard_panel(member, roles):
+    """The head's and SLT's moderation cards, chart and coverage."""
+    from moderation.selectors import dashboard
+    from schoolsocial.models import LEADERS
+
+    if not LEADERS & roles:
+        return None
+    return dashboard(school=member.school)

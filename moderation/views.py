@@ -39,10 +39,12 @@ from moderation.services.incidents import possible_name_review
 from moderation.services.screening import rare_possible_names
 from moderation.services.steps import step_states, step_waive
 from policy.selectors import profile_for
-from schoolsocial.access import get_for_school, roles_required
+from schoolsocial.access import current_administrator_or_roles, get_for_school, roles_required
 from schoolsocial.private_files import private_file_response
 
-moderators = roles_required("admin", "slt", "head")
+# Page administrators only while they hold a current authorisation
+# (Threemilestone 4.2, 5.1); the head and SLT always.
+moderators = current_administrator_or_roles("slt", "head")
 leaders = roles_required("head", "slt")
 # The acting head holds "head" among their effective roles on the days set.
 head_only = roles_required("head")

@@ -125,7 +125,17 @@ class ChannelForm(forms.ModelForm):
             "moderated_daily",
             "check_weekdays",
             "profanity_filter",
+            "tagging_off",
         ]
+
+    safeguard_reason = forms.CharField(
+        label="Reason for switching a safeguard off",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only the headteacher can switch off daily moderation, lower the profanity "
+        "filter below strong or allow tagging, and must say why (Threemilestone 4.3, 5.1, 5.3). "
+        "Kept in the audit trail and shown on the dashboard while it stays off.",
+    )
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)

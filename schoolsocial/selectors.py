@@ -7,6 +7,7 @@ import datetime
 
 from django.db.models import Prefetch, Q
 
+from schoolsocial import dashboard
 from schoolsocial.audit import action_label
 from schoolsocial.models import (
     LEADERS,
@@ -15,6 +16,7 @@ from schoolsocial.models import (
     Channel,
     ChannelAuthorisation,
     Invitation,
+    PlatformRemoval,
     School,
     StaffMember,
 )
@@ -134,10 +136,11 @@ def dashboard_context(*, member: StaffMember, roles: frozenset[str]) -> dict:
                 AuditEvent.objects.filter(school=school).select_related("actor")[:8]
             ),
         )
-        # The dashboard composes the apps (DESIGN.md): moderation's part.
-        from moderation.selectors import dashboard as moderation_dashboard
-
-        context["moderation"] = moderation_dashboard(school=school)
+    # The apps' panels (schoolsocial.dashboard): registered in their
+    # AppConfig.ready(), so the core imports none of them.
+    panels, shown = dashboard.compose(member=member, roles=roles)
+    context.update(panels)
+    context["dashboard_panels"] = shown
     return context
 
 
@@ -146,3 +149,33 @@ def _labelled(events):
     for event in events:
         event.label = action_label(event.action)
     return events
+
+
+# --- The core's dashboard panels (registered in SchoolsocialConfig.ready) -------
+
+
+def safeguards_panel(member: StaffMember, roles: frozenset[str]) -> dict | None:
+    """Head and SLT: channels with a safeguard switched off (Threemilestone
+    4.3, 5.1, 5.3), with the head's reason, for as long as it stays off."""
+    if not LEADERS & roles:
+        return None
+    channels = []
+    for channel in Channel.objects.filter(school=member.school).order_by("name"):
+        off = channel.safeguards_off()
+        if off:
+            channel.off = off
+            channels.append(channel)
+    return {"channels": channels} if channels else None
+
+
+def platform_removals_panel(member: StaffMember, roles: frozenset[str]) -> dict | None:
+    """Head and SLT: former administrators still to be removed on the
+    platform itself (Threemilestone 4.2), until a leader marks each done."""
+    if not LEADERS & roles:
+        return None
+    removals = list(
+        PlatformRemoval.objects.filter(school=member.school, done_at__isnull=True).select_related(
+            "authorisation__member__user", "authorisation__channel"
+        )
+    )
+    return {"removals": removals} if removals else None

@@ -40,6 +40,11 @@ urlpatterns = [
         views.roster_invitation_cancel,
         name="roster_invitation_cancel",
     ),
+    path(
+        "roster/platform-removals/<int:platform_removal_id>/done/",
+        views.platform_removal_done,
+        name="platform_removal_done",
+    ),
     path("channels/", views.channels, name="channels"),
     path("channels/new/", views.channel_add, name="channel_add"),
     path("channels/<int:channel_id>/edit/", views.channel_edit, name="channel_edit"),

@@ -49,6 +49,7 @@ from schoolsocial.models import (
     ChannelAuthorisation,
     Invitation,
     Notification,
+    PlatformRemoval,
     StaffMember,
     User,
 )
@@ -397,13 +398,41 @@ def _channel_form(request, channel: Channel):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                services.channel_save(channel=form.instance, saved_by=request.member)
+                services.channel_save(
+                    channel=form.instance,
+                    saved_by=request.member,
+                    reason=form.cleaned_data.get("safeguard_reason", ""),
+                )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, f"Channel {channel.name} {'added' if creating else 'saved'}.")
             return redirect("channels")
     return render(request, "schoolsocial/channel_form.html", {"form": form, "creating": creating})
+
+
+# --- Removing a former administrator on the platform itself --------------------------
+
+
+@require_POST
+@leaders_only
+def platform_removal_done(request, platform_removal_id: int):
+    removal = get_for_school(
+        request,
+        PlatformRemoval.objects.select_related(
+            "authorisation__member__user", "authorisation__channel"
+        ),
+        pk=platform_removal_id,
+    )
+    try:
+        services.platform_removal_done(
+            removal=removal, done_by=request.member, note=request.POST.get("note", "")
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "Marked done: the task has left the dashboard.")
+    return redirect("dashboard")
 
 
 # --- Notifications ---------------------------------------------------------------

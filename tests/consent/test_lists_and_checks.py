@@ -174,7 +174,10 @@ def test_withdrawal_lists_earlier_cleared_posts_and_office_marks_them_reviewed(
     assert "withdrawn on 02 Nov 2025" in page
     assert "Match day" in page
     followup = CheckedPupil.objects.get(pupil=ok)
-    client.post(reverse("consent:followup_reviewed", args=[followup.pk]), {"note": "Post removed"})
+    client.post(
+        reverse("consent:followup_reviewed", args=[followup.pk]),
+        {"outcome": "taken_down", "note": "Post removed"},
+    )
     followup.refresh_from_db()
     assert followup.reviewed_by == office
     page = client.get(reverse("consent:pupil", args=[ok.pk])).content.decode()
@@ -209,7 +212,10 @@ def test_a_later_refusal_form_lists_earlier_cleared_posts_for_review(
     page = client.get(reverse("consent:pupil", args=[ok.pk])).content.decode()
     assert "Posts to review" in page
     assert "Refused for public social media by Mam" in page
-    client.post(reverse("consent:followup_reviewed", args=[cleared.pk]), {"note": "Taken down"})
+    client.post(
+        reverse("consent:followup_reviewed", args=[cleared.pk]),
+        {"outcome": "taken_down", "note": "Taken down"},
+    )
     cleared.refresh_from_db()
     assert cleared.reviewed_by == office
     event = AuditEvent.objects.get(action="consent.followup_reviewed")
@@ -230,7 +236,9 @@ def test_never_publish_lists_earlier_cleared_posts_for_review(
     page = login(office).get(reverse("consent:pupil", args=[ok.pk])).content.decode()
     assert "Posts to review" in page
     assert "Must never be published" in page
-    services.followup_mark_reviewed(followup=cleared, reviewed_by=office, note="Removed")
+    services.followup_mark_reviewed(
+        followup=cleared, reviewed_by=office, outcome="taken_down", note="Removed"
+    )
     cleared.refresh_from_db()
     assert cleared.reviewed_at is not None
 
@@ -247,7 +255,7 @@ def test_expiry_does_not_list_earlier_cleared_posts_for_review(
     assert pupil.current_consent("social_public").status == "expired"
     assert selectors.followups(pupil) == []
     with pytest.raises(services.ServiceError, match="does not need reviewing"):
-        services.followup_mark_reviewed(followup=cleared, reviewed_by=office)
+        services.followup_mark_reviewed(followup=cleared, reviewed_by=office, outcome="taken_down")
 
 
 def test_a_first_name_of_a_pupil_in_the_photo_blocks_the_check(

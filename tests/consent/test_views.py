@@ -151,8 +151,8 @@ def test_a_pdf_scan_is_kept_privately_and_viewing_it_is_audited(login, office, p
     assert AuditEvent.objects.filter(action="consent.file_view").exists()
 
 
-def test_an_admin_cannot_edit_consent(login, admin, pupil):
-    client = login(admin)
+def test_an_admin_cannot_edit_consent(login, authorised_admin, pupil):
+    client = login(authorised_admin)
     assert client.get(reverse("consent:pupil", args=[pupil.pk])).status_code == 200
     response = client.post(
         reverse("consent:consent_form", args=[pupil.pk]), consent_post(purpose_website="granted")

@@ -79,7 +79,7 @@ def test_a_failed_email_schedules_a_retry_with_a_growing_pause(head, monkeypatch
     def broken(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("mail server went away")
 
-    monkeypatch.setattr("schoolsocial.tasks.send_mail", broken)
+    monkeypatch.setattr("schoolsocial.notifications.send_mail", broken)
     with pytest.raises(Retry) as retry:
         send_notification_email.apply(args=[notification.pk])
     assert 22 <= retry.value.when <= 30  # seconds, with jitter
@@ -101,7 +101,7 @@ def test_a_failed_email_is_released_for_a_retry(head, monkeypatch):
     def broken(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("mail server went away")
 
-    monkeypatch.setattr("schoolsocial.tasks.send_mail", broken)
+    monkeypatch.setattr("schoolsocial.notifications.send_mail", broken)
     with pytest.raises(smtplib.SMTPServerDisconnected):
         send_notification_email.run(notification.pk)
     notification.refresh_from_db()

@@ -65,7 +65,9 @@ def test_leaders_add_and_edit_channels(login, slt):
             "url": "https://facebook.com/groups/example",
             "audience": "private_group",
             "moderated_daily": "on",
+            "check_weekdays": [str(d) for d in range(7)],
             "profanity_filter": "strong",
+            "tagging_off": "on",
         },
     )
     channel = Channel.objects.get(name="Parents' Group")
@@ -75,13 +77,17 @@ def test_leaders_add_and_edit_channels(login, slt):
         {
             "platform": "facebook_group",
             "name": "Parents' Group",
+            "url": "https://facebook.com/groups/parents",
             "audience": "private_group",
-            "profanity_filter": "medium",
+            "moderated_daily": "on",
+            "check_weekdays": [str(d) for d in range(7)],
+            "profanity_filter": "strong",
+            "tagging_off": "on",
         },
         follow=True,
     )
     channel.refresh_from_db()
-    assert channel.profanity_filter == "medium" and not channel.moderated_daily
+    assert channel.url == "https://facebook.com/groups/parents"
     assert "Parents&#x27; Group" in response.content.decode()
 
 

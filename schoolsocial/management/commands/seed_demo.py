@@ -72,7 +72,13 @@ class Command(BaseCommand):
                 channel, _ = Channel.objects.get_or_create(
                     school=school,
                     name=name,
-                    defaults={"platform": platform, "url": url, "audience": audience},
+                    defaults={
+                        "platform": platform,
+                        "url": url,
+                        "audience": audience,
+                        # Threemilestone 4.3, as the demo school has done.
+                        "tagging_off": True,
+                    },
                 )
                 # The demo administrator looks after every channel.
                 if not ChannelAuthorisation.objects.filter(
