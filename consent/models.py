@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Q
 
+from schoolsocial.folding import name_search_key, search_words
 from schoolsocial.models import Channel, School, StaffMember
 from schoolsocial.private_files import get_private_storage
 
@@ -159,6 +160,20 @@ class PupilQuerySet(models.QuerySet):
     def in_register_order(self):
         return self.order_by("class_name", "last_name", "first_name", "pk")
 
+    def search(self, q: str):
+        """Pupils whose names (legal, preferred) or UPN match every word of
+        ``q``, folded as name screening folds them: "Sian" finds Siân,
+        "oconnor" O'Connor, "smith jones" Smith-Jones."""
+        qs = self
+        for word in search_words(q):
+            qs = qs.filter(Q(search_key__contains=word) | Q(mis_id__iexact=word))
+        return qs
+
+
+# Long enough for any real name in every spelling; capped so that a key of
+# four-byte characters still fits a PostgreSQL B-tree index entry.
+SEARCH_KEY_LENGTH = 600
+
 
 def _photo_path(instance, filename):
     return f"pupils/{instance.school_id}/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
@@ -189,6 +204,9 @@ class Pupil(models.Model):
         storage=get_private_storage, upload_to=_photo_path, blank=True, editable=False
     )
     left_on = models.DateField("left on", null=True, blank=True)
+    # The names folded for searching (``schoolsocial.folding.name_search_key``),
+    # derived from the names on every save.
+    search_key = models.CharField(max_length=SEARCH_KEY_LENGTH, blank=True, editable=False)
     never_publish = models.BooleanField(default=False)
     never_publish_reason = models.TextField(blank=True)
     never_publish_set_by = models.ForeignKey(
@@ -213,9 +231,29 @@ class Pupil(models.Model):
                 name="never_publish_needs_reason",
             ),
         ]
+        indexes = [
+            # Searches are always within one school; the key is read from the
+            # index alone. On PostgreSQL a trigram index serves "contains"
+            # too (migration 0003).
+            models.Index(fields=["school", "search_key"], name="pupil_search_key"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    NAME_FIELDS = ("first_name", "last_name", "preferred_name")
+
+    def save(self, *args, **kwargs):
+        # The search key is a copy of the names in another form, not a rule:
+        # deriving it here keeps it right on every path that saves a pupil
+        # (the services, the MIS import, the Django admin, a shell).
+        self.search_key = name_search_key(self.first_name, self.preferred_name, self.last_name)[
+            :SEARCH_KEY_LENGTH
+        ]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(self.NAME_FIELDS):
+            kwargs["update_fields"] = {*update_fields, "search_key"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, IntegerField, Max, QuerySet, Value, When
 
 from consent.models import (
     FOLLOWUP_STATUSES,
@@ -39,36 +40,62 @@ def class_names(school: School) -> list[str]:
 
 
 def search(qs: QuerySet[Pupil], q: str) -> QuerySet[Pupil]:
-    for word in q.split():
-        qs = qs.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(preferred_name__icontains=word)
-            | Q(mis_id__iexact=word)
-        )
-    return qs
+    return qs.search(q)
+
+
+REGISTER_PAGE_SIZE = 50
+
+
+def _year_order() -> Case:
+    return Case(
+        *(When(year_group=value, then=Value(n)) for value, n in YEAR_ORDER.items()),
+        default=Value(99),
+        output_field=IntegerField(),
+    )
 
 
 def register(
-    *, school: School, q: str = "", year: str = "", class_name: str = "", leavers: bool = False
-) -> list[PupilRow]:
-    """The register with the current answer for every purpose: two queries
-    whatever the number of pupils."""
+    *,
+    school: School,
+    q: str = "",
+    year: str = "",
+    class_name: str = "",
+    leavers: bool = False,
+    page: int | str | None = 1,
+    per_page: int = REGISTER_PAGE_SIZE,
+) -> Page:
+    """One page of the register, in year, class and name order, with the
+    current answer for every purpose on each row (``page.object_list`` is a
+    list of ``PupilRow``). Four queries whatever the size of the school:
+    the count, the page's pupils, their consent records and their forms."""
     qs = Pupil.objects.filter(school=school)
     if not leavers:
         qs = qs.on_roll()
     if q:
-        qs = search(qs, q)
+        qs = qs.search(q)
     if year:
         qs = qs.filter(year_group=year)
     if class_name:
         qs = qs.filter(class_name=class_name)
-    today = school.local_today()
-    pupils = sorted(
-        qs.with_consent().select_related(None),
-        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
+    qs = qs.annotate(year_order=_year_order()).order_by(
+        "year_order", "class_name", "last_name", "first_name", "pk"
     )
-    return [PupilRow(p, p.answers(on=today)) for p in pupils]
+    result = Paginator(qs, per_page).get_page(page)
+    today = school.local_today()
+    pupils = list(result.object_list.with_consent())
+    result.object_list = [PupilRow(p, p.answers(on=today)) for p in pupils]
+    return result
+
+
+def class_pupils(*, school: School, class_name: str) -> list[Pupil]:
+    """A class's pupils on roll in register order (surname, first name), with
+    ``last_form_on``: the date the latest consent form was received, if any."""
+    return list(
+        Pupil.objects.filter(school=school, class_name=class_name)
+        .on_roll()
+        .annotate(last_form_on=Max("consent_forms__received_on"))
+        .order_by("last_name", "first_name", "pk")
+    )
 
 
 def do_not_publish(

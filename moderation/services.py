@@ -40,7 +40,7 @@ from schoolsocial.models import (
     School,
     StaffMember,
 )
-from schoolsocial.notifications import notify
+from schoolsocial.notifications import mark_read_about, notify
 from schoolsocial.private_files import get_private_storage
 from schoolsocial.services import ServiceError
 
@@ -129,6 +129,8 @@ def check_record(
                 summary=f"Checked {channel.name} for {today:%d %B %Y}: "
                 f"{check.get_outcome_display()}." + (f" {check.note}" if check.note else ""),
             )
+            # The reminder to check this channel has been acted on.
+            mark_read_about(member=checked_by, key_prefixes=[f"moderation_due:{channel.pk}:"])
     except IntegrityError:
         existing = ModerationCheck.objects.get(channel=channel, checked_on=today)
         raise ServiceError(_already_checked(existing)) from None
@@ -748,6 +750,11 @@ def _acknowledge(escalation: Escalation, by: StaffMember) -> None:
     escalation.save(update_fields=["acknowledged_by", "acknowledged_at"])
     incident = escalation.incident
     IncidentAction.objects.create(incident=incident, kind=IncidentAction.Kind.ACKNOWLEDGED, by=by)
+    # Acting on the escalation marks the actor's notifications about it read.
+    mark_read_about(
+        member=by,
+        key_prefixes=[f"escalation:{escalation.pk}:", f"escalation_overdue:{escalation.pk}:"],
+    )
     audit_record(
         school=incident.school,
         actor=by.user,
