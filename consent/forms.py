@@ -245,8 +245,10 @@ class ClassFormRow(forms.Form):
     "All granted" or an answer per purpose, then the date if it differs."""
 
     given_by_name = forms.CharField(label="Signed by", max_length=200, required=False)
+    # Not required: a row that is not on the page (already recorded) or
+    # left empty sends no relationship and records nothing.
     relationship = forms.ChoiceField(
-        label="Relationship", choices=GRID_RELATIONSHIPS, initial="parent"
+        label="Relationship", choices=GRID_RELATIONSHIPS, initial="parent", required=False
     )
     all_granted = forms.BooleanField(label="All granted", required=False)
     received_on = forms.DateField(label="Date received", widget=DateInput(), required=False)
@@ -293,6 +295,8 @@ class ClassFormRow(forms.Form):
             )
         if not (data.get("given_by_name") or "").strip():
             raise forms.ValidationError("Give the name of the person who signed the form.")
+        if not data.get("relationship"):
+            raise forms.ValidationError("Choose how the person who signed is related to the pupil.")
         if not any(self.decisions().values()):
             raise forms.ValidationError(
                 "Tick “All granted” or choose granted or refused for at least one purpose."

@@ -301,3 +301,47 @@ def test_a_blocked_pupil_and_a_first_name_in_the_photo_are_both_reported(
         "Blocked: 1 pupil may not appear, and the caption gives the first name of a pupil "
         "in the photo" in page.content.decode()
     )
+
+
+def test_run_another_check_keeps_the_channel_pupils_and_caption(
+    login, authorised_admin, channel, pupils
+):
+    client = login(authorised_admin)
+    response = client.post(
+        reverse("consent:check"),
+        {
+            "channel": channel.pk,
+            "pupils": [pupils["ok"].pk, pupils["refused"].pk],
+            "caption": "Well done Dafydd Rees’s team!",
+        },
+    )
+    result = client.get(response["Location"]).content.decode()
+    check = PublicationCheck.objects.get()
+    again = f"{reverse('consent:check')}?again={check.pk}"
+    assert again in result
+    page = client.get(again).content.decode()
+    assert f'<option value="{channel.pk}" selected>' in page
+    assert f'value="{pupils["ok"].pk}" id="pupil-{pupils["ok"].pk}" checked' in page
+    assert f'value="{pupils["refused"].pk}" id="pupil-{pupils["refused"].pk}" checked' in page
+    assert "Well done Dafydd Rees’s team!</textarea>" in page
+    # Changed and sent again, it is a new check; the first stays as it was.
+    response = client.post(
+        reverse("consent:check"),
+        {
+            "channel": channel.pk,
+            "pupils": [pupils["ok"].pk],
+            "caption": "Well done team!",
+            "submission_key": "second",
+        },
+    )
+    assert PublicationCheck.objects.count() == 2
+    assert PublicationCheck.objects.get(pk=check.pk).caption == "Well done Dafydd Rees’s team!"
+
+
+def test_another_schools_check_cannot_be_used_to_start_one(login, authorised_admin, pupils):
+    from tests.consent.access_map import _check
+    from tests.factories import SchoolFactory
+
+    elsewhere = _check(SchoolFactory(slug="elsewhere")).check_run
+    response = login(authorised_admin).get(reverse("consent:check"), {"again": elsewhere.pk})
+    assert response.status_code == 404
