@@ -251,7 +251,15 @@ class ClassFormRow(forms.Form):
         label="Relationship", choices=GRID_RELATIONSHIPS, initial="parent", required=False
     )
     all_granted = forms.BooleanField(label="All granted", required=False)
-    received_on = forms.DateField(label="Date received", widget=DateInput(), required=False)
+    # A text box, not the browser's date picker: that is four Tab stops in
+    # Chromium, this is one, and it is usually left empty.
+    received_on = forms.DateField(
+        label="Date received",
+        required=False,
+        input_formats=["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"],
+        widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
+        error_messages={"invalid": "Write the date as day/month/year, for example 20/10/2025."},
+    )
 
     def __init__(self, *args, pupil: Pupil, **kwargs):
         super().__init__(*args, **kwargs)

@@ -30,6 +30,16 @@ class Purpose(models.TextChoices):
     VIDEO = "video", "Video"
 
 
+# Short names for a printed sheet, where a column is a few centimetres wide.
+PURPOSE_SHORT = {
+    Purpose.WEBSITE: "website",
+    Purpose.SOCIAL_PUBLIC: "public social media",
+    Purpose.SOCIAL_GROUP: "parents' group",
+    Purpose.PRESS: "press",
+    Purpose.PRINT: "newsletter & prospectus",
+    Purpose.VIDEO: "video",
+}
+
 # DESIGN.md "Channel": the platform decides which purpose a photo needs.
 CHANNEL_PURPOSE = {
     Channel.Platform.FACEBOOK_PAGE: Purpose.SOCIAL_PUBLIC,
@@ -264,6 +274,12 @@ class Pupil(models.Model):
         if self.preferred_name and self.preferred_name != self.first_name:
             return f"{self.preferred_name} {self.last_name} ({self.first_name})"
         return self.full_name
+
+    @property
+    def initials(self) -> str:
+        """For a printed list when there is no photo: "SE" for Siân Evans."""
+        first = self.preferred_name or self.first_name
+        return f"{first[:1]}{self.last_name[:1]}".upper()
 
     @property
     def is_leaver(self) -> bool:

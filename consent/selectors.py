@@ -4,6 +4,7 @@ with the number of pupils."""
 
 from __future__ import annotations
 
+import base64
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from django.db.models import Case, IntegerField, Max, QuerySet, Value, When
 
 from consent.models import (
     FOLLOWUP_STATUSES,
+    PURPOSE_SHORT,
     YEAR_ORDER,
     CheckedPupil,
     ConsentAnswer,
@@ -117,6 +119,71 @@ def do_not_publish(
         answer = pupil.current_consent(purpose, on=today)
         if not answer.allowed:
             by_class.setdefault(pupil.class_name, []).append(PupilRow(pupil, [answer]))
+    return by_class
+
+
+@dataclass
+class SheetPupil:
+    """One pupil on the printed do-not-publish sheet."""
+
+    pupil: Pupil
+    refused: list[ConsentAnswer]  # the purposes they may not appear in
+    photo: str  # a data: URI of the thumbnail, or "" for none
+
+    @property
+    def never(self) -> bool:
+        return self.pupil.never_publish
+
+    @property
+    def nothing(self) -> bool:
+        """May appear in nothing at all."""
+        return len(self.refused) == len(Purpose.values)
+
+    @property
+    def may_not(self) -> str:
+        return ", ".join(PURPOSE_SHORT[Purpose(a.purpose)] for a in self.refused)
+
+
+def _thumbnail_uri(pupil: Pupil) -> str:
+    """The thumbnail inline, so a printed sheet is one request (and one audit
+    event) however many photos it shows. "" when there is none or it cannot
+    be read."""
+    if not pupil.photo_thumbnail:
+        return ""
+    try:
+        with pupil.photo_thumbnail.open("rb") as file:
+            data = file.read(512 * 1024)
+    except OSError:
+        return ""
+    kind = "png" if data.startswith(b"\x89PNG") else "jpeg"
+    return f"data:image/{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def do_not_publish_sheet(
+    *, school: School, purposes: list[str], class_name: str = ""
+) -> OrderedDict[str, list[SheetPupil]]:
+    """The staff-room sheet: pupils on roll who may not appear in at least
+    one of ``purposes``, by class in year order, each with what they may not
+    appear in and their thumbnail."""
+    qs = Pupil.objects.filter(school=school).on_roll()
+    if class_name:
+        qs = qs.filter(class_name=class_name)
+    today = school.local_today()
+    by_class: OrderedDict[str, list[SheetPupil]] = OrderedDict()
+    pupils = sorted(
+        qs.with_consent(),
+        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
+    )
+    for pupil in pupils:
+        refused = [
+            answer
+            for answer in (pupil.current_consent(p, on=today) for p in purposes)
+            if not answer.allowed
+        ]
+        if refused:
+            by_class.setdefault(pupil.class_name, []).append(
+                SheetPupil(pupil, refused, _thumbnail_uri(pupil))
+            )
     return by_class
 
 

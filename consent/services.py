@@ -831,5 +831,11 @@ def audit_private_file(*, member: StaffMember, obj, what: str) -> None:
     )
 
 
+def audit_print(*, member: StaffMember, summary: str) -> None:
+    """Printing the do-not-publish sheet puts pupils' names and photos on
+    paper: it is recorded like an export."""
+    audit_record(school=member.school, actor=member.user, action="consent.print", summary=summary)
+
+
 def audit_export(*, member: StaffMember, summary: str) -> None:
     audit_record(school=member.school, actor=member.user, action="consent.export", summary=summary)

@@ -527,9 +527,53 @@ def do_not_publish(request):
     return render(request, "consent/do_not_publish.html", _dnp_context(request))
 
 
+SHEET_COLUMNS = 4
+
+
 @staff_view
 def do_not_publish_print(request):
-    return render(request, "consent/do_not_publish_print.html", _dnp_context(request))
+    """The do-not-publish list as a sheet for the staff room: what each pupil
+    may not appear in, with their photo, 20 or more to an A4 page. Opening it
+    to print is audited."""
+    school = request.school
+    classes = selectors.class_names(school)
+    class_name = request.GET.get("class") or ""
+    if class_name not in classes:
+        class_name = ""
+    purpose = request.GET.get("purpose") or ""
+    purposes = [purpose] if purpose in Purpose.values else list(Purpose.values)
+    by_class = selectors.do_not_publish_sheet(
+        school=school, purposes=purposes, class_name=class_name
+    )
+    count = sum(len(pupils) for pupils in by_class.values())
+    what = Purpose(purpose).label.lower() if len(purposes) == 1 else "any purpose"
+    where = f"class {class_name}" if class_name else "the whole school"
+    services.audit_print(
+        member=request.member,
+        summary=f"Printed the do-not-publish sheet ({what}, {where}): {count} pupils.",
+    )
+    return render(
+        request,
+        "consent/do_not_publish_print.html",
+        {
+            "sections": [
+                (
+                    name,
+                    [pupils[i : i + SHEET_COLUMNS] for i in range(0, len(pupils), SHEET_COLUMNS)],
+                )
+                for name, pupils in by_class.items()
+            ],
+            "columns": range(SHEET_COLUMNS),
+            "column_count": SHEET_COLUMNS,
+            "count": count,
+            "purpose": Purpose(purpose) if len(purposes) == 1 else None,
+            "class_name": class_name,
+            "printed_at": timezone.localtime(timezone.now(), school.tz),
+            "back_query": urlencode(
+                {"purpose": purpose or Purpose.SOCIAL_PUBLIC, "class": class_name}
+            ),
+        },
+    )
 
 
 @staff_view

@@ -74,7 +74,7 @@ def test_one_save_records_each_form_audited_per_pupil(login, office, klass):
         row(klass[0], name="Ann Ash", all_granted=True),
         row(klass[1], name="Bryn Birch", relationship="carer", website="granted", press="refused"),
         row(klass[2]),  # no form for this pupil: left empty
-        row(klass[3], name="Dai Elm", date="2025-10-17", social_public="refused"),
+        row(klass[3], name="Dai Elm", date="17/10/2025", social_public="refused"),
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("consent:pupils") + "?class_name=3+Oak"
@@ -141,7 +141,7 @@ def test_a_date_in_the_future_is_refused_for_that_row(login, office, klass):
     response = post(
         client,
         key_of(grid_page(client)),
-        row(klass[0], name="Ann Ash", all_granted=True, date="2025-12-01"),
+        row(klass[0], name="Ann Ash", all_granted=True, date="01/12/2025"),
     )
     assert response.status_code == 200
     assert "cannot be in the future" in response.content.decode()
@@ -185,3 +185,17 @@ def test_only_the_class_pupils_can_be_recorded(login, office, klass, school, oth
 def test_an_administrator_cannot_record_forms(login, authorised_admin, klass):
     response = login(authorised_admin).get(URL, {"class": "3 Oak"})
     assert response.status_code == 403
+
+
+def test_a_date_that_is_not_a_date_is_explained_on_its_row(login, office, klass):
+    client = login(office)
+    response = post(
+        client,
+        key_of(grid_page(client)),
+        row(klass[0], name="Ann Ash", all_granted=True, date="10/13/2025"),
+        row(klass[1], name="Bryn Birch", all_granted=True),
+    )
+    page = response.content.decode()
+    cell = page[page.index(f'id="row-{klass[0].pk}"') :].split("</tr>")[0]
+    assert "Write the date as day/month/year" in cell
+    assert list(ConsentForm.objects.values_list("pupil_id", flat=True)) == [klass[1].pk]

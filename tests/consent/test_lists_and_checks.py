@@ -11,7 +11,7 @@ from consent import services
 from consent.models import CheckedPupil, PublicationCheck
 from schoolsocial.models import AuditEvent
 from tests.consent.factories import PupilFactory, give_consent
-from tests.factories import ChannelFactory
+from tests.factories import ChannelFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,10 +54,61 @@ def test_do_not_publish_per_purpose_and_class(login, office, pupils):
     assert "Gwenllïan" not in page and "HYPERLINK" in page
 
 
-def test_print_view_has_one_page_per_class_and_the_date_printed(login, office, pupils):
-    page = login(office).get(reverse("consent:do_not_publish_print")).content.decode()
-    assert page.count('class="dnp-class page-break"') == 1  # the second class starts a page
+def test_the_staff_room_sheet_says_what_each_pupil_may_not_appear_in(login, office, school, pupils):
+    never = PupilFactory(school=school, first_name="Nia", last_name="Owen", class_name="6 Ash")
+    services.pupil_set_never_publish(
+        pupil=never,
+        never_publish=True,
+        reason="Court order",
+        set_by=StaffMemberFactory(school=school, is_head=True),
+    )
+    for purpose in ["website", "social_group", "press", "print", "video"]:
+        give_consent(pupils["ok"], purpose, "granted")
+    response = login(office).get(reverse("consent:do_not_publish_print"))
+    page = response.content.decode()
+    assert "CONFIDENTIAL" in page and "Example Primary" in page
     assert "Printed 3 November 2025" in page
+    cell = page[page.index("Gwenllïan Ap Rhys") :].split("</td>")[0]
+    assert "Not in: public social media" not in cell  # refused one, no form for the rest
+    assert "Nothing: no photo or video at all" in cell
+    assert "Dafydd" not in page  # granted for every purpose
+    cell = page[page.index("Nia Owen") :].split("</td>")[0]
+    assert "NEVER PUBLISH" in cell
+    assert "Court order" not in page  # the head's reason stays private
+    # No photo: the pupil's initials, never a "?".
+    assert '<span class="sheet__photo sheet__initials" aria-hidden="true">NO</span>' in page
+    assert ">?<" not in page
+    event = AuditEvent.objects.get(action="consent.print")
+    assert event.actor == office.user
+    assert "any purpose, the whole school" in event.summary and "3 pupils" in event.summary
+
+
+def test_the_sheet_for_one_purpose_and_class(login, office, pupils):
+    give_consent(pupils["refused"], "website", "granted")
+    page = (
+        login(office)
+        .get(
+            reverse("consent:do_not_publish_print"), {"purpose": "social_public", "class": "5 Oak"}
+        )
+        .content.decode()
+    )
+    assert "Gwenllïan Ap Rhys" in page and "Not in: public social media" in page
+    assert "HYPERLINK" not in page
+    assert "Do not publish: public social media — 5 Oak" in page
+    assert "class 5 Oak" in AuditEvent.objects.get(action="consent.print").summary
+
+
+def test_the_sheet_shows_the_photo_inline_without_auditing_each_one(login, office, pupils):
+    from django.core.files.base import ContentFile
+
+    from tests.consent.access_map import PNG
+
+    pupil = pupils["refused"]
+    pupil.photo_thumbnail.save("thumb.png", ContentFile(PNG))
+    page = login(office).get(reverse("consent:do_not_publish_print")).content.decode()
+    assert 'src="data:image/png;base64,' in page
+    assert not AuditEvent.objects.filter(action="consent.file_view").exists()
+    assert AuditEvent.objects.filter(action="consent.print").count() == 1
 
 
 def test_csv_export_is_audited_and_formula_safe(login, office, pupils):
