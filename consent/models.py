@@ -152,6 +152,22 @@ def school_year_end(day: datetime.date) -> datetime.date:
 
 
 class PupilQuerySet(models.QuerySet):
+    # bulk_create and bulk_update skip save(): they fill the search key too,
+    # so an import that writes in bulk keeps search working.
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for pupil in objs:
+            pupil.search_key = pupil.make_search_key()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if set(fields) & set(Pupil.NAME_FIELDS):
+            for pupil in objs:
+                pupil.search_key = pupil.make_search_key()
+            fields = [*fields, "search_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
     def on_roll(self):
         return self.filter(left_on__isnull=True)
 
@@ -253,13 +269,16 @@ class Pupil(models.Model):
 
     NAME_FIELDS = ("first_name", "last_name", "preferred_name")
 
+    def make_search_key(self) -> str:
+        return name_search_key(self.first_name, self.preferred_name, self.last_name)[
+            :SEARCH_KEY_LENGTH
+        ]
+
     def save(self, *args, **kwargs):
         # The search key is a copy of the names in another form, not a rule:
         # deriving it here keeps it right on every path that saves a pupil
         # (the services, the MIS import, the Django admin, a shell).
-        self.search_key = name_search_key(self.first_name, self.preferred_name, self.last_name)[
-            :SEARCH_KEY_LENGTH
-        ]
+        self.search_key = self.make_search_key()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and set(update_fields) & set(self.NAME_FIELDS):
             kwargs["update_fields"] = {*update_fields, "search_key"}

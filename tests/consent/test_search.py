@@ -125,6 +125,16 @@ def test_the_search_key_follows_every_change_to_a_name(school, office):
     assert Pupil.objects.search("seren").get() == pupil
 
 
+def test_writing_pupils_in_bulk_fills_the_search_key(school):
+    Pupil.objects.bulk_create(
+        [Pupil(school=school, first_name="Siân", last_name="Ellis", year_group="3", class_name="3")]
+    )
+    pupil = Pupil.objects.search("sian").get()
+    pupil.last_name = "O'Connor"
+    Pupil.objects.bulk_update([pupil], ["last_name"])
+    assert Pupil.objects.search("sian oconnor").get() == pupil
+
+
 def test_the_mis_import_fills_the_search_key(school, office):
     data = (
         "UPN,Legal Surname,Legal Forename,Preferred Forename,NC Year,Reg Group\n"
