@@ -517,7 +517,6 @@ def _dnp_context(request):
         "by_class": selectors.do_not_publish(
             school=request.school, purpose=purpose, class_name=class_name
         ),
-        "printed_at": timezone.localtime(),
         "query": request.GET.urlencode(),
     }
 
