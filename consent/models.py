@@ -260,7 +260,7 @@ class Pupil(models.Model):
         indexes = [
             # Searches are always within one school; the key is read from the
             # index alone. On PostgreSQL a trigram index serves "contains"
-            # too (migration 0003).
+            # too (migration 0002).
             models.Index(fields=["school", "search_key"], name="pupil_search_key"),
         ]
 
@@ -268,11 +268,6 @@ class Pupil(models.Model):
         return self.full_name
 
     NAME_FIELDS = ("first_name", "last_name", "preferred_name")
-
-    def make_search_key(self) -> str:
-        return name_search_key(self.first_name, self.preferred_name, self.last_name)[
-            :SEARCH_KEY_LENGTH
-        ]
 
     def save(self, *args, **kwargs):
         # The search key is a copy of the names in another form, not a rule:
@@ -283,6 +278,11 @@ class Pupil(models.Model):
         if update_fields is not None and set(update_fields) & set(self.NAME_FIELDS):
             kwargs["update_fields"] = {*update_fields, "search_key"}
         super().save(*args, **kwargs)
+
+    def make_search_key(self) -> str:
+        return name_search_key(self.first_name, self.preferred_name, self.last_name)[
+            :SEARCH_KEY_LENGTH
+        ]
 
     @property
     def full_name(self) -> str:
