@@ -41,5 +41,6 @@ class ConsentConfig(AppConfig):
                 "consent.group_remove": "Removed a group member",
                 "consent.file_view": "Viewed a pupil photo or consent scan",
                 "consent.export": "Exported the do-not-publish list",
+                "consent.print": "Printed the do-not-publish sheet",
             }
         )

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from consent.mis_files import MAX_BYTES, MAX_ROWS, Cell, ImportFileError, Table, read_table
 from consent.models import ImportColumns, Pupil, YearGroup
-from consent.screening import _is_invisible, fold
+from consent.screening import fold
+from schoolsocial.folding import _is_invisible
 
 __all__ = [
     "COMPARED",

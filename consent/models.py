@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Q
 
+from schoolsocial.folding import name_search_key, search_words
 from schoolsocial.models import Channel, School, StaffMember
 from schoolsocial.private_files import get_private_storage
 
@@ -28,6 +29,16 @@ class Purpose(models.TextChoices):
     PRINT = "print", "Newsletter and prospectus"
     VIDEO = "video", "Video"
 
+
+# Short names for a printed sheet, where a column is a few centimetres wide.
+PURPOSE_SHORT = {
+    Purpose.WEBSITE: "website",
+    Purpose.SOCIAL_PUBLIC: "public social media",
+    Purpose.SOCIAL_GROUP: "parents' group",
+    Purpose.PRESS: "press",
+    Purpose.PRINT: "newsletter & prospectus",
+    Purpose.VIDEO: "video",
+}
 
 # DESIGN.md "Channel": the platform decides which purpose a photo needs.
 # The one table of platform → purpose (read only through purpose_for_channel).
@@ -156,6 +167,22 @@ def school_year_end(day: datetime.date) -> datetime.date:
 
 
 class PupilQuerySet(models.QuerySet):
+    # bulk_create and bulk_update skip save(): they fill the search key too,
+    # so an import that writes in bulk keeps search working.
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for pupil in objs:
+            pupil.search_key = pupil.make_search_key()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if set(fields) & set(Pupil.NAME_FIELDS):
+            for pupil in objs:
+                pupil.search_key = pupil.make_search_key()
+            fields = [*fields, "search_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
     def on_roll(self):
         return self.filter(left_on__isnull=True)
 
@@ -173,6 +200,20 @@ class PupilQuerySet(models.QuerySet):
 
     def in_register_order(self):
         return self.order_by("class_name", "last_name", "first_name", "pk")
+
+    def search(self, q: str):
+        """Pupils whose names (legal, preferred) or UPN match every word of
+        ``q``, folded as name screening folds them: "Sian" finds Siân,
+        "oconnor" O'Connor, "smith jones" Smith-Jones."""
+        qs = self
+        for word in search_words(q):
+            qs = qs.filter(Q(search_key__contains=word) | Q(mis_id__iexact=word))
+        return qs
+
+
+# Long enough for any real name in every spelling; capped so that a key of
+# four-byte characters still fits a PostgreSQL B-tree index entry.
+SEARCH_KEY_LENGTH = 600
 
 
 def _photo_path(instance, filename):
@@ -210,6 +251,9 @@ class Pupil(models.Model):
         storage=get_private_storage, upload_to=_photo_path, blank=True, editable=False
     )
     left_on = models.DateField("left on", null=True, blank=True)
+    # The names folded for searching (``schoolsocial.folding.name_search_key``),
+    # derived from the names on every save.
+    search_key = models.CharField(max_length=SEARCH_KEY_LENGTH, blank=True, editable=False)
     never_publish = models.BooleanField(default=False)
     never_publish_reason = models.TextField(blank=True)
     never_publish_set_by = models.ForeignKey(
@@ -234,9 +278,32 @@ class Pupil(models.Model):
                 name="never_publish_needs_reason",
             ),
         ]
+        indexes = [
+            # Searches are always within one school; the key is read from the
+            # index alone. On PostgreSQL a trigram index serves "contains"
+            # too (migration 0002).
+            models.Index(fields=["school", "search_key"], name="pupil_search_key"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    NAME_FIELDS = ("first_name", "last_name", "preferred_name")
+
+    def save(self, *args, **kwargs):
+        # The search key is a copy of the names in another form, not a rule:
+        # deriving it here keeps it right on every path that saves a pupil
+        # (the services, the MIS import, the Django admin, a shell).
+        self.search_key = self.make_search_key()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(self.NAME_FIELDS):
+            kwargs["update_fields"] = {*update_fields, "search_key"}
+        super().save(*args, **kwargs)
+
+    def make_search_key(self) -> str:
+        return name_search_key(self.first_name, self.preferred_name, self.last_name)[
+            :SEARCH_KEY_LENGTH
+        ]
 
     @property
     def full_name(self) -> str:
@@ -247,6 +314,12 @@ class Pupil(models.Model):
         if self.preferred_name and self.preferred_name != self.first_name:
             return f"{self.preferred_name} {self.last_name} ({self.first_name})"
         return self.full_name
+
+    @property
+    def initials(self) -> str:
+        """For a printed list when there is no photo: "SE" for Siân Evans."""
+        first = self.preferred_name or self.first_name
+        return f"{first[:1]}{self.last_name[:1]}".upper()
 
     @property
     def is_leaver(self) -> bool:

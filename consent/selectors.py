@@ -4,13 +4,16 @@ with the number of pupils."""
 
 from __future__ import annotations
 
+import base64
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
 
 from consent.models import (
     FOLLOWUP_STATUSES,
+    PURPOSE_SHORT,
     YEAR_ORDER,
     CheckedPupil,
     ConsentAnswer,
@@ -39,36 +42,62 @@ def class_names(school: School) -> list[str]:
 
 
 def search(qs: QuerySet[Pupil], q: str) -> QuerySet[Pupil]:
-    for word in q.split():
-        qs = qs.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(preferred_name__icontains=word)
-            | Q(mis_id__iexact=word)
-        )
-    return qs
+    return qs.search(q)
+
+
+REGISTER_PAGE_SIZE = 50
+
+
+def _year_order() -> Case:
+    return Case(
+        *(When(year_group=value, then=Value(n)) for value, n in YEAR_ORDER.items()),
+        default=Value(99),
+        output_field=IntegerField(),
+    )
 
 
 def register(
-    *, school: School, q: str = "", year: str = "", class_name: str = "", leavers: bool = False
-) -> list[PupilRow]:
-    """The register with the current answer for every purpose: two queries
-    whatever the number of pupils."""
+    *,
+    school: School,
+    q: str = "",
+    year: str = "",
+    class_name: str = "",
+    leavers: bool = False,
+    page: int | str | None = 1,
+    per_page: int = REGISTER_PAGE_SIZE,
+) -> Page:
+    """One page of the register, in year, class and name order, with the
+    current answer for every purpose on each row (``page.object_list`` is a
+    list of ``PupilRow``). Four queries whatever the size of the school:
+    the count, the page's pupils, their consent records and their forms."""
     qs = Pupil.objects.filter(school=school)
     if not leavers:
         qs = qs.on_roll()
     if q:
-        qs = search(qs, q)
+        qs = qs.search(q)
     if year:
         qs = qs.filter(year_group=year)
     if class_name:
         qs = qs.filter(class_name=class_name)
-    today = school.local_today()
-    pupils = sorted(
-        qs.with_consent().select_related(None),
-        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
+    qs = qs.annotate(year_order=_year_order()).order_by(
+        "year_order", "class_name", "last_name", "first_name", "pk"
     )
-    return [PupilRow(p, p.answers(on=today)) for p in pupils]
+    result = Paginator(qs, per_page).get_page(page)
+    today = school.local_today()
+    pupils = list(result.object_list.with_consent())
+    result.object_list = [PupilRow(p, p.answers(on=today)) for p in pupils]
+    return result
+
+
+def class_pupils(*, school: School, class_name: str) -> list[Pupil]:
+    """A class's pupils on roll in register order (surname, first name), with
+    ``last_form_on``: the date the latest consent form was received, if any."""
+    return list(
+        Pupil.objects.filter(school=school, class_name=class_name)
+        .on_roll()
+        .annotate(last_form_on=Max("consent_forms__received_on"))
+        .order_by("last_name", "first_name", "pk")
+    )
 
 
 def do_not_publish(
@@ -90,6 +119,71 @@ def do_not_publish(
         answer = pupil.current_consent(purpose, on=today)
         if not answer.allowed:
             by_class.setdefault(pupil.class_name, []).append(PupilRow(pupil, [answer]))
+    return by_class
+
+
+@dataclass
+class SheetPupil:
+    """One pupil on the printed do-not-publish sheet."""
+
+    pupil: Pupil
+    refused: list[ConsentAnswer]  # the purposes they may not appear in
+    photo: str  # a data: URI of the thumbnail, or "" for none
+
+    @property
+    def never(self) -> bool:
+        return self.pupil.never_publish
+
+    @property
+    def nothing(self) -> bool:
+        """May appear in nothing at all."""
+        return len(self.refused) == len(Purpose.values)
+
+    @property
+    def may_not(self) -> str:
+        return ", ".join(PURPOSE_SHORT[Purpose(a.purpose)] for a in self.refused)
+
+
+def _thumbnail_uri(pupil: Pupil) -> str:
+    """The thumbnail inline, so a printed sheet is one request (and one audit
+    event) however many photos it shows. "" when there is none or it cannot
+    be read."""
+    if not pupil.photo_thumbnail:
+        return ""
+    try:
+        with pupil.photo_thumbnail.open("rb") as file:
+            data = file.read(512 * 1024)
+    except OSError:
+        return ""
+    kind = "png" if data.startswith(b"\x89PNG") else "jpeg"
+    return f"data:image/{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def do_not_publish_sheet(
+    *, school: School, purposes: list[str], class_name: str = ""
+) -> OrderedDict[str, list[SheetPupil]]:
+    """The staff-room sheet: pupils on roll who may not appear in at least
+    one of ``purposes``, by class in year order, each with what they may not
+    appear in and their thumbnail."""
+    qs = Pupil.objects.filter(school=school).on_roll()
+    if class_name:
+        qs = qs.filter(class_name=class_name)
+    today = school.local_today()
+    by_class: OrderedDict[str, list[SheetPupil]] = OrderedDict()
+    pupils = sorted(
+        qs.with_consent(),
+        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
+    )
+    for pupil in pupils:
+        refused = [
+            answer
+            for answer in (pupil.current_consent(p, on=today) for p in purposes)
+            if not answer.allowed
+        ]
+        if refused:
+            by_class.setdefault(pupil.class_name, []).append(
+                SheetPupil(pupil, refused, _thumbnail_uri(pupil))
+            )
     return by_class
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -498,6 +499,48 @@ def consent_form_record(
         if ConsentRecord.Decision.REFUSED in answered.values():
             followups_raise(pupil=pupil, changed_by=recorded_by)
     return form
+
+
+@dataclass
+class ClassFormEntry:
+    """One row of a class's paper forms (``consent_forms_record_for_class``)."""
+
+    pupil: Pupil
+    decisions: dict[str, str]
+    given_by_name: str
+    relationship: str
+    received_on: datetime.date
+    form: ConsentForm | None = None
+    error: str = ""
+
+
+def consent_forms_record_for_class(
+    *,
+    entries: Sequence[ClassFormEntry],
+    recorded_by: StaffMember,
+    method: str = ConsentForm.Method.PAPER,
+) -> list[ClassFormEntry]:
+    """Record a pile of paper forms for one class in one sitting. Each form
+    goes through ``consent_form_record`` (the same rules, one audit event per
+    pupil, append-only) in its own transaction: a form that breaks a rule
+    (signed by a grandparent, a date in the future) is not recorded and
+    carries its message in ``error``; the others are recorded. Returns the
+    entries with ``form`` or ``error`` filled in."""
+    _require(recorded_by, EDITORS, "record consent forms")
+    for entry in entries:
+        try:
+            entry.form = consent_form_record(
+                pupil=entry.pupil,
+                recorded_by=recorded_by,
+                decisions=entry.decisions,
+                given_by_name=entry.given_by_name,
+                relationship=entry.relationship,
+                received_on=entry.received_on,
+                method=method,
+            )
+        except ServiceError as error:
+            entry.error = " ".join(error.messages)
+    return list(entries)
 
 
 def consent_withdraw(
@@ -1028,6 +1071,12 @@ def audit_private_file(*, member: StaffMember, obj, what: str) -> None:
         obj=obj,
         summary=f"Viewed {what}.",
     )
+
+
+def audit_print(*, member: StaffMember, summary: str) -> None:
+    """Printing the do-not-publish sheet puts pupils' names and photos on
+    paper: it is recorded like an export."""
+    audit_record(school=member.school, actor=member.user, action="consent.print", summary=summary)
 
 
 def audit_export(*, member: StaffMember, summary: str) -> None:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("pupils/", views.pupils, name="pupils"),
     path("pupils/new/", views.pupil_add, name="pupil_add"),
     path("pupils/import/", import_views.pupil_import, name="pupil_import"),
+    path("pupils/forms/", views.class_forms, name="class_forms"),
     path("pupils/<int:pupil_id>/", views.pupil, name="pupil"),
     path("pupils/<int:pupil_id>/edit/", views.pupil_edit, name="pupil_edit"),
     path(

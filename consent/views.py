@@ -4,18 +4,23 @@ state, selectors read, ``schoolsocial.access`` decides who gets in and
 
 from __future__ import annotations
 
-import csv
+import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from consent import selectors, services
 from consent.forms import (
     CheckForm,
+    ClassFormRow,
+    ClassFormsForm,
     ConsentFormForm,
     GroupApplicationForm,
     GroupDecisionForm,
@@ -29,6 +34,7 @@ from consent.forms import (
 )
 from consent.models import (
     CheckedPupil,
+    ConsentForm,
     ConsentRecord,
     GroupApplication,
     PublicationCheck,
@@ -43,6 +49,7 @@ from schoolsocial.access import (
     roles_required,
     staff_view,
 )
+from schoolsocial.exports import csv_response
 from schoolsocial.private_files import private_file_response
 
 REGISTER_READERS = ("office", "head", "slt", "admin")
@@ -70,21 +77,27 @@ def pupils(request):
     classes = selectors.class_names(request.school)
     form = RegisterFilterForm(request.GET or None, classes=classes)
     filters = form.cleaned_data if form.is_valid() else {}
-    rows = selectors.register(
+    page = selectors.register(
         school=request.school,
         q=filters.get("q", ""),
         year=filters.get("year", ""),
         class_name=filters.get("class_name", ""),
         leavers=filters.get("leavers", False),
+        page=request.GET.get("page"),
     )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "consent/pupils.html",
         {
             "form": form,
-            "rows": rows,
+            "page": page,
+            "rows": page.object_list,
+            "query": query.urlencode(),
             "purposes": list(Purpose),
             "can_edit": bool(set(EDITORS) & request.roles),
+            "class_name": filters.get("class_name", ""),
         },
     )
 
@@ -264,6 +277,96 @@ def consent_form(request, pupil_id: int):
 
 
 @roles_required(*EDITORS)
+def class_forms(request):
+    """A class's paper consent forms in one sitting: a row per pupil, one
+    save. Rows are recorded one by one: a row with a problem is not recorded
+    and stays on the page with its message; the others are recorded."""
+    school = request.school
+    classes = selectors.class_names(school)
+    class_name = request.GET.get("class", "")
+    if class_name not in classes:
+        return render(request, "consent/class_forms.html", {"classes": classes})
+    pupils = selectors.class_pupils(school=school, class_name=class_name)
+    data = request.POST if request.method == "POST" else None
+    form = ClassFormsForm(
+        data, initial={"received_on": school.local_today(), "method": ConsentForm.Method.PAPER}
+    )
+    rows = [ClassFormRow(data, pupil=p, prefix=f"pupil-{p.pk}") for p in pupils]
+    recorded: list[services.ClassFormEntry] = []
+    if data is not None and form.is_valid():
+        rows_valid = [row.is_valid() for row in rows]
+        filled = [row for row, ok in zip(rows, rows_valid, strict=True) if ok and not row.is_blank]
+        problems = [row for row, ok in zip(rows, rows_valid, strict=True) if not ok]
+        if not filled and not problems:
+            form.add_error(None, "Nothing to record: fill in a row for each form received.")
+        elif filled and not form.claim(request):
+            messages.info(request, ALREADY_SENT)
+            return redirect(f"{reverse('consent:pupils')}?{urlencode({'class_name': class_name})}")
+        elif filled:
+            entries = services.consent_forms_record_for_class(
+                entries=[
+                    services.ClassFormEntry(
+                        pupil=row.pupil,
+                        decisions=row.decisions(),
+                        given_by_name=row.cleaned_data["given_by_name"],
+                        relationship=row.cleaned_data["relationship"],
+                        received_on=row.cleaned_data["received_on"]
+                        or form.cleaned_data["received_on"],
+                    )
+                    for row in filled
+                ],
+                recorded_by=request.member,
+                method=form.cleaned_data["method"],
+            )
+            for row, entry in zip(filled, entries, strict=True):
+                if entry.error:
+                    row.add_error(None, entry.error)
+                    problems.append(row)
+                else:
+                    row.recorded = entry.form
+                    recorded.append(entry)
+            if not problems:
+                messages.success(
+                    request,
+                    f"Recorded {len(recorded)} consent form{pluralize(len(recorded))} "
+                    f"for {class_name}.",
+                )
+                return redirect(
+                    f"{reverse('consent:pupils')}?{urlencode({'class_name': class_name})}"
+                )
+            if recorded:
+                # The recorded rows leave the page (shown as recorded); the
+                # rest can be corrected and sent again with a new key.
+                form.data = form.data.copy()
+                form.data["submission_key"] = uuid.uuid4().hex
+            else:
+                form.release(request)
+        if problems:
+            form.add_error(
+                None,
+                f"{len(problems)} form{pluralize(len(problems))} not recorded: see the "
+                f"row{pluralize(len(problems))} marked below."
+                + (
+                    f" The other {len(recorded)} {pluralize(len(recorded), 'was,were')} recorded."
+                    if recorded
+                    else ""
+                ),
+            )
+    return render(
+        request,
+        "consent/class_forms.html",
+        {
+            "classes": classes,
+            "class_name": class_name,
+            "form": form,
+            "rows": rows,
+            "problem_rows": [r for r in rows if r.is_bound and r.errors],
+            "purposes": list(Purpose),
+        },
+    )
+
+
+@roles_required(*EDITORS)
 def consent_withdraw(request, consent_record_id: int):
     record = get_for_school(
         request, ConsentRecord.objects.select_related("pupil", "form"), pk=consent_record_id
@@ -365,7 +468,6 @@ def _dnp_context(request):
         "by_class": selectors.do_not_publish(
             school=request.school, purpose=purpose, class_name=class_name
         ),
-        "printed_at": timezone.localtime(),
         "query": request.GET.urlencode(),
     }
 
@@ -375,23 +477,53 @@ def do_not_publish(request):
     return render(request, "consent/do_not_publish.html", _dnp_context(request))
 
 
+SHEET_COLUMNS = 4
+
+
 @staff_view
 def do_not_publish_print(request):
-    return render(request, "consent/do_not_publish_print.html", _dnp_context(request))
-
-
-def csv_safe(value) -> str:
-    """A cell starting with = + - @ (or a tab/CR) would run as a formula in
-    a spreadsheet: prefix it with an apostrophe."""
-    value = "" if value is None else str(value)
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value):
-        return value
+    """The do-not-publish list as a sheet for the staff room: what each pupil
+    may not appear in, with their photo, 20 or more to an A4 page. Opening it
+    to print is audited."""
+    school = request.school
+    classes = selectors.class_names(school)
+    class_name = request.GET.get("class") or ""
+    if class_name not in classes:
+        class_name = ""
+    purpose = request.GET.get("purpose") or ""
+    purposes = [purpose] if purpose in Purpose.values else list(Purpose.values)
+    by_class = selectors.do_not_publish_sheet(
+        school=school, purposes=purposes, class_name=class_name
+    )
+    count = sum(len(pupils) for pupils in by_class.values())
+    what = Purpose(purpose).label.lower() if len(purposes) == 1 else "any purpose"
+    where = f"class {class_name}" if class_name else "the whole school"
+    services.audit_print(
+        member=request.member,
+        summary=f"Printed the do-not-publish sheet ({what}, {where}): {count} pupils.",
+    )
+    return render(
+        request,
+        "consent/do_not_publish_print.html",
+        {
+            "sections": [
+                (
+                    name,
+                    [pupils[i : i + SHEET_COLUMNS] for i in range(0, len(pupils), SHEET_COLUMNS)],
+                )
+                for name, pupils in by_class.items()
+            ],
+            "columns": range(SHEET_COLUMNS),
+            "column_count": SHEET_COLUMNS,
+            "count": count,
+            "purpose": Purpose(purpose) if len(purposes) == 1 else None,
+            "class_name": class_name,
+            "printed_at": timezone.localtime(timezone.now(), school.tz),
+            "back_query": urlencode(
+                {"purpose": purpose or Purpose.SOCIAL_PUBLIC, "class": class_name}
+            ),
+        },
+    )
 
 
 @staff_view
@@ -405,15 +537,10 @@ def do_not_publish_csv(request):
         + (f", class {context['class_name']}" if context["class_name"] else "")
         + f" ({len(rows)} pupils).",
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = (
-        f'attachment; filename="do-not-publish-{purpose.value}-{stamp}.csv"'
-    )
-    response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
-    writer.writerow(
-        [
+    return csv_response(
+        filename=f"do-not-publish-{purpose.value}-{stamp}.csv",
+        header=[
             "class",
             "year group",
             "first name",
@@ -423,27 +550,22 @@ def do_not_publish_csv(request):
             "purpose",
             "status",
             "reason",
-        ]
-    )
-    for row in rows:
-        pupil, answer = row.pupil, row.answers[0]
-        writer.writerow(
+        ],
+        rows=(
             [
-                csv_safe(v)
-                for v in (
-                    pupil.class_name,
-                    pupil.year_label,
-                    pupil.first_name,
-                    pupil.preferred_name,
-                    pupil.last_name,
-                    pupil.mis_id,
-                    purpose.label,
-                    answer.label,
-                    answer.reason,
-                )
+                row.pupil.class_name,
+                row.pupil.year_label,
+                row.pupil.first_name,
+                row.pupil.preferred_name,
+                row.pupil.last_name,
+                row.pupil.mis_id,
+                purpose.label,
+                row.answers[0].label,
+                row.answers[0].reason,
             ]
-        )
-    return response
+            for row in rows
+        ),
+    )
 
 
 # --- Publication check -----------------------------------------------------------------
@@ -453,7 +575,23 @@ def do_not_publish_csv(request):
 def check(request):
     channels = selectors.checkable_channels(request.member)
     on_roll = Pupil.objects.filter(school=request.school).on_roll()
-    form = CheckForm(request.POST or None, channels=channels, pupils=on_roll)
+    initial = {}
+    again = request.GET.get("again", "")
+    if request.method == "GET" and again.isdigit():
+        # "Run another check" starts from the last one: same channel, pupils
+        # and caption, ready to be changed (a pupil cropped out, a name
+        # taken out of the caption).
+        previous = get_for_school(request, PublicationCheck, pk=int(again))
+        initial = {
+            "channel": previous.channel_id,
+            "pupils": list(
+                previous.pupils.filter(pupil__left_on__isnull=True).values_list(
+                    "pupil_id", flat=True
+                )
+            ),
+            "caption": previous.caption,
+        }
+    form = CheckForm(request.POST or None, channels=channels, pupils=on_roll, initial=initial)
     if request.method == "POST" and form.is_valid():
         if not form.claim(request):
             messages.info(request, ALREADY_SENT)

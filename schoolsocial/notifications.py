@@ -171,6 +171,38 @@ def mark_read(*, member: StaffMember, notification_ids: Iterable[int] | None = N
     return unread.update(read_at=timezone.now())
 
 
+def mark_read_about(*, member: StaffMember, key_prefixes: Iterable[str]) -> int:
+    """Acting on what a notification is about marks it read for the person
+    who acted: the services that act call this with the keys they notify
+    under ("escalation:12:" for escalation 12). Other recipients still see
+    theirs until they act or read it."""
+    from django.db.models import Q
+
+    condition = Q()
+    for prefix in key_prefixes:
+        condition |= Q(key__startswith=prefix)
+    if not condition:
+        return 0
+    return (
+        Notification.objects.filter(recipient=member, read_at__isnull=True)
+        .filter(condition)
+        .update(read_at=timezone.now())
+    )
+
+
+def open_notification(*, member: StaffMember, notification: Notification) -> str:
+    """Following a notification's link marks it read; returns where to go."""
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+    url = notification.url or ""
+    # Only a path inside the app: the stored URL is the app's own.
+    if not url.startswith("/") or url.startswith("//"):
+        return "/notifications/"
+    return url
+
+
 def unread_count(member: StaffMember) -> int:
     return Notification.objects.filter(recipient=member, read_at__isnull=True).count()
 

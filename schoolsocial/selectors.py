@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q
 
 from schoolsocial import dashboard
 from schoolsocial.audit import action_label
+from schoolsocial.folding import name_search_key, search_words
 from schoolsocial.models import (
     LEADERS,
     ActingHead,
@@ -24,17 +25,34 @@ from schoolsocial.models import (
 TRAINING_VALID_FOR = datetime.timedelta(days=365)
 
 
-def roster(*, school: School, former: bool = False):
-    members = StaffMember.objects.filter(school=school, left_on__isnull=not former)
-    return members.select_related("user").prefetch_related(
-        Prefetch(
-            "authorisations",
-            queryset=ChannelAuthorisation.objects.filter(revoked_on__isnull=True).select_related(
-                "channel"
-            ),
-            to_attr="current_authorisations",
+def roster(*, school: School, former: bool = False, q: str = ""):
+    """The school's current (or former) staff. ``q`` keeps those whose name or
+    email contains every word of it, folded as pupil names are
+    (``schoolsocial.folding``): "Sian" finds Siân, "oconnor" O'Connor. A
+    school's staff are few, so the folding is done here rather than stored."""
+    members = (
+        StaffMember.objects.filter(school=school, left_on__isnull=not former)
+        .select_related("user")
+        .prefetch_related(
+            Prefetch(
+                "authorisations",
+                queryset=ChannelAuthorisation.objects.filter(
+                    revoked_on__isnull=True
+                ).select_related("channel"),
+                to_attr="current_authorisations",
+            )
         )
     )
+    words = search_words(q)
+    if not words:
+        return members
+    return [
+        m
+        for m in members
+        if all(
+            w in name_search_key(m.user.first_name, m.user.last_name, m.user.email) for w in words
+        )
+    ]
 
 
 def channels_with_admins(*, school: School):

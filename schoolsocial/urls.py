@@ -50,6 +50,7 @@ urlpatterns = [
     path("channels/<int:channel_id>/edit/", views.channel_edit, name="channel_edit"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_read, name="notification_read"),
+    path("notifications/open/", views.notification_open, name="notification_open"),
     path("audit/", views.audit, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
     path("consent/", include("consent.urls")),

@@ -243,6 +243,77 @@ def screening():
     ]
 
 
+@bench("pupil register, 10,000 pupils on roll, 2 consent forms each")
+def register_page():
+    from django.test import Client
+
+    from consent.models import ConsentForm, ConsentRecord, Pupil
+    from schoolsocial.models import StaffMember, User
+
+    school, head, _admin, _channels = _school_with_staff("register")
+    office = StaffMember.objects.create(
+        school=school,
+        user=User.objects.create_user(email="office@register.example"),
+        is_office=True,
+    )
+    firsts = ["Siân", "Tom", "Rhodri", "Zoë", "Michał", "Elis", "Megan", "Osian", "Ffion", "Noah"]
+    lasts = ["O'Connor", "Smith-Jones", "Evans", "Brontë", "Łukasz", "Price", "Lloyd"]
+    pupils = Pupil.objects.bulk_create(
+        Pupil(
+            school=school,
+            mis_id=f"R{n:012d}",
+            first_name=firsts[n % len(firsts)],
+            last_name=f"{lasts[n % len(lasts)]}{n}",
+            year_group="NR123456"[n % 8],
+            class_name=f"Class {n % 60}",
+        )
+        for n in range(10_000)
+    )
+    received = datetime.date(2025, 9, 5)
+    forms = ConsentForm.objects.bulk_create(
+        ConsentForm(
+            pupil=pupil,
+            given_by_name="Parent",
+            relationship="parent",
+            received_on=received,
+            valid_until=datetime.date(2099, 8, 31),
+            recorded_by=office,
+        )
+        for pupil in pupils
+        for _ in range(2)
+    )
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(pupil_id=form.pupil_id, form=form, purpose=purpose, decision="granted")
+        for i, form in enumerate(forms)
+        for purpose in (["website", "social_public", "press"] if i % 2 else ["video"])
+    )
+    client = Client()
+    client.force_login(office.user)
+    session = client.session
+    session["schoolsocial_school_id"] = school.pk
+    session.save()
+
+    lines = []
+    for label, query in [
+        ("first page", {}),
+        ("page 150", {"page": 150}),
+        ("search “sian oconnor”", {"q": "sian oconnor"}),
+        ("search “smith jones” in one class", {"q": "smith jones", "class_name": "Class 7"}),
+    ]:
+
+        def get(query=query):
+            response = client.get("/consent/pupils/", query)
+            assert response.status_code == 200, response.status_code
+            return response
+
+        median, queries = measure(get, repeat=7)
+        size = len(get().content)
+        lines.append(
+            f"{label}: median {median * 1000:.0f} ms, {queries} queries, {size / 1024:.0f} KB"
+        )
+    return lines
+
+
 def main():
     from django.conf import settings
     from django.test.utils import setup_test_environment

@@ -18,6 +18,7 @@ from schoolsocial.models import (
     Channel,
     StaffMember,
 )
+from schoolsocial.notifications import mark_read_about
 from schoolsocial.services import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ def check_record(
                 summary=f"Checked {channel.name} for {today:%d %B %Y}: "
                 f"{check.get_outcome_display()}." + (f" {check.note}" if check.note else ""),
             )
+            # The reminder to check this channel has been acted on.
+            mark_read_about(member=checked_by, key_prefixes=[f"moderation_due:{channel.pk}:"])
     except IntegrityError:
         existing = ModerationCheck.objects.get(channel=channel, checked_on=today)
         raise ServiceError(_already_checked(existing)) from None

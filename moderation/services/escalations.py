@@ -28,7 +28,7 @@ from schoolsocial.models import (
     School,
     StaffMember,
 )
-from schoolsocial.notifications import notify
+from schoolsocial.notifications import mark_read_about, notify
 from schoolsocial.services import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -256,6 +256,11 @@ def _acknowledge(escalation: Escalation, by: StaffMember) -> None:
     escalation.save(update_fields=["acknowledged_by", "acknowledged_at"])
     incident = escalation.incident
     IncidentAction.objects.create(incident=incident, kind=IncidentAction.Kind.ACKNOWLEDGED, by=by)
+    # Acting on the escalation marks the actor's notifications about it read.
+    mark_read_about(
+        member=by,
+        key_prefixes=[f"escalation:{escalation.pk}:", f"escalation_overdue:{escalation.pk}:"],
+    )
     audit_record(
         school=incident.school,
         actor=by.user,

@@ -17,6 +17,7 @@ EXPECTED = {
     "consent:pupils": REGISTER_READERS,
     "consent:pupil_add": EDITORS,
     "consent:pupil_import": EDITORS,
+    "consent:class_forms": EDITORS,
     "consent:pupil": REGISTER_READERS,
     "consent:pupil_edit": EDITORS,
     "consent:pupil_never_publish": {"head"},

@@ -32,6 +32,7 @@ EXPECTED = {
     "channel_edit": LEADERS,
     "notifications": ALL_STAFF,
     "notification_read": ALL_STAFF,
+    "notification_open": ALL_STAFF,
     "audit": LEADERS,
     "audit_export": LEADERS,
 }

@@ -149,3 +149,24 @@ def test_the_school_name_is_not_repeated_in_the_subject(head, django_capture_on_
             title="Urgent escalation: Spam — Example Primary",
         )
     assert mail.outbox[0].subject == "Urgent escalation: Spam — Example Primary"
+
+
+def test_following_a_notification_marks_it_read(login, head):
+    (notification,) = send([head])
+    client = login(head)
+    page = client.get(reverse("notifications")).content.decode()
+    link = f"{reverse('notification_open')}?notification={notification.pk}"
+    assert link.replace("?", "?") in page.replace("&amp;", "&")
+    response = client.get(link)
+    assert response.status_code == 302
+    assert response["Location"] == "/moderation/incidents/1/"
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
+def test_someone_elses_notification_cannot_be_opened(login, head, slt):
+    (notification,) = send([head])
+    response = login(slt).get(reverse("notification_open"), {"notification": notification.pk})
+    assert response.status_code == 404
+    notification.refresh_from_db()
+    assert notification.read_at is None
