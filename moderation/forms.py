@@ -86,9 +86,13 @@ class IncidentForm(OnceOnlyForm):
         "Take the screenshot before anything is deleted.",
     )
 
-    def __init__(self, *args, channels, **kwargs):
+    def __init__(self, *args, channels, attached: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
+        # Screenshots already attached to this page ("Check the text first").
+        self.attached = attached
         self.fields["channel"].queryset = channels
+        if attached:
+            self.fields["screenshots"].required = False
         if channels.count() == 1:
             self.fields["channel"].initial = channels.first()
         if not self.is_bound:
@@ -97,9 +101,9 @@ class IncidentForm(OnceOnlyForm):
 
     def clean_screenshots(self):
         files = self.cleaned_data.get("screenshots") or []
-        if not files:
+        if not files and not self.attached:
             raise forms.ValidationError("Attach at least one screenshot.")
-        if len(files) > 10:
+        if len(files) + self.attached > 10:
             raise forms.ValidationError("Attach at most 10 screenshots.")
         return files
 

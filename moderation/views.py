@@ -30,7 +30,9 @@ from moderation.forms import (
     ResolveForm,
 )
 from moderation.models import BannedAccount, Escalation, Evidence, Incident
+from schoolsocial import uploads
 from schoolsocial.access import get_for_school, roles_required
+from schoolsocial.images import DEFAULT_MAX_BYTES
 from schoolsocial.private_files import private_file_response
 
 moderators = roles_required("admin", "slt", "head")
@@ -96,8 +98,14 @@ def incident_new(request):
     school, member = request.school, request.member
     channels = selectors.channels_for_incidents(member=member, leader=_is_leader(request))
     initial = {"channel": request.GET.get("channel")} if request.GET.get("channel") else None
+    # Screenshots chosen before "Check the text first" are held for this page.
+    attached = _attached_screenshots(request)
     form = IncidentForm(
-        request.POST or None, request.FILES or None, channels=channels, initial=initial
+        request.POST or None,
+        request.FILES or None,
+        channels=channels,
+        initial=initial,
+        attached=len(attached),
     )
     screening = None
     repeat = None
@@ -108,17 +116,29 @@ def incident_new(request):
         profile = request.POST.get("author_profile_url", "")
         screening = services.screen_safely(school=school, text=content) if content else None
         repeat = selectors.repeat_author(school=school, author_name=author, profile_url=profile)
+        for problem in uploads.stash_add(
+            user=request.user,
+            form_key=request.POST.get("submission_key", ""),
+            uploads=request.FILES.getlist("screenshots"),
+            max_files=services.MAX_SCREENSHOTS,
+            max_bytes=DEFAULT_MAX_BYTES,
+        ):
+            messages.error(request, problem)
+        attached = _attached_screenshots(request, remove=False)
         data = request.POST.copy()
         if screening:
             chosen = data.getlist("categories")
             data.setlist("categories", list(dict.fromkeys(chosen + screening["suggested"])))
-        form = IncidentForm(data, channels=channels)
+        form = IncidentForm(data, channels=channels, attached=len(attached))
         form._errors = ErrorDict()  # a preview: keep the values, show no errors yet
     elif request.method == "POST" and form.is_valid():
+        form_key = form.cleaned_data["submission_key"]
         if not form.claim(request):
+            uploads.stash_clear(user=request.user, form_key=form_key)
             messages.info(request, "That incident was already recorded.")
             return redirect("moderation:queue")
         data = form.cleaned_data
+        files = uploads.as_uploads(attached)
         try:
             incident = services.incident_record(
                 channel=data["channel"],
@@ -130,28 +150,61 @@ def incident_new(request):
                 content=data["content"],
                 occurred_at=data["occurred_at"],
                 categories=data["categories"],
-                screenshots=data["screenshots"],
+                screenshots=files + data["screenshots"],
             )
         except ValidationError as error:
             form.refuse(request, error)
         else:
+            uploads.stash_clear(user=request.user, form_key=form_key)
             messages.success(
                 request,
                 f"Incident recorded ({incident.get_severity_display().lower()}). "
                 "The screenshots are saved: you can now hide or delete the comment.",
             )
+            _note_evidence_elsewhere(request, incident)
             return redirect("moderation:incident", incident_id=incident.pk)
+        finally:
+            for file in files:
+                file.close()
     return render(
         request,
         "moderation/incident_new.html",
         {
             "form": form,
+            "attached": attached,
             "no_channels": not channels.exists(),
             "screening": screening,
             "repeat": repeat,
             "category_labels": dict(cats.CHOICES),
         },
     )
+
+
+def _attached_screenshots(request, *, remove: bool = True) -> list:
+    """The screenshots held for this page, less any the person unticked."""
+    if request.method != "POST":
+        return []
+    form_key = request.POST.get("submission_key", "")
+    if remove:
+        uploads.stash_remove(
+            user=request.user, form_key=form_key, ids=request.POST.getlist("remove_attached")
+        )
+    return uploads.stashed(user=request.user, form_key=form_key)
+
+
+def _note_evidence_elsewhere(request, incident) -> None:
+    """The same screenshot is already evidence on another incident: say so
+    (it may be the same comment recorded twice)."""
+    elsewhere = selectors.evidence_elsewhere(incident=incident)
+    others = sorted({n for ids in elsewhere.values() for n in ids})
+    if others:
+        messages.warning(
+            request,
+            f"{len(elsewhere)} of the screenshots {'is' if len(elsewhere) == 1 else 'are'} "
+            "already evidence on incident "
+            + ", ".join(str(n) for n in others)
+            + ". Check it is not the same comment recorded twice.",
+        )
 
 
 # --- One incident -------------------------------------------------------------------------
@@ -164,6 +217,16 @@ def incident(request, incident_id: int):
     if request.method == "POST":
         return HttpResponseNotAllowed(["GET"])
     return _incident_page(request, obj)
+
+
+def _with_elsewhere(obj) -> list:
+    """The incident's screenshots, each with ``also_on``: the other incidents
+    of the school holding the same file."""
+    elsewhere = selectors.evidence_elsewhere(incident=obj)
+    items = list(obj.evidence.all())
+    for item in items:
+        item.also_on = elsewhere.get(item.pk, [])
+    return items
 
 
 def _incident_page(
@@ -181,7 +244,7 @@ def _incident_page(
         {
             "incident": obj,
             "categories": [cats.BY_CODE[r.category] for r in obj.category_rows.all()],
-            "evidence": list(obj.evidence.all()),
+            "evidence": _with_elsewhere(obj),
             "timeline": list(obj.actions.all()),
             "screening": obj.screening or {},
             "repeat": selectors.repeat_author(
@@ -309,6 +372,7 @@ def evidence_add(request, incident_id: int):
             messages.error(request, message)
     else:
         messages.success(request, f"{len(rows)} screenshot(s) added.")
+        _note_evidence_elsewhere(request, obj)
     return redirect("moderation:incident", incident_id=obj.pk)
 
 
@@ -326,6 +390,8 @@ def evidence(request, evidence_id: int):
     variant = request.GET.get("v", "display")
     if variant not in VARIANTS:
         raise Http404
+    if variant != "original" and not item.is_prepared:
+        raise Http404("The display copy is still being prepared.")
     if variant == "thumbnail" and not item.thumbnail:
         variant = "display"
     field = getattr(item, variant)

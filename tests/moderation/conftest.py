@@ -46,11 +46,15 @@ def incident_data(channel, **overrides):
 
 
 @pytest.fixture
-def post_incident(login):
+def post_incident(login, django_capture_on_commit_callbacks):
+    """Post the incident form; what is queued on commit (the display copies
+    of the screenshots) runs as the worker would run it."""
+
     def post(member, channel, **overrides):
-        return login(member).post(
-            reverse("moderation:incident_new"), incident_data(channel, **overrides)
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            return login(member).post(
+                reverse("moderation:incident_new"), incident_data(channel, **overrides)
+            )
 
     return post
 
