@@ -317,7 +317,7 @@ def image_processing():
                 ("all", "both steps, start to finish"),
                 ("pupil", "as a pupil photo (checked + 1200 px copy + thumbnail)"),
             ]:
-                result = subprocess.run(
+                result = subprocess.run(  # noqa: S603 - our own interpreter and script
                     [sys.executable, "-c", _IMAGE_CHILD, root, str(path), operation, "5"],
                     capture_output=True,
                     text=True,
