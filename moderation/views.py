@@ -32,7 +32,7 @@ from moderation.forms import (
 from moderation.models import BannedAccount, Escalation, Evidence, Incident
 from schoolsocial import uploads
 from schoolsocial.access import get_for_school, roles_required
-from schoolsocial.images import DEFAULT_MAX_BYTES
+from schoolsocial.images import DEFAULT_MAX_BYTES, inspect_upload
 from schoolsocial.private_files import private_file_response
 
 moderators = roles_required("admin", "slt", "head")
@@ -116,15 +116,7 @@ def incident_new(request):
         profile = request.POST.get("author_profile_url", "")
         screening = services.screen_safely(school=school, text=content) if content else None
         repeat = selectors.repeat_author(school=school, author_name=author, profile_url=profile)
-        for problem in uploads.stash_add(
-            user=request.user,
-            form_key=request.POST.get("submission_key", ""),
-            uploads=request.FILES.getlist("screenshots"),
-            max_files=services.MAX_SCREENSHOTS,
-            max_bytes=DEFAULT_MAX_BYTES,
-        ):
-            messages.error(request, problem)
-        attached = _attached_screenshots(request, remove=False)
+        attached = _keep_chosen_screenshots(request)
         data = request.POST.copy()
         if screening:
             chosen = data.getlist("categories")
@@ -166,6 +158,10 @@ def incident_new(request):
         finally:
             for file in files:
                 file.close()
+    if request.method == "POST" and "check_text" not in request.POST:
+        # Sent back with a problem: the screenshots just chosen stay attached
+        # (the form already says what is wrong with any that are not).
+        attached = _keep_chosen_screenshots(request, report=False)
     return render(
         request,
         "moderation/incident_new.html",
@@ -190,6 +186,23 @@ def _attached_screenshots(request, *, remove: bool = True) -> list:
             user=request.user, form_key=form_key, ids=request.POST.getlist("remove_attached")
         )
     return uploads.stashed(user=request.user, form_key=form_key)
+
+
+def _keep_chosen_screenshots(request, *, report: bool = True) -> list:
+    """Hold the files chosen on a page that goes back unsaved (a browser
+    cannot put them back into the file input); returns all held for it.
+    A file that is not an acceptable screenshot is not held."""
+    problems = uploads.stash_add(
+        user=request.user,
+        form_key=request.POST.get("submission_key", ""),
+        uploads=request.FILES.getlist("screenshots"),
+        max_files=services.MAX_SCREENSHOTS,
+        max_bytes=DEFAULT_MAX_BYTES,
+        check=inspect_upload,
+    )
+    for problem in problems if report else ():
+        messages.error(request, problem)
+    return _attached_screenshots(request, remove=False)
 
 
 def _note_evidence_elsewhere(request, incident) -> None:

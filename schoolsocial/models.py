@@ -537,6 +537,7 @@ class StashedUpload(models.Model):
     file = models.FileField(storage=get_private_storage, upload_to=_stash_path, max_length=255)
     name = models.CharField(max_length=255)
     size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     STASH_FOR = datetime.timedelta(hours=3)

@@ -10,10 +10,12 @@ not records: nothing is audited until the save, and stale ones are pruned
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -39,11 +41,17 @@ def stashed(*, user, form_key: str) -> list[StashedUpload]:
 
 
 def stash_add(
-    *, user, form_key: str, uploads: Sequence, max_files: int, max_bytes: int
+    *,
+    user,
+    form_key: str,
+    uploads: Sequence,
+    max_files: int,
+    max_bytes: int,
+    check: Callable | None = None,
 ) -> list[str]:
     """Keep ``uploads`` for this person and page. Returns a message for each
-    file not kept (too many, too big, empty); the final save checks the
-    content of those kept."""
+    file not kept (too many, too big, empty, already attached, or refused by
+    ``check``, which raises ValidationError); the final save checks again."""
     if not valid_form_key(form_key):
         return []
     problems = []
@@ -60,8 +68,18 @@ def stash_add(
         if size == 0:
             problems.append(f"{name}: the file is empty.")
             continue
+        if check is not None:
+            try:
+                check(upload)
+            except ValidationError as error:
+                problems.append(f"{name}: {' '.join(error.messages)}")
+                continue
+        sha256 = _sha256(upload)
+        if StashedUpload.objects.filter(user=user, form_key=form_key, sha256=sha256).exists():
+            problems.append(f"{name}: this file is already attached.")
+            continue
         upload.seek(0)
-        item = StashedUpload(user=user, form_key=form_key, name=name, size=size)
+        item = StashedUpload(user=user, form_key=form_key, name=name, size=size, sha256=sha256)
         item.file.save("upload", upload, save=False)
         try:
             item.save()
@@ -70,6 +88,14 @@ def stash_add(
             raise
         held += 1
     return problems
+
+
+def _sha256(upload) -> str:
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def stash_remove(*, user, form_key: str, ids: Iterable) -> None:

@@ -411,3 +411,44 @@ def test_stale_attached_screenshots_are_pruned(
         assert housekeeping()["stashed_uploads"] == 1
     assert not StashedUpload.objects.exists()
     assert private_files(settings) == []
+
+
+def test_a_form_sent_back_with_a_problem_keeps_its_screenshots(
+    authorised_admin, channel, login, django_capture_on_commit_callbacks
+):
+    client = login(authorised_admin)
+    key = uuid.uuid4().hex
+    data = png_bytes(text="kept")
+    page = client.post(
+        reverse("moderation:incident_new"),
+        incident_data(
+            channel, submission_key=key, author_name="", screenshots=[upload(data, "a.png")]
+        ),
+    ).content.decode()
+    assert "Give the author" in page or "This field is required" in page
+    assert "attached: a.png (" in page
+    # Chosen again by mistake: held once.
+    page = _check_text(client, channel, key, [upload(data, "a-again.png")]).content.decode()
+    assert "a-again.png: this file is already attached." in page
+    assert StashedUpload.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("moderation:incident_new"),
+            incident_data(channel, submission_key=key, screenshots=[]),
+        )
+    assert response.status_code == 302
+    assert Evidence.objects.get().sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_check_the_text_first_says_at_once_which_file_is_not_a_screenshot(
+    authorised_admin, channel, login
+):
+    client = login(authorised_admin)
+    page = _check_text(
+        client,
+        channel,
+        uuid.uuid4().hex,
+        [upload(png_bytes(), "good.png"), upload(SVG, "drawing.svg")],
+    ).content.decode()
+    assert "drawing.svg: This file is not a PNG" in page
+    assert "attached: good.png (" in page and "attached: drawing.svg" not in page
