@@ -13,8 +13,8 @@ from tests.moderation.images import png_bytes
 @pytest.fixture(autouse=True)
 def _private_cache(settings):
     """The project's test settings share a file cache (var/cache) with every
-    test run on this machine; another run clearing it mid-test would let a
-    form through twice. Keep this run's cache to itself."""
+    test run on this machine; another run clearing it mid-test would drop
+    the name matcher or a rate limit. Keep this run's cache to itself."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
