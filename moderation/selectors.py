@@ -125,11 +125,11 @@ def incident_detail_qs(*, school: School):
     )
 
 
-def evidence_elsewhere(*, incident: Incident) -> dict[int, list[int]]:
-    """For each screenshot of ``incident``: the other incidents of the same
-    school that hold the same file (the same SHA-256), oldest first. One
-    query."""
-    mine = {e.sha256: e.pk for e in incident.evidence.all()}
+def evidence_elsewhere(*, incident: Incident, evidence=None) -> dict[int, list[int]]:
+    """For each screenshot of ``incident`` (or each of ``evidence``): the
+    other incidents of the same school that hold the same file (the same
+    SHA-256), oldest first. One query."""
+    mine = {e.sha256: e.pk for e in (incident.evidence.all() if evidence is None else evidence)}
     if not mine:
         return {}
     found: dict[int, list[int]] = {}

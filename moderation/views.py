@@ -126,7 +126,7 @@ def incident_new(request):
     elif request.method == "POST" and form.is_valid():
         form_key = form.cleaned_data["submission_key"]
         if not form.claim(request):
-            uploads.stash_clear(user=request.user, form_key=form_key)
+            # The attached files are the first copy's to use and clear.
             messages.info(request, "That incident was already recorded.")
             return redirect("moderation:queue")
         data = form.cleaned_data
@@ -153,7 +153,7 @@ def incident_new(request):
                 f"Incident recorded ({incident.get_severity_display().lower()}). "
                 "The screenshots are saved: you can now hide or delete the comment.",
             )
-            _note_evidence_elsewhere(request, incident)
+            _note_evidence_elsewhere(request, incident, incident.evidence.all())
             return redirect("moderation:incident", incident_id=incident.pk)
         finally:
             for file in files:
@@ -205,10 +205,10 @@ def _keep_chosen_screenshots(request, *, report: bool = True) -> list:
     return _attached_screenshots(request, remove=False)
 
 
-def _note_evidence_elsewhere(request, incident) -> None:
-    """The same screenshot is already evidence on another incident: say so
-    (it may be the same comment recorded twice)."""
-    elsewhere = selectors.evidence_elsewhere(incident=incident)
+def _note_evidence_elsewhere(request, incident, added) -> None:
+    """A screenshot just added is already evidence on another incident: say
+    so (it may be the same comment recorded twice)."""
+    elsewhere = selectors.evidence_elsewhere(incident=incident, evidence=added)
     others = sorted({n for ids in elsewhere.values() for n in ids})
     if others:
         messages.warning(
@@ -385,7 +385,7 @@ def evidence_add(request, incident_id: int):
             messages.error(request, message)
     else:
         messages.success(request, f"{len(rows)} screenshot(s) added.")
-        _note_evidence_elsewhere(request, obj)
+        _note_evidence_elsewhere(request, obj, rows)
     return redirect("moderation:incident", incident_id=obj.pk)
 
 

@@ -452,3 +452,18 @@ def test_check_the_text_first_says_at_once_which_file_is_not_a_screenshot(
     ).content.decode()
     assert "drawing.svg: This file is not a PNG" in page
     assert "attached: good.png (" in page and "attached: drawing.svg" not in page
+
+
+def test_adding_a_screenshot_from_another_incident_says_so_once(
+    authorised_admin, incident, login, school, channel
+):
+    other = IncidentFactory(school=school, channel=channel, reported_by=authorised_admin)
+    shared = png_bytes(text="shared")
+    make_evidence(other, shared)
+    client = login(authorised_admin)
+    url = reverse("moderation:evidence_add", args=[incident.pk])
+    page = client.post(url, {"screenshots": [upload(shared, "s.png")]}, follow=True)
+    assert f"already evidence on incident {other.pk}" in page.content.decode()
+    # A later, unrelated screenshot brings no warning about the earlier one.
+    page = client.post(url, {"screenshots": [upload(png_bytes(text="new"))]}, follow=True)
+    assert "Check it is not the same comment recorded twice" not in page.content.decode()

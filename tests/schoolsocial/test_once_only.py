@@ -87,7 +87,7 @@ def test_two_copies_of_a_consent_form_sent_at_once_record_one_form(school, offic
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_copies_of_an_incident_sent_at_once_record_one_incident(
+def test_two_copies_of_an_incident_sent_at_once_record_one_incident_with_its_screenshots(
     school, channel, authorised_admin, file_cache
 ):
     from moderation.models import Evidence, Incident
@@ -98,12 +98,18 @@ def test_two_copies_of_an_incident_sent_at_once_record_one_incident(
     key = uuid.uuid4().hex
     data = png_bytes()
     clients = [client_for(authorised_admin), client_for(authorised_admin)]
+    # One screenshot attached before "Check the text first", one chosen after.
+    clients[0].post(
+        reverse("moderation:incident_new"),
+        incident_data(channel, submission_key=key, check_text="1", screenshots=[upload(data)]),
+    )
+    more = png_bytes(text="more")
     start = threading.Barrier(2)
     responses: list = [None, None]
 
     def send(n):
         try:
-            form = incident_data(channel, submission_key=key, screenshots=[upload(data)])
+            form = incident_data(channel, submission_key=key, screenshots=[upload(more)])
             start.wait()
             responses[n] = clients[n].post(reverse("moderation:incident_new"), form)
         finally:
@@ -116,7 +122,7 @@ def test_two_copies_of_an_incident_sent_at_once_record_one_incident(
         thread.join(60)
     assert [r.status_code for r in responses] == [302, 302]
     assert Incident.objects.count() == 1
-    assert Evidence.objects.count() == 1
+    assert Evidence.objects.count() == 2
 
 
 def test_a_resent_form_is_refused_even_when_the_cache_was_emptied(login, office, school):
