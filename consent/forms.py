@@ -51,6 +51,27 @@ class PupilEditForm(PupilForm):
         widget=DateInput(),
         help_text="Leavers stay on the register (their names are still screened in comments).",
     )
+    remove_photo = forms.BooleanField(
+        label="Remove the photo",
+        required=False,
+        help_text="The photo is deleted; printed lists show the pupil's initials instead.",
+    )
+
+    def __init__(self, *args, has_photo: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if has_photo:
+            self.fields["photo"].label = "Replace the photo"
+            self.fields["photo"].help_text += " The old photo is deleted."
+        else:
+            del self.fields["remove_photo"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("remove_photo") and data.get("photo"):
+            self.add_error(
+                "remove_photo", "Either choose a new photo or remove the photo, not both."
+            )
+        return data
 
 
 class NeverPublishForm(OnceOnlyForm):

@@ -9,6 +9,7 @@ the person using the page. Nothing is ever deleted.
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,11 +39,15 @@ from consent.models import (
 from schoolsocial.audit import audit_record
 from schoolsocial.images import ImageRejected, check_image, check_upload, read_upload
 from schoolsocial.models import Channel, ChannelAuthorisation, Role, School, StaffMember
+from schoolsocial.private_files import get_private_storage
 from schoolsocial.services import ServiceError
+
+logger = logging.getLogger(__name__)
 
 EDITORS = frozenset({Role.OFFICE, Role.HEAD})
 LEADERS = frozenset({Role.HEAD, Role.SLT})
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_SIDE = 1200
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 THUMBNAIL_SIZE = (160, 160)
 
@@ -79,12 +84,33 @@ def _register_changed(school: School) -> None:
     RegisterVersion.objects.update_or_create(school=school, defaults={"token": uuid.uuid4().hex})
 
 
-def _store_photo(pupil: Pupil, upload) -> None:
+def _store_photo(pupil: Pupil, upload, written: list[str]) -> None:
     """Validate a photo (schoolsocial.images), keep only the re-encoded,
-    metadata-free copy and a thumbnail, in private storage."""
-    checked = check_upload(upload, max_bytes=PHOTO_MAX_BYTES, thumbnail_size=THUMBNAIL_SIZE)
+    metadata-free copy (at most PHOTO_MAX_SIDE pixels a side: it is printed
+    small) and a thumbnail, in private storage. The names written are added
+    to ``written`` so a failed save can remove them."""
+    checked = check_upload(
+        upload, max_bytes=PHOTO_MAX_BYTES, thumbnail_size=THUMBNAIL_SIZE, max_side=PHOTO_MAX_SIDE
+    )
     pupil.photo.save(f"photo.{checked.display_extension}", ContentFile(checked.display), save=False)
+    written.append(pupil.photo.name)
     pupil.photo_thumbnail.save("thumb.jpg", ContentFile(checked.thumbnail), save=False)
+    written.append(pupil.photo_thumbnail.name)
+
+
+def _photo_files(pupil: Pupil) -> list[str]:
+    return [f.name for f in (pupil.photo, pupil.photo_thumbnail) if f]
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    """Remove files from private storage (a replaced or removed photo leaves
+    nothing behind; nor does a save that failed)."""
+    storage = get_private_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:  # pragma: no cover - logged, nothing else to do
+            logger.warning("Could not remove %s from private storage", name)
 
 
 def _clean_names(first_name: str, last_name: str, preferred_name: str) -> tuple[str, str, str]:
@@ -132,27 +158,32 @@ def pupil_create(
         raise ServiceError("Choose the pupil's year group.")
     if not class_name.strip():
         raise ServiceError("Give the pupil's class.")
-    with transaction.atomic():
-        pupil = Pupil(
-            school=school,
-            mis_id=_check_mis_id(school, mis_id),
-            first_name=first_name,
-            last_name=last_name,
-            preferred_name=preferred_name,
-            year_group=year_group,
-            class_name=class_name.strip(),
-        )
-        if photo is not None:
-            _store_photo(pupil, photo)
-        pupil.save()
-        _register_changed(school)
-        audit_record(
-            school=school,
-            actor=created_by.user,
-            action="consent.pupil_create",
-            obj=pupil,
-            summary=f"Added {pupil.full_name} ({pupil.year_label}, {pupil.class_name}).",
-        )
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            pupil = Pupil(
+                school=school,
+                mis_id=_check_mis_id(school, mis_id),
+                first_name=first_name,
+                last_name=last_name,
+                preferred_name=preferred_name,
+                year_group=year_group,
+                class_name=class_name.strip(),
+            )
+            if photo is not None:
+                _store_photo(pupil, photo, written)
+            pupil.save()
+            _register_changed(school)
+            audit_record(
+                school=school,
+                actor=created_by.user,
+                action="consent.pupil_create",
+                obj=pupil,
+                summary=f"Added {pupil.full_name} ({pupil.year_label}, {pupil.class_name}).",
+            )
+    except BaseException:
+        _delete_files(written)
+        raise
     return pupil
 
 
@@ -168,9 +199,15 @@ def pupil_update(
     mis_id: str = "",
     left_on: datetime.date | None = None,
     photo=None,
+    remove_photo: bool = False,
 ) -> Pupil:
     """Edit a pupil's details or mark them as a leaver (office or head).
-    Leavers are kept: their names are still screened in comments."""
+    Leavers are kept: their names are still screened in comments.
+
+    A new photo replaces the old one and ``remove_photo`` removes it; either
+    way the old files are deleted from storage once the change has
+    committed (a child's photo is not kept once the school has no use for
+    it: UK GDPR storage limitation), and the audit event says so."""
     _require(changed_by, EDITORS, "edit pupils")
     _same_school(changed_by, pupil)
     first_name, last_name, preferred_name = _clean_names(first_name, last_name, preferred_name)
@@ -195,24 +232,41 @@ def pupil_update(
         for k, v in new.items()
         if getattr(pupil, k) != v
     ]
+    if photo is not None and remove_photo:
+        raise ServiceError("Either choose a new photo or remove the photo, not both.")
+    old_files = _photo_files(pupil)
     if photo is not None:
-        changes.append("new photo")
+        changes.append("photo replaced, old photo deleted" if old_files else "new photo")
+    elif remove_photo and old_files:
+        changes.append("photo removed and deleted")
     if not changes:
         return pupil
-    with transaction.atomic():
-        for key, value in new.items():
-            setattr(pupil, key, value)
-        if photo is not None:
-            _store_photo(pupil, photo)
-        pupil.save()
-        _register_changed(pupil.school)
-        audit_record(
-            school=pupil.school,
-            actor=changed_by.user,
-            action=("consent.pupil_left" if left_on and not was_leaver else "consent.pupil_update"),
-            obj=pupil,
-            summary=f"Edited {pupil.full_name}: {'; '.join(changes)}.",
-        )
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            for key, value in new.items():
+                setattr(pupil, key, value)
+            if photo is not None:
+                _store_photo(pupil, photo, written)
+            elif remove_photo:
+                pupil.photo = pupil.photo_thumbnail = ""
+            pupil.save()
+            _register_changed(pupil.school)
+            audit_record(
+                school=pupil.school,
+                actor=changed_by.user,
+                action=(
+                    "consent.pupil_left" if left_on and not was_leaver else "consent.pupil_update"
+                ),
+                obj=pupil,
+                summary=f"Edited {pupil.full_name}: {'; '.join(changes)}.",
+            )
+            if photo is not None or remove_photo:
+                transaction.on_commit(lambda: _delete_files(old_files))
+    except BaseException:
+        _delete_files(written)
+        pupil.refresh_from_db()
+        raise
     return pupil
 
 
@@ -410,8 +464,7 @@ def _read_scan(upload) -> tuple[bytes, str, str]:
         raise ServiceError(
             f"The scan must be a PDF or a PNG, JPEG or WebP image. {' '.join(error.messages)}"
         ) from None
-    content_type = "image/png" if checked.display_format == "PNG" else "image/jpeg"
-    return checked.display, checked.display_extension, content_type
+    return checked.display, checked.display_extension, checked.copies.content_type
 
 
 def consent_form_record(

@@ -163,7 +163,9 @@ def pupil_edit(request, pupil_id: int):
             "left_on",
         )
     }
-    form = PupilEditForm(request.POST or None, request.FILES or None, initial=initial)
+    form = PupilEditForm(
+        request.POST or None, request.FILES or None, initial=initial, has_photo=bool(pupil.photo)
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
         try:
@@ -219,7 +221,9 @@ def _photo_response(request, pupil: Pupil, field: str, what: str):
         raise Http404("No photo")
     services.audit_private_file(member=request.member, obj=pupil, what=f"{what} of {pupil}")
     name = file.name.rsplit("/", 1)[-1]
-    content_type = "image/png" if name.endswith(".png") else "image/jpeg"
+    content_type = {"png": "image/png", "webp": "image/webp"}.get(
+        name.rsplit(".", 1)[-1], "image/jpeg"
+    )
     return private_file_response(file.open("rb"), filename=name, content_type=content_type)
 
 

@@ -9,11 +9,9 @@ shift || true
 case "$role" in
   web)
     python manage.py migrate --noinput
-    exec gunicorn schoolsocial.wsgi:application \
-      --bind "0.0.0.0:${PORT:-8000}" \
-      --workers "${WEB_CONCURRENCY:-3}" \
-      --access-logfile - \
-      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}" "$@"
+    # Bind, workers and the request timeout (60 s, GUNICORN_TIMEOUT) are in
+    # docker/gunicorn.conf.py, with the reasons.
+    exec gunicorn schoolsocial.wsgi:application --config docker/gunicorn.conf.py "$@"
     ;;
   worker)
     exec celery -A schoolsocial worker --loglevel=INFO --concurrency "${CELERY_CONCURRENCY:-2}" "$@"

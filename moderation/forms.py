@@ -101,10 +101,14 @@ class IncidentForm(OnceOnlyForm):
         "Take the screenshot before anything is deleted.",
     )
 
-    def __init__(self, *args, channels, categories, **kwargs):
+    def __init__(self, *args, channels, categories, attached: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
+        # Screenshots already attached to this page ("Check the text first").
+        self.attached = attached
         self.fields["channel"].queryset = channels
         self.fields["categories"].choices = categories
+        if attached:
+            self.fields["screenshots"].required = False
         first = channels.first()
         if first is not None:
             self.fields["channel"].initial = first
@@ -129,9 +133,9 @@ class IncidentForm(OnceOnlyForm):
 
     def clean_screenshots(self):
         files = self.cleaned_data.get("screenshots") or []
-        if not files:
+        if not files and not self.attached:
             raise forms.ValidationError("Attach at least one screenshot.")
-        if len(files) > 10:
+        if len(files) + self.attached > 10:
             raise forms.ValidationError("Attach at most 10 screenshots.")
         return files
 

@@ -175,13 +175,18 @@ class IncidentCategory(models.Model):
 class Evidence(AppendOnly):
     """A screenshot, exactly as uploaded (with its SHA-256), and a re-encoded
     copy without metadata for display. Immutable: Threemilestone 6.2 asks for
-    the record to be kept before the comment is deleted."""
+    the record to be kept before the comment is deleted.
+
+    The original is stored with the incident, in the same transaction; the
+    display copy and thumbnail are made afterwards by a background task
+    (``evidence_prepare``), which fills them in once and only once — until
+    then the page says the screenshot is being prepared."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="evidence")
     original = models.FileField(storage=get_private_storage, max_length=255)
-    display = models.FileField(storage=get_private_storage, max_length=255)
+    display = models.FileField(storage=get_private_storage, max_length=255, blank=True)
     thumbnail = models.FileField(storage=get_private_storage, max_length=255, blank=True)
-    sha256 = models.CharField("SHA-256 of the file as uploaded", max_length=64)
+    sha256 = models.CharField("SHA-256 of the file as uploaded", max_length=64, db_index=True)
     original_format = models.CharField(max_length=8)
     display_format = models.CharField(max_length=8)
     original_name = models.CharField(max_length=255, blank=True)
@@ -199,6 +204,11 @@ class Evidence(AppendOnly):
 
     def __str__(self) -> str:
         return f"Screenshot {self.pk} of incident {self.incident_id}"
+
+    @property
+    def is_prepared(self) -> bool:
+        """The display copy has been made (see ``evidence_prepare``)."""
+        return bool(self.display)
 
 
 class IncidentAction(AppendOnly):

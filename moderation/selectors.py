@@ -132,6 +132,26 @@ def incident_detail_qs(*, school: School):
     )
 
 
+def evidence_elsewhere(*, incident: Incident, evidence=None) -> dict[int, list[int]]:
+    """For each screenshot of ``incident`` (or each of ``evidence``): the
+    other incidents of the same school that hold the same file (the same
+    SHA-256), oldest first. One query."""
+    mine = {e.sha256: e.pk for e in (incident.evidence.all() if evidence is None else evidence)}
+    if not mine:
+        return {}
+    found: dict[int, list[int]] = {}
+    rows = (
+        Evidence.objects.filter(incident__school_id=incident.school_id, sha256__in=list(mine))
+        .exclude(incident_id=incident.pk)
+        .order_by("incident_id")
+        .values_list("sha256", "incident_id")
+        .distinct()
+    )
+    for sha256, incident_id in rows:
+        found.setdefault(mine[sha256], []).append(incident_id)
+    return found
+
+
 @dataclass
 class RepeatAuthor:
     incidents: list

@@ -39,7 +39,9 @@ from moderation.services.incidents import possible_name_review
 from moderation.services.screening import rare_possible_names
 from moderation.services.steps import step_states, step_waive
 from policy.selectors import profile_for
+from schoolsocial import uploads
 from schoolsocial.access import current_administrator_or_roles, get_for_school, roles_required
+from schoolsocial.images import DEFAULT_MAX_BYTES, inspect_upload
 from schoolsocial.private_files import private_file_response
 
 # Page administrators only while they hold a current authorisation
@@ -113,12 +115,15 @@ def incident_new(request):
     profile = profile_for(school)
     may_record = channels.exists() or is_current_moderator(member)
     initial = {"channel": request.GET.get("channel")} if request.GET.get("channel") else None
+    # Screenshots chosen before "Check the text first" are held for this page.
+    attached = _attached_screenshots(request)
     form = IncidentForm(
         request.POST or None,
         request.FILES or None,
         channels=channels,
         categories=profile.choices(),
         initial=initial,
+        attached=len(attached),
     )
     screening = None
     repeat = None
@@ -129,17 +134,23 @@ def incident_new(request):
         profile_url = request.POST.get("author_profile_url", "")
         screening = services.screen_safely(school=school, text=content) if content else None
         repeat = selectors.repeat_author(school=school, author_name=author, profile_url=profile_url)
+        attached = _keep_chosen_screenshots(request)
         data = request.POST.copy()
         if screening:
             chosen = data.getlist("categories")
             data.setlist("categories", list(dict.fromkeys(chosen + screening["suggested"])))
-        form = IncidentForm(data, channels=channels, categories=profile.choices())
+        form = IncidentForm(
+            data, channels=channels, categories=profile.choices(), attached=len(attached)
+        )
         form._errors = ErrorDict()  # a preview: keep the values, show no errors yet
     elif request.method == "POST" and form.is_valid():
+        form_key = form.cleaned_data["submission_key"]
         if not form.claim(request):
+            # The attached files are the first copy's to use and clear.
             messages.info(request, "That incident was already recorded.")
             return redirect("moderation:queue")
         data = form.cleaned_data
+        files = uploads.as_uploads(attached)
         try:
             incident = services.incident_record(
                 channel=data["channel"],
@@ -152,28 +163,82 @@ def incident_new(request):
                 content=data["content"],
                 occurred_at=data["occurred_at"],
                 categories=data["categories"],
-                screenshots=data["screenshots"],
+                screenshots=files + data["screenshots"],
             )
         except ValidationError as error:
             form.refuse(request, error)
         else:
+            uploads.stash_clear(user=request.user, form_key=form_key)
             messages.success(
                 request,
                 f"Incident recorded ({incident.get_severity_display().lower()}). "
                 "The screenshots are saved: you can now hide or delete the comment.",
             )
+            _note_evidence_elsewhere(request, incident, incident.evidence.all())
             return redirect("moderation:incident", incident_id=incident.pk)
+        finally:
+            for file in files:
+                file.close()
+    if request.method == "POST" and "check_text" not in request.POST:
+        # Sent back with a problem: the screenshots just chosen stay attached
+        # (the form already says what is wrong with any that are not).
+        attached = _keep_chosen_screenshots(request, report=False)
     return render(
         request,
         "moderation/incident_new.html",
         {
             "form": form,
+            "attached": attached,
             "no_channels": not may_record,
             "screening": screening,
             "repeat": repeat,
             "category_labels": dict(profile.choices()),
         },
     )
+
+
+def _attached_screenshots(request, *, remove: bool = True) -> list:
+    """The screenshots held for this page, less any the person unticked."""
+    if request.method != "POST":
+        return []
+    form_key = request.POST.get("submission_key", "")
+    if remove:
+        uploads.stash_remove(
+            user=request.user, form_key=form_key, ids=request.POST.getlist("remove_attached")
+        )
+    return uploads.stashed(user=request.user, form_key=form_key)
+
+
+def _keep_chosen_screenshots(request, *, report: bool = True) -> list:
+    """Hold the files chosen on a page that goes back unsaved (a browser
+    cannot put them back into the file input); returns all held for it.
+    A file that is not an acceptable screenshot is not held."""
+    problems = uploads.stash_add(
+        user=request.user,
+        form_key=request.POST.get("submission_key", ""),
+        uploads=request.FILES.getlist("screenshots"),
+        max_files=services.MAX_SCREENSHOTS,
+        max_bytes=DEFAULT_MAX_BYTES,
+        check=inspect_upload,
+    )
+    for problem in problems if report else ():
+        messages.error(request, problem)
+    return _attached_screenshots(request, remove=False)
+
+
+def _note_evidence_elsewhere(request, incident, added) -> None:
+    """A screenshot just added is already evidence on another incident: say
+    so (it may be the same comment recorded twice)."""
+    elsewhere = selectors.evidence_elsewhere(incident=incident, evidence=added)
+    others = sorted({n for ids in elsewhere.values() for n in ids})
+    if others:
+        messages.warning(
+            request,
+            f"{len(elsewhere)} of the screenshots {'is' if len(elsewhere) == 1 else 'are'} "
+            "already evidence on incident "
+            + ", ".join(str(n) for n in others)
+            + ". Check it is not the same comment recorded twice.",
+        )
 
 
 # --- One incident -------------------------------------------------------------------------
@@ -201,6 +266,16 @@ def _evidence_hidden(request, obj) -> bool:
     Carey B.3) is seen by the headteacher only."""
     codes = [r.category for r in obj.category_rows.all()]
     return profile_for(request.school).evidence_head_only(codes) and "head" not in request.roles
+
+
+def _with_elsewhere(obj) -> list:
+    """The incident's screenshots, each with ``also_on``: the other incidents
+    of the school holding the same file."""
+    elsewhere = selectors.evidence_elsewhere(incident=obj)
+    items = list(obj.evidence.all())
+    for item in items:
+        item.also_on = elsewhere.get(item.pk, [])
+    return items
 
 
 def _incident_page(
@@ -239,7 +314,7 @@ def _incident_page(
         {
             "incident": obj,
             "categories": rules,
-            "evidence": [] if _evidence_hidden(request, obj) else list(obj.evidence.all()),
+            "evidence": [] if _evidence_hidden(request, obj) else _with_elsewhere(obj),
             "evidence_hidden": _evidence_hidden(request, obj),
             "timeline": timeline,
             "steps": step_states(obj, timeline),
@@ -433,6 +508,7 @@ def evidence_add(request, incident_id: int):
             messages.error(request, message)
     else:
         messages.success(request, f"{len(rows)} screenshot(s) added.")
+        _note_evidence_elsewhere(request, obj, rows)
     return redirect("moderation:incident", incident_id=obj.pk)
 
 
@@ -452,6 +528,8 @@ def evidence(request, evidence_id: int):
     variant = request.GET.get("v", "display")
     if variant not in VARIANTS:
         raise Http404
+    if variant != "original" and not item.is_prepared:
+        raise Http404("The display copy is still being prepared.")
     if variant == "thumbnail" and not item.thumbnail:
         variant = "display"
     field = getattr(item, variant)

@@ -8,6 +8,7 @@ never deleted through the application.
 from __future__ import annotations
 
 import datetime
+import uuid
 import zoneinfo
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from schoolsocial.private_files import get_private_storage
 
 
 def validate_time_zone(value: str) -> None:
@@ -570,3 +573,47 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class FormSubmission(models.Model):
+    """A once-only form's key, claimed when the form is first acted on
+    (``OnceOnlyForm.claim``). The unique key makes the claim atomic in the
+    database itself — on SQLite as on PostgreSQL — so a double click can
+    record nothing twice, whatever the cache. Claims older than a day are
+    pruned (``schoolsocial.tasks.housekeeping``)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    claimed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    KEEP_FOR = datetime.timedelta(days=1)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def _stash_path(instance, filename):
+    return f"stash/{instance.user_id}/{instance.form_key}/{uuid.uuid4().hex}"
+
+
+class StashedUpload(models.Model):
+    """A file chosen on a form that was sent back to its page without being
+    saved ("Check the text first"), held privately for that person and that
+    page (its once-only key) so it need not be chosen again. Used by the
+    final save, removed with it; stale ones are pruned after STASH_FOR."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    form_key = models.CharField(max_length=64)
+    file = models.FileField(storage=get_private_storage, upload_to=_stash_path, max_length=255)
+    name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    STASH_FOR = datetime.timedelta(hours=3)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["user", "form_key"], name="stash_user_form")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -42,3 +42,14 @@ def send_reminders_tick() -> int:
 @shared_task
 def clear_expired_sessions() -> None:
     call_command("clearsessions")
+
+
+@shared_task
+def housekeeping() -> dict:
+    """Prune claimed once-only form keys older than a day and stale stashed
+    uploads (with their files). Safe to run twice: each run deletes what is
+    old by then."""
+    from schoolsocial.forms import prune_form_submissions
+    from schoolsocial.uploads import prune_stashes
+
+    return {"form_keys": prune_form_submissions(), "stashed_uploads": prune_stashes()}

@@ -311,6 +311,93 @@ def register_page():
         lines.append(
             f"{label}: median {median * 1000:.0f} ms, {queries} queries, {size / 1024:.0f} KB"
         )
+
+
+# One image operation in a fresh interpreter, so its peak memory is its own:
+# Pillow's pixels are allocated in C, which tracemalloc does not see, and a
+# process that has decoded images before reuses that memory. The peak is
+# Linux's high-water mark of resident memory (reset just before the work),
+# or the process's maximum RSS elsewhere.
+_IMAGE_CHILD = r"""
+import json, resource, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+from schoolsocial import images
+data = open(sys.argv[2], "rb").read()
+operation = sys.argv[3]
+repeat = int(sys.argv[4])
+
+def run():
+    if operation == "inspect":
+        images.inspect_image(data)
+    elif operation == "copies":
+        images.make_copies(data, thumbnail_size=(480, 480))
+    elif operation == "all":
+        images.check_image(data, thumbnail_size=(480, 480))
+    else:
+        images.check_image(data, thumbnail_size=(160, 160), max_side=1200)
+
+def status(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
+
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset the high-water mark to the current size
+    before = status("VmRSS")
+    run()
+    peak = status("VmHWM") - before
+except OSError:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    run()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+timings = []
+for _ in range(repeat):
+    start = time.perf_counter()
+    run()
+    timings.append(time.perf_counter() - start)
+print(json.dumps({"median_ms": statistics.median(timings) * 1000, "peak_mb": peak}))
+"""
+
+
+@bench("images: a 12-megapixel phone JPEG and a 4K PNG screenshot (median of 5, peak memory)")
+def image_processing():
+    import json
+    import subprocess
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.moderation.images import phone_photo, screenshot_4k
+
+    root = str(Path(__file__).resolve().parent.parent)
+    lines = []
+    with tempfile.TemporaryDirectory() as folder:
+        samples = [
+            ("12 MP JPEG (4000×3000, EXIF+GPS)", "photo.jpg", phone_photo(orientation=6)),
+            ("4K PNG screenshot (3840×2160)", "screenshot.png", screenshot_4k()),
+        ]
+        for label, name, data in samples:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            lines.append(f"{label}, {len(data) / 1e6:.1f} MB:")
+            for operation, what in [
+                ("inspect", "checked in the request (type, size, decodes)"),
+                ("copies", "display copy + thumbnail (Celery task)"),
+                ("all", "both steps, start to finish"),
+                ("pupil", "as a pupil photo (checked + 1200 px copy + thumbnail)"),
+            ]:
+                result = subprocess.run(  # noqa: S603 - our own interpreter and script
+                    [sys.executable, "-c", _IMAGE_CHILD, root, str(path), operation, "5"],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                numbers = json.loads(result.stdout)
+                lines.append(
+                    f"  {what}: median {numbers['median_ms']:.0f} ms, "
+                    f"peak {numbers['peak_mb']:.0f} MB"
+                )
     return lines
 
 

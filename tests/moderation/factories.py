@@ -46,9 +46,12 @@ def make_evidence(incident: Incident, data: bytes | None = None):
     """Store a real screenshot for ``incident`` and return the Evidence row."""
     checked = services.check_screenshots([upload(data or png_bytes())])
     written: list[str] = []
-    return evidence_services._store_evidence(
+    evidence = evidence_services._store_evidence(
         incident=incident, checked=checked, uploaded_by=incident.reported_by, written=written
     )[0]
+    evidence_services.evidence_prepare(evidence_id=evidence.pk)
+    evidence.refresh_from_db()
+    return evidence
 
 
 class ModerationCheckFactory(factory.django.DjangoModelFactory):
