@@ -99,3 +99,29 @@ def test_senior_leaders_read_the_policy_but_cannot_change_it(school, head, slt, 
     assert "Pupil named or described" in page and "Change these choices" not in page
     assert client.post(reverse("policy:choose"), {"template": "carey"}).status_code == 403
     assert profile_for(school).template == "threemilestone"
+
+
+def test_how_long_a_consent_form_lasts_follows_the_schools_policy(school, head, office):
+    import datetime
+
+    from consent import services as consent_services
+    from policy import services as policy_services
+    from tests.consent.factories import PupilFactory
+
+    received = datetime.date(2025, 10, 15)
+    assert consent_services.default_valid_until(school, received) == datetime.date(2026, 8, 31)
+    policy_services.profile_update_settings(
+        school=school, by=head, changes={"consent_valid_months": 12}
+    )
+    school = School.objects.get(pk=school.pk)
+    assert consent_services.default_valid_until(school, received) == datetime.date(2026, 10, 14)
+    pupil = PupilFactory(school=school)
+    form = consent_services.consent_form_record(
+        pupil=pupil,
+        decisions={"website": "granted"},
+        given_by_name="A Parent",
+        relationship="parent",
+        received_on=received,
+        recorded_by=office,
+    )
+    assert form.valid_until == datetime.date(2026, 10, 14)
