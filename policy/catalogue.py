@@ -93,6 +93,16 @@ STEPS: dict[str, Step] = {
         Step("asked_to_remove", "Asked to take it down", ("asked_to_remove", "comment_deleted")),
         Step("chair_informed", "Chair of governors informed", ("chair_informed",)),
         Step(
+            "private_reply",
+            "Invited to speak to the class teacher or head, privately",
+            ("private_message", "invited_to_meet"),
+        ),
+        Step(
+            "audience_informed",
+            "The page's audience told why it was removed",
+            ("audience_informed",),
+        ),
+        Step(
             "name_reviewed",
             "Possible pupil's name confirmed or dismissed",
             ("name_confirmed", "name_dismissed"),

@@ -144,20 +144,24 @@ def _rule(code: str, raw: dict) -> CategoryRule:
 
 
 PRIVATE_CONCERN = {
+    # setting: (escalates, must happen, first suggestion, required steps)
     "invite": (
         False,
         "Invite them to speak to the class teacher or the headteacher, not on the page.",
         Suggestion("private_message", "Contact them privately and invite them in."),
+        ("private_reply",),
     ),
     "do_not_respond": (
         True,
         "Do not respond online: bring it to your line manager's attention.",
         Suggestion("nfa", "Staff do not respond to negative comments online; a leader decides."),
+        (),
     ),
     "inform_audience": (
         False,
         "Remove it and tell the page's audience why it was removed.",
         Suggestion("delete", "Remove it, then explain to the audience why it was removed."),
+        ("comment_removed", "audience_informed"),
     ),
 }
 
@@ -170,10 +174,14 @@ def _apply_settings(categories: dict, settings: dict) -> None:
     reply = PRIVATE_CONCERN.get(settings.get("private_concern_reply", "invite"))
     rule = categories.get("private_concern")
     if reply and rule is not None:
-        escalate, must, first = reply
+        escalate, must, first, steps = reply
         rest = tuple(s for s in rule.suggestions if s.decision != first.decision)
         categories["private_concern"] = replace(
-            rule, escalate=rule.escalate or escalate, must_happen=must, suggestions=(first, *rest)
+            rule,
+            escalate=rule.escalate or escalate,
+            must_happen=must,
+            suggestions=(first, *rest),
+            required=tuple(dict.fromkeys((*rule.required, *steps))),
         )
     rule = categories.get("follower_under_age")
     age = settings.get("follower_min_age")
@@ -254,6 +262,13 @@ class Profile:
 
     def escalating(self, codes) -> list[str]:
         return [c for c in self.ordered(codes) if self.categories[c].escalate]
+
+    def escalates_author(self, author_kind: str) -> bool:
+        """Whatever the category, an incident by this kind of author goes to
+        the decider: staff (Threemilestone 9.2.7 "referred to the Headteacher
+        in the first instance") and pupils (Threemilestone 8.3; Carey B.3 "stop
+        and report to the Head")."""
+        return author_kind in self.settings.get("escalate_author_kinds", ())
 
     def required_steps(self, codes) -> list[str]:
         steps: list[str] = []

@@ -197,12 +197,16 @@ class PolicyReviewReminder(MonthlyReminder):
     kind = "policy_review"
 
     def due(self, *, schools, now):
+        # Every policy names its next review (Roman Road, Carey, Threemilestone):
+        # a school with no date set is asked for one each month.
         soon = [
             s
             for s in schools
-            if s.policy_next_review
-            and self.due_this_month(s, now)
-            and s.policy_next_review - local_now(s, now).date() <= POLICY_REVIEW_WARNING
+            if self.due_this_month(s, now)
+            and (
+                not s.policy_next_review
+                or s.policy_next_review - local_now(s, now).date() <= POLICY_REVIEW_WARNING
+            )
         ]
         heads = members_by_role(soon, "head")
         return [
@@ -210,8 +214,12 @@ class PolicyReviewReminder(MonthlyReminder):
                 school=school,
                 kind=self.kind,
                 key=f"{self.kind}:{school.pk}:{local_now(school, now):%Y-%m}",
-                title=f"The social media policy is due for review on "
-                f"{school.policy_next_review:%d %B %Y}",
+                title=(
+                    f"The social media policy is due for review on "
+                    f"{school.policy_next_review:%d %B %Y}"
+                    if school.policy_next_review
+                    else "Set the date the social media policy is next reviewed"
+                ),
                 url="/school/settings/",
                 recipients=heads[school.pk],
             )

@@ -348,6 +348,13 @@ def channel_authorise(
         raise ServiceError(f"Give {member.user.display_name} the page administrator role first.")
     _not_in_future(trained_on, member.school, "training")
     _not_in_future(acceptable_use_signed_on, member.school, "acceptable-use agreement")
+    # Whitchurch "Staff: attending appropriate training": training more than a
+    # year old is out of date (the same year the monthly reminder uses).
+    if trained_on < member.school.local_today() - datetime.timedelta(days=365):
+        raise ServiceError(
+            f"{member.user.display_name}'s training was more than a year ago "
+            f"({trained_on:%d %B %Y}). Record training from the last twelve months."
+        )
     with transaction.atomic():
         if ChannelAuthorisation.objects.filter(
             member=member, channel=channel, revoked_on__isnull=True

@@ -17,6 +17,9 @@ class SchoolFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"School {n}")
     slug = factory.Sequence(lambda n: f"school-{n}")
     leaders_require_mfa = False
+    # Every policy names its next review; a school without one is reminded
+    # monthly (tests/schoolsocial/test_reminders.py covers that case).
+    policy_next_review = datetime.date(2099, 7, 1)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -157,6 +157,13 @@ def incident_record(
                     reason="Automatic: " + ", ".join(profile.label(c) for c in automatic) + ".",
                     codes=codes,
                 )
+            elif profile.escalates_author(author_kind):
+                incident_escalate(
+                    incident=incident,
+                    raised_by=None,
+                    reason=f"Automatic: written by a {incident.get_author_kind_display().lower()}.",
+                    codes=codes,
+                )
     except BaseException:
         _remove_files(written)
         raise

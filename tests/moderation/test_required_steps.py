@@ -375,3 +375,49 @@ def test_an_administrator_sees_only_their_channels_and_what_was_seen_elsewhere(
     assert client.get(reverse("moderation:evidence", args=[evidence.pk])).status_code == 404
     # Senior leaders see the whole school.
     assert login(slt).get(reverse("moderation:incident", args=[theirs.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("author_kind", ["staff", "pupil"])
+def test_anything_written_by_staff_or_a_pupil_goes_to_the_head(
+    school, channel, authorised_admin, head, author_kind
+):
+    """Threemilestone 9.2.7: staff misuse is referred to the head "in the
+    first instance"; 8.3 and Carey B.3: a pupil on social media is the
+    head's to follow up."""
+    incident = services.incident_record(
+        channel=channel,
+        reported_by=authorised_admin,
+        author_name="Someone",
+        content="A comment",
+        occurred_at=timezone.now() - datetime.timedelta(hours=1),
+        categories=["other"],
+        screenshots=[upload(png_bytes())],
+        author_kind=author_kind,
+    )
+    escalation = incident.escalations.get()
+    assert escalation.routed_to == head and "written by" in escalation.reason
+
+
+def test_how_a_private_concern_is_answered_follows_the_schools_policy(
+    school, channel, authorised_admin, head
+):
+    def record():
+        return services.incident_record(
+            channel=channel,
+            reported_by=authorised_admin,
+            author_name="A Parent",
+            content="Why is my child always left out?",
+            occurred_at=timezone.now() - datetime.timedelta(hours=1),
+            categories=["private_concern"],
+            screenshots=[upload(png_bytes())],
+            author_kind="parent",
+        )
+
+    # Threemilestone 3.3: invite them to speak to the teacher, privately.
+    invited = record()
+    assert invited.required_steps == ["private_reply"] and not invited.escalations.exists()
+    # Carey B.6: staff do not respond; it goes to a leader.
+    policy_services.profile_choose(school=school, template="carey", by=head)
+    channel = type(channel).objects.get(pk=channel.pk)
+    referred = record()
+    assert referred.required_steps == [] and referred.escalations.exists()

@@ -116,3 +116,16 @@ def test_the_tick_for_many_schools_makes_the_same_number_of_queries(
         django_assert_max_num_queries(len(few.captured_queries) + 6),
     ):
         send_due()
+
+
+def test_a_school_with_no_review_date_is_asked_to_set_one(school, head):
+    from schoolsocial.models import Notification
+    from schoolsocial.reminders import tick
+
+    school.policy_next_review = None
+    school.save()
+    with time_machine.travel(at(2026, 3, 2, 16, 0)):
+        tick()
+        tick()
+    sent = Notification.objects.filter(kind="policy_review", recipient=head)
+    assert [n.title for n in sent] == ["Set the date the social media policy is next reviewed"]

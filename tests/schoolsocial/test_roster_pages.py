@@ -1,9 +1,13 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
 from schoolsocial.models import Channel, ChannelAuthorisation
 
 pytestmark = pytest.mark.django_db
+
+RECENT = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
 
 
 def test_a_leader_authorises_and_revokes_from_the_roster(login, slt, admin, channel):
@@ -12,7 +16,7 @@ def test_a_leader_authorises_and_revokes_from_the_roster(login, slt, admin, chan
         reverse("roster_member_authorise", args=[admin.pk]),
         {
             "channel": channel.pk,
-            "trained_on": "2025-09-01",
+            "trained_on": RECENT,
             "acceptable_use_signed_on": "2025-09-02",
         },
         follow=True,
@@ -37,7 +41,7 @@ def test_a_refused_authorisation_shows_a_plain_reason_and_changes_nothing(
         reverse("roster_member_authorise", args=[office.pk]),
         {
             "channel": channel.pk,
-            "trained_on": "2025-09-01",
+            "trained_on": RECENT,
             "acceptable_use_signed_on": "2025-09-02",
         },
     )

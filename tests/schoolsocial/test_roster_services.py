@@ -9,7 +9,8 @@ from tests.factories import ChannelFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
 
-DAY = datetime.date(2025, 9, 1)
+# Training within the last year (Whitchurch: appropriate training; older is refused).
+DAY = datetime.date.today() - datetime.timedelta(days=30)
 
 
 def authorise(member, channel, by):
@@ -186,3 +187,15 @@ def test_an_acting_head_cannot_take_the_headship_or_change_school_settings(head,
         services.school_update(school=head.school, changed_by=slt, leaders_require_mfa=False)
     head.refresh_from_db()
     assert head.is_head
+
+
+def test_training_more_than_a_year_old_is_refused_at_authorisation(slt, admin, channel):
+    with pytest.raises(ValidationError, match="more than a year ago"):
+        services.channel_authorise(
+            member=admin,
+            channel=channel,
+            authorised_by=slt,
+            trained_on=datetime.date.today() - datetime.timedelta(days=400),
+            acceptable_use_signed_on=DAY,
+        )
+    assert not ChannelAuthorisation.objects.exists()
