@@ -149,3 +149,33 @@ def test_the_policys_approval_dates_are_recorded_and_audited(school, head, login
     future = {**data, "governors_approved_on": "2099-01-01"}
     page = client.post(reverse("policy:settings"), future).content.decode()
     assert "cannot be in the future" in page
+
+
+def test_create_school_can_start_from_a_policy_template(db):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    call_command(
+        "create_school",
+        "Ysgol Gymraeg Caerdydd",
+        "--head-email=pennaeth@ysgol.example",
+        "--head-first-name=Siân",
+        "--head-last-name=Prys",
+        "--policy=whitchurch",
+        stdout=io.StringIO(),
+    )
+    school = School.objects.get(name="Ysgol Gymraeg Caerdydd")
+    assert profile_for(school).template == "whitchurch"
+    assert AuditEvent.objects.filter(school=school, action="policy.choose").exists()
+    with pytest.raises(CommandError, match="Unknown policy template"):
+        call_command(
+            "create_school",
+            "Another",
+            "--head-email=a@b.example",
+            "--head-first-name=A",
+            "--head-last-name=B",
+            "--policy=nowhere",
+            stdout=io.StringIO(),
+        )
+    assert not School.objects.filter(name="Another").exists()

@@ -1,11 +1,15 @@
-"""Create a school and invite its headteacher (for the people who run the
-service). The head then invites everyone else from the roster."""
+"""Create a school, start its policy from a template if asked, and invite its
+headteacher (for the people who run the service). It lives in the policy app
+because it sets the policy; the head then invites everyone else from the
+roster."""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
+from policy.models import PolicyProfile
+from policy.profile import TEMPLATES
 from schoolsocial import services
 from schoolsocial.audit import audit_record
 from schoolsocial.models import School
@@ -31,11 +35,8 @@ class Command(BaseCommand):
         name = options["name"]
         slug = slugify(name)[:80]
         template = options["policy"]
-        if template:
-            from policy.profile import TEMPLATES
-
-            if template not in TEMPLATES:
-                raise CommandError(f"Unknown policy template {template!r}: {', '.join(TEMPLATES)}.")
+        if template and template not in TEMPLATES:
+            raise CommandError(f"Unknown policy template {template!r}: {', '.join(TEMPLATES)}.")
         if School.objects.filter(slug=slug).exists():
             raise CommandError(f"A school with the short name {slug!r} already exists.")
         try:
@@ -59,8 +60,6 @@ class Command(BaseCommand):
                     roles=["head"],
                 )
                 if template:
-                    from policy.models import PolicyProfile
-
                     PolicyProfile.objects.create(school=school, template=template)
                     audit_record(
                         school=school,
