@@ -128,18 +128,19 @@ def profile_update_settings(
         if not said:
             return row
         overrides["settings"] = settings
-        row.overrides = overrides
-        row.updated_by = by
-        row.save()
-        audit_record(
-            school=school,
-            actor=by.user,
-            action="policy.update",
-            obj=row,
-            summary="Policy settings changed. " + "; ".join(said) + ".",
+        _save(
+            row, overrides, by, "policy.update", "Policy settings changed. " + "; ".join(said) + "."
         )
     selectors.forget(school)
     return row
+
+
+def _save(row: PolicyProfile, overrides: dict, by: StaffMember, action: str, summary: str) -> None:
+    """Store the school's edits and say what changed on the audit trail."""
+    row.overrides = overrides
+    row.updated_by = by
+    row.save()
+    audit_record(school=row.school, actor=by.user, action=action, obj=row, summary=summary)
 
 
 def _show(value) -> str:
@@ -243,15 +244,12 @@ def category_update(
         )
         categories[code] = entry
         overrides["categories"] = categories
-        row.overrides = overrides
-        row.updated_by = by
-        row.save()
-        audit_record(
-            school=school,
-            actor=by.user,
-            action="policy.category",
-            obj=row,
-            summary=f"{rule.label}: severity {rule.severity_label} → {Severity(severity).label}; "
+        _save(
+            row,
+            overrides,
+            by,
+            "policy.category",
+            f"{rule.label}: severity {rule.severity_label} → {Severity(severity).label}; "
             f"escalates {'yes' if rule.escalate else 'no'} → {'yes' if escalate else 'no'}; "
             f"required {', '.join(rule.required) or 'none'} → {', '.join(required) or 'none'}; "
             f"told {', '.join(rule.notify) or 'none'} → {', '.join(notify) or 'none'}"
