@@ -492,6 +492,10 @@ def dashboard(*, school: School) -> dict:
     open_escalations = list(_open_escalations_brief(school=school))
     return {
         "open_escalations_count": len(open_escalations),
+        # Required by the school's policy and not yet done (comment deleted, CPOMS…).
+        "steps_outstanding_count": Incident.objects.filter(school=school, steps_outstanding=True)
+        .exclude(status=Incident.Status.CLOSED)
+        .count(),
         "urgent_unacknowledged": [
             e for e in open_escalations if e.urgency == 4 and e.acknowledged_at is None
         ],

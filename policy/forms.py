@@ -3,7 +3,14 @@ from __future__ import annotations
 from django import forms
 
 from policy.catalogue import NOTIFY_CHOICES, STEP_CHOICES, Severity
-from policy.profile import CONSENT_VALIDITY, DECIDERS, PRIVATE_CONCERN_REPLIES, template_choices
+from policy.profile import (
+    CONSENT_VALIDITY,
+    DECIDERS,
+    MAPPABLE_PLATFORMS,
+    MAPPABLE_PURPOSES,
+    PRIVATE_CONCERN_REPLIES,
+    template_choices,
+)
 from schoolsocial.forms import DateInput, OnceOnlyForm
 from schoolsocial.models import StaffMember
 
@@ -62,6 +69,21 @@ class SettingsForm(OnceOnlyForm):
 
     def __init__(self, *args, school, profile, **kwargs):
         super().__init__(*args, **kwargs)
+        # What each platform the policies disagree on may carry: none ticked
+        # means no pupils' photos at all on it.
+        for platform, name in MAPPABLE_PLATFORMS.items():
+            field = forms.MultipleChoiceField(
+                label=f"Photos of pupils on {name} need",
+                choices=MAPPABLE_PURPOSES,
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                help_text="Tick none if it carries no photos of pupils.",
+            )
+            self.fields[f"purposes_{platform}"] = field
+            self.initial.setdefault(f"purposes_{platform}", list(profile.purposes_for(platform)))
+        clause = profile.clause("channel_purposes")
+        if clause.ref:
+            self.fields["purposes_class_dojo"].help_text = f"{clause.ref} — “{clause.text}”"
         self.fields["dsl"].queryset = StaffMember.objects.active().filter(school=school)
         for name in ("decider", "private_concern_reply", "website_naming", "follower_min_age"):
             clause = profile.clause(name)

@@ -43,6 +43,14 @@ CONSENT_VALIDITY = [
     (84, "While the pupil is at the school (7 years)"),
 ]
 PURPOSE_CODES = ("website", "social_public", "social_group", "press", "print", "video")
+# The platforms whose use the policies disagree on (Carey B.3: Class Dojo
+# shares learning with parents; the others carry no photos on it).
+MAPPABLE_PLATFORMS = {"class_dojo": "Class Dojo", "whatsapp": "WhatsApp group"}
+MAPPABLE_PURPOSES = [
+    ("social_group", "Parents' group consent"),
+    ("social_public", "Public social media consent"),
+    ("video", "Video consent"),
+]
 
 
 def _merge(base: dict, over: dict) -> dict:

@@ -38,6 +38,7 @@ def policy_page(request):
         request,
         "policy/policy.html",
         {
+            "settings_shown": _shown(settings_form),
             "profile": profile,
             "chosen": row is not None,
             "template_form": TemplateForm(initial={"template": profile.template}),
@@ -47,6 +48,27 @@ def policy_page(request):
             "may_edit": "head" in request.roles,
         },
     )
+
+
+def _shown(form) -> list[tuple[str, str, str]]:
+    """Each setting as (label, value in words, the clause behind it)."""
+    rows = []
+    for field in form.visible_fields():
+        value = form.initial.get(field.name)
+        choices = dict(getattr(field.field, "choices", []) or [])
+        if isinstance(value, list | tuple):
+            shown = ", ".join(str(choices.get(v, v)) for v in value) or "None"
+        elif field.name == "dsl":
+            member = field.field.queryset.filter(pk=value).select_related("user").first()
+            shown = member.user.display_name if member else "Not named"
+        elif isinstance(value, bool):
+            shown = "Yes" if value else "No"
+        elif choices:
+            shown = str(choices.get(value, value))
+        else:
+            shown = str(value) if value not in (None, "") else "—"
+        rows.append((field.label, shown, field.help_text))
+    return rows
 
 
 @head_only
@@ -91,6 +113,10 @@ def policy_settings(request):
         data.pop("submission_key", None)
         dsl = data.pop("dsl")
         approvals = {k: data.pop(k) for k in ("head_approved_on", "governors_approved_on")}
+        purposes = dict(profile.settings.get("channel_purposes", {}))
+        for key in [k for k in data if k.startswith("purposes_")]:
+            purposes[key.removeprefix("purposes_")] = data.pop(key)
+        data["channel_purposes"] = purposes
         try:
             services.profile_update_settings(
                 school=school, by=request.member, changes=data, dsl=dsl, approvals=approvals

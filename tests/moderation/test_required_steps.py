@@ -421,3 +421,12 @@ def test_how_a_private_concern_is_answered_follows_the_schools_policy(
     channel = type(channel).objects.get(pk=channel.pk)
     referred = record()
     assert referred.required_steps == [] and referred.escalations.exists()
+
+
+def test_the_dashboard_counts_incidents_with_steps_still_to_do(
+    school, channel, authorised_admin, head, post_incident, login
+):
+    _named(post_incident, authorised_admin, channel, school)
+    page = login(head).get(reverse("dashboard")).content.decode()
+    card = re.search(r"data-steps-outstanding><span class=\"card__number\">(\d+)", page)
+    assert card and card.group(1) == "1"

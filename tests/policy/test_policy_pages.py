@@ -179,3 +179,26 @@ def test_create_school_can_start_from_a_policy_template(db):
             stdout=io.StringIO(),
         )
     assert not School.objects.filter(name="Another").exists()
+
+
+def test_the_head_maps_class_dojo_to_a_consent_purpose(school, head, login):
+    from consent.models import purpose_for_channel
+    from tests.factories import ChannelFactory
+
+    dojo = ChannelFactory(school=school, platform="class_dojo", name="Class Dojo")
+    assert purpose_for_channel(dojo) == ()
+    data = {
+        "decider": "head",
+        "private_concern_reply": "invite",
+        "website_naming": "on",
+        "follower_min_age": 18,
+        "consent_valid_months": 0,
+        "rare_first_name_max": 2,
+        "purposes_class_dojo": ["social_group"],
+    }
+    login(head).post(reverse("policy:settings"), data)
+    dojo = type(dojo).objects.get(pk=dojo.pk)
+    assert purpose_for_channel(dojo) == ("social_group",)
+    assert purpose_for_channel(dojo, video=True) == ("social_group", "video")
+    summary = AuditEvent.objects.get(action="policy.update").summary
+    assert "class_dojo: social_group" in summary
