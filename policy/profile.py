@@ -32,7 +32,7 @@ DECIDERS = [
     ("slt", "A senior leader leads and decides; the headteacher is told"),
 ]
 PRIVATE_CONCERN_REPLIES = [
-    ("invite", "Reply publicly, inviting them to speak to the class teacher or head"),
+    ("invite", "Invite them, privately, to speak to the class teacher or the head"),
     ("do_not_respond", "Do not respond online; tell your line manager"),
     ("inform_audience", "Remove it and tell the page's audience why"),
 ]

@@ -19,7 +19,7 @@ from moderation.services.common import (
     _locked,
     _may_work_on,
 )
-from moderation.services.steps import outstanding_labels
+from moderation.services.steps import outstanding_labels, refresh_steps
 from policy.catalogue import Severity
 from policy.selectors import dsl_for, profile_for
 from schoolsocial.audit import audit_record
@@ -34,6 +34,13 @@ from schoolsocial.services import ServiceError
 logger = logging.getLogger(__name__)
 
 # --- Escalation to the headteacher ------------------------------------------------------------
+
+
+# Decisions that, recorded with their reference, are also the action itself.
+DECISION_ACTIONS = {
+    "report_police": IncidentAction.Kind.REPORTED_POLICE,
+    "external_agency": IncidentAction.Kind.EXTERNAL_REFERRAL,
+}
 
 
 def _codes(incident: Incident) -> list[str]:
@@ -346,6 +353,20 @@ def escalation_decide(
             note=f"{label}." + (f"\n{note}" if note else ""),
             reference=external_reference,
         )
+        # A decision given with its external reference has happened: the
+        # police were told, the agency has the case. It goes on the timeline
+        # as that action too, so the step it satisfies is done.
+        for done in everything:
+            kind = DECISION_ACTIONS.get(done)
+            if kind and external_reference:
+                IncidentAction.objects.create(
+                    incident=incident,
+                    kind=kind,
+                    by=by,
+                    note=f"As decided: {Escalation.Decision(done).label}.",
+                    reference=external_reference,
+                )
+        refresh_steps(incident)
         left = outstanding_labels(incident)
         if decision == Escalation.Decision.NO_FURTHER_ACTION and not left:
             incident.status = Incident.Status.RESOLVED

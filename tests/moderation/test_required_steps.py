@@ -430,3 +430,28 @@ def test_the_dashboard_counts_incidents_with_steps_still_to_do(
     page = login(head).get(reverse("dashboard")).content.decode()
     card = re.search(r"data-steps-outstanding><span class=\"card__number\">(\d+)", page)
     assert card and card.group(1) == "1"
+
+
+def test_reporting_to_the_police_with_a_crime_reference_does_the_police_step(
+    school, channel, authorised_admin, head
+):
+    incident = services.incident_record(
+        channel=channel,
+        reported_by=authorised_admin,
+        author_name="xX_angry_Xx",
+        content="Someone should sort the staff out",
+        occurred_at=timezone.now() - datetime.timedelta(hours=1),
+        categories=["threat_hate"],
+        screenshots=[upload(png_bytes())],
+    )
+    assert incident.required_steps == ["police"]
+    services.escalation_decide(
+        escalation=incident.escalations.get(),
+        by=head,
+        decision="report_police",
+        external_reference="CAD-2025-0311",
+    )
+    incident.refresh_from_db()
+    assert not incident.steps_outstanding
+    action = incident.actions.get(kind="reported_police")
+    assert action.reference == "CAD-2025-0311" and action.by == head
