@@ -8,9 +8,23 @@ class ConsentConfig(AppConfig):
 
     def ready(self):
         from consent import reminders
+        from consent.models import ConsentForm, ConsentRecord
         from schoolsocial.audit import ACTION_LABELS
+        from schoolsocial.records_db import protect
 
         reminders.register_all()
+        protect(ConsentForm)
+        # The one later change to a consent record: its withdrawal, once.
+        protect(
+            ConsentRecord,
+            settable_once=(
+                "withdrawn_on",
+                "withdrawn_by_name",
+                "withdrawal_recorded_by",
+                "withdrawal_recorded_at",
+            ),
+            marker="withdrawn_on",
+        )
 
         ACTION_LABELS.update(
             {

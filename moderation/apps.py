@@ -8,10 +8,14 @@ class ModerationConfig(AppConfig):
     def ready(self):
         from moderation import reminders
         from moderation.escalation import EscalationOverdueReminder
+        from moderation.models import Evidence, IncidentAction
         from schoolsocial.audit import ACTION_LABELS
+        from schoolsocial.records_db import protect
         from schoolsocial.reminders import register
 
         reminders.register_all()
+        protect(Evidence)
+        protect(IncidentAction)
         register(EscalationOverdueReminder())
 
         ACTION_LABELS.update(

@@ -18,6 +18,7 @@ from moderation.categories import Severity
 from moderation.categories import label as category_label
 from schoolsocial.models import Channel, School, StaffMember
 from schoolsocial.private_files import get_private_storage
+from schoolsocial.records import AppendOnlyManager
 
 
 class AppendOnly(models.Model):
@@ -159,6 +160,8 @@ class Evidence(AppendOnly):
     uploaded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 
+    objects = AppendOnlyManager()
+
     SCHOOL_PATH = "incident__school"
 
     class Meta:
@@ -224,6 +227,8 @@ class IncidentAction(AppendOnly):
     banned_account = models.ForeignKey(
         "BannedAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = AppendOnlyManager()
 
     SCHOOL_PATH = "incident__school"
 

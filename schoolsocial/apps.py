@@ -7,7 +7,19 @@ class SchoolsocialConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from schoolsocial import reminders
+        from django.db.models.signals import post_migrate
+
+        from schoolsocial import records_db, reminders
+        from schoolsocial.models import AuditEvent
+
+        records_db.protect(AuditEvent)
+        # Triggers are (re)installed after every migrate: SQLite's schema
+        # editor rebuilds a table to alter it, which drops its triggers.
+        post_migrate.connect(
+            records_db.install_guards_after_migrate,
+            sender=self,
+            dispatch_uid="schoolsocial-record-guards",
+        )
 
         reminders.register(reminders.TrainingOverdueReminder())
         reminders.register(reminders.PolicyReviewReminder())

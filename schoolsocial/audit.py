@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Model
 
 from schoolsocial.models import AuditEvent, School
+from schoolsocial.records import append_to_chain
 
 
 def audit_record(
@@ -16,10 +18,11 @@ def audit_record(
     obj: Model | None = None,
     ip: str | None = None,
 ) -> AuditEvent:
-    """Append one event. ``ip`` defaults to the client of the current request."""
+    """Append one event to the school's hash-chained trail. ``ip`` defaults
+    to the client of the current request."""
     from schoolsocial.access import current_ip
 
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         school=school,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=getattr(actor, "email", "") or "",
@@ -27,8 +30,11 @@ def audit_record(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         summary=summary,
-        ip_address=ip if ip is not None else current_ip.get(),
+        ip_address=(ip if ip is not None else current_ip.get()) or None,
     )
+    with transaction.atomic():
+        append_to_chain(event)
+    return event
 
 
 # Plain-English names for the kinds of event; apps add theirs in AppConfig.ready.

@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from schoolsocial.records import AppendOnlyManager
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -419,8 +421,9 @@ class AuditEvent(models.Model):
 
     Written by the services for every change to a register, every view or
     download of evidence, every export and every sign-in. Rows are never
-    updated or deleted by the application (the queryset refuses; on
-    PostgreSQL a trigger refuses too).
+    updated, and deleted only by audit retention (the queryset refuses; a
+    trigger refuses too; each row carries the previous row's hash — see
+    schoolsocial/records.py).
     """
 
     school = models.ForeignKey(
@@ -441,8 +444,12 @@ class AuditEvent(models.Model):
     summary = models.TextField()
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The hash chain (schoolsocial/records.py): the previous event's hash in
+    # this school's trail, and this event's own, over its contents and that.
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
-    objects = models.Manager()
+    objects = AppendOnlyManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -459,6 +466,17 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Audit events cannot be deleted.")
+
+
+class ErasurePermit(models.Model):
+    """Exists only inside the transaction of a retention run or an erasure
+    (``schoolsocial.records.erasure``), naming its audit event; the delete
+    triggers on protected records refuse unless one exists."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Erasure permit for audit event {self.event_id}"
 
 
 class Notification(models.Model):
