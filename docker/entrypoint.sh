@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One image, three roles: web (migrates, then gunicorn), worker, beat.
+# One image, three roles: web (migrates as the owner, then gunicorn), worker, beat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +8,8 @@ role=${1:-web}
 shift || true
 case "$role" in
   web)
-    python manage.py migrate --noinput
+    # Migrations run as the database owner; the app itself does not.
+    DATABASE_URL="${DATABASE_MIGRATE_URL:-$DATABASE_URL}" python manage.py migrate --noinput
     exec gunicorn schoolsocial.wsgi:application \
       --bind "0.0.0.0:${PORT:-8000}" \
       --workers "${WEB_CONCURRENCY:-3}" \
@@ -24,6 +25,9 @@ case "$role" in
     ;;
   manage)
     exec python manage.py "$@"
+    ;;
+  migrate)
+    DATABASE_URL="${DATABASE_MIGRATE_URL:-$DATABASE_URL}" exec python manage.py migrate --noinput "$@"
     ;;
   *)
     exec "$role" "$@"
