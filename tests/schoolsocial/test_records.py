@@ -70,9 +70,12 @@ def _column_update(model) -> str:
 
 @pytest.mark.parametrize("model", PROTECTED, ids=lambda m: m.__name__)
 def test_the_database_refuses_an_update_that_bypasses_the_app(records, model):
-    with pytest.raises(DatabaseError, match="protected record"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_column_update(model))
+    with (
+        pytest.raises(DatabaseError, match="protected record"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(_column_update(model))
     records[model].refresh_from_db()
     assert "rewritten" not in str(getattr(records[model], "summary", ""))
 
@@ -82,16 +85,19 @@ def test_the_database_refuses_an_update_that_bypasses_the_app(records, model):
 def test_postgresql_refuses_a_delete_or_truncate_that_bypasses_the_app(records, model):
     table = model._meta.db_table
     for statement in (f"DELETE FROM {table}", f"TRUNCATE {table} CASCADE"):
-        with pytest.raises(DatabaseError, match="protected record"), transaction.atomic():
-            with connection.cursor() as cursor:
-                # As a role that is not a superuser (superusers may truncate:
-                # the test runner empties tables that way).
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute("CREATE ROLE records_test_owner NOSUPERUSER")
-                cursor.execute(f"ALTER TABLE {table} OWNER TO records_test_owner")
-                cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO records_test_owner")
-                cursor.execute("SET LOCAL ROLE records_test_owner")
-                cursor.execute(statement)
+        with (
+            pytest.raises(DatabaseError, match="protected record"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            # As the table's owner, not a superuser (superusers may truncate:
+            # the test runner empties tables that way).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("CREATE ROLE records_test_owner NOSUPERUSER")
+            cursor.execute(f"ALTER TABLE {table} OWNER TO records_test_owner")
+            cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO records_test_owner")
+            cursor.execute("SET LOCAL ROLE records_test_owner")
+            cursor.execute(statement)
     assert model.objects.filter(pk=records[model].pk).exists()
 
 
@@ -262,10 +268,13 @@ def test_the_app_role_cannot_truncate_or_switch_off_the_guards(records):
         "UPDATE consent_consentrecord SET decision = 'refused'": "protected record",
     }
     for statement, refusal in attempts.items():
-        with pytest.raises(DatabaseError, match=refusal), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL ROLE records_test_app")
-                cursor.execute(statement)
+        with (
+            pytest.raises(DatabaseError, match=refusal),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("SET LOCAL ROLE records_test_app")
+            cursor.execute(statement)
     # What the app does need still works under that role.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL ROLE records_test_app")
