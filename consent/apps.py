@@ -9,10 +9,13 @@ class ConsentConfig(AppConfig):
     def ready(self):
         from consent import reminders
         from consent.models import ConsentForm, ConsentRecord
+        from consent.retention import ConsentRetention
+        from schoolsocial import retention
         from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.records_db import protect
 
         reminders.register_all()
+        retention.register(ConsentRetention())
         protect(ConsentForm)
         # The one later change to a consent record: its withdrawal, once.
         protect(

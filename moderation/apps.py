@@ -9,11 +9,14 @@ class ModerationConfig(AppConfig):
         from moderation import reminders
         from moderation.escalation import EscalationOverdueReminder
         from moderation.models import Evidence, IncidentAction
+        from moderation.retention import IncidentRetention
+        from schoolsocial import retention
         from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.records_db import protect
         from schoolsocial.reminders import register
 
         reminders.register_all()
+        retention.register(IncidentRetention())
         protect(Evidence)
         protect(IncidentAction)
         register(EscalationOverdueReminder())

@@ -54,6 +54,13 @@ ACTION_LABELS: dict[str, str] = {
     "channel.update": "Edited a channel",
     "school.settings": "Changed school settings",
     "audit.export": "Exported the audit trail",
+    "retention.run": "Retention run started",
+    "retention.summary": "Removed records past retention",
+    "retention.audit_pruned": "Removed old audit events",
+    "subject_access.request": "Requested a subject access export",
+    "subject_access.ready": "Subject access export ready",
+    "subject_access.download": "Downloaded a subject access export",
+    "subject_access.failed": "Subject access export failed",
 }
 
 

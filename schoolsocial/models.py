@@ -13,6 +13,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -103,8 +104,34 @@ class School(models.Model):
         blank=True,
         help_text="Dates (YYYY-MM-DD) the school is closed and channels need not be checked.",
     )
-    evidence_retention_years = models.PositiveSmallIntegerField(default=6)
-    audit_retention_years = models.PositiveSmallIntegerField(default=6)
+    # Retention (schoolsocial/retention.py, docs/retention.md): whole years,
+    # defaults from the IRMS Information Management Toolkit for Schools.
+    evidence_retention_years = models.PositiveSmallIntegerField(
+        "routine incidents and screenshots: years kept after closing",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Incidents with no safeguarding side, their screenshots and the daily "
+        "moderation log. IRMS: complaints, resolution + 6 years.",
+    )
+    safeguarding_retention_years = models.PositiveSmallIntegerField(
+        "safeguarding incidents: years kept after closing",
+        default=25,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Incidents that name a pupil, bullying, pupils' photos, threats, extremism, "
+        "staff personal accounts. IRMS: child protection records, date of birth + 25 years.",
+    )
+    consent_retention_years = models.PositiveSmallIntegerField(
+        "consent forms: years kept after the pupil leaves",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="A leaver's consent forms, scans, publication-check results and register entry.",
+    )
+    audit_retention_years = models.PositiveSmallIntegerField(
+        "audit trail: years kept",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="At least as long as the routine records the trail describes.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

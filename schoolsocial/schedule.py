@@ -18,6 +18,14 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Nightly at 01:30 UTC: remove what is past each school's retention
+    # periods (schoolsocial/retention.py). Boundaries are whole school-local
+    # days, so the hour only needs to be quiet; a run that is missed is
+    # caught up by the next, and a second run the same night finds nothing.
+    "apply-retention": {
+        "task": "schoolsocial.tasks.apply_retention",
+        "schedule": crontab(hour=1, minute=30),
+    },
     # Nightly at 02:15 UTC: drop expired sign-in sessions so the session table
     # does not grow without end (sessions end after 30 minutes idle).
     "clear-expired-sessions": {

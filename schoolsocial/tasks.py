@@ -84,3 +84,13 @@ def send_reminders_tick() -> int:
 @shared_task
 def clear_expired_sessions() -> None:
     call_command("clearsessions")
+
+
+@shared_task
+def apply_retention() -> int:
+    """Remove what is past each school's retention periods (nightly).
+    Safe to run twice: a second run finds nothing past retention."""
+    from schoolsocial.retention import apply_all
+
+    results = apply_all()
+    return sum(item.count for removed in results.values() for item in removed)
