@@ -10,12 +10,15 @@ class ConsentConfig(AppConfig):
         from consent import reminders
         from consent.models import ConsentForm, ConsentRecord
         from consent.retention import ConsentRetention
-        from schoolsocial import retention
+        from consent.subject_access import ConsentContributor, pupil_choices, pupil_subject
+        from schoolsocial import retention, subject_access
         from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.records_db import protect
 
         reminders.register_all()
         retention.register(ConsentRetention())
+        subject_access.register(ConsentContributor())
+        subject_access.register_subject_kind("pupil", choices=pupil_choices, resolve=pupil_subject)
         protect(ConsentForm)
         # The one later change to a consent record: its withdrawal, once.
         protect(

@@ -10,13 +10,15 @@ class ModerationConfig(AppConfig):
         from moderation.escalation import EscalationOverdueReminder
         from moderation.models import Evidence, IncidentAction
         from moderation.retention import IncidentRetention
-        from schoolsocial import retention
+        from moderation.subject_access import ModerationContributor
+        from schoolsocial import retention, subject_access
         from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.records_db import protect
         from schoolsocial.reminders import register
 
         reminders.register_all()
         retention.register(IncidentRetention())
+        subject_access.register(ModerationContributor())
         protect(Evidence)
         protect(IncidentAction)
         register(EscalationOverdueReminder())

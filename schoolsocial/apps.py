@@ -9,10 +9,14 @@ class SchoolsocialConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from schoolsocial import records_db, reminders
+        from schoolsocial import records_db, reminders, subject_access
         from schoolsocial.models import AuditEvent
 
         records_db.protect(AuditEvent)
+        subject_access.register(subject_access.StaffRecord())
+        subject_access.register_subject_kind(
+            "staff", choices=subject_access.staff_choices, resolve=subject_access.staff_subject
+        )
         # Triggers are (re)installed after every migrate: SQLite's schema
         # editor rebuilds a table to alter it, which drops its triggers.
         post_migrate.connect(

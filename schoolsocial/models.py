@@ -546,3 +546,55 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SubjectAccessRequest(models.Model):
+    """A subject access request (UK GDPR Art. 15) answered from this app:
+    everything that names one pupil, parent or member of staff, built as a
+    ZIP by a background task (schoolsocial/subject_access.py), downloadable
+    once by the head, after which the file is removed. Every step is
+    audited."""
+
+    class Kind(models.TextChoices):
+        PUPIL = "pupil", "A pupil"
+        PARENT = "parent", "A parent or carer (by name)"
+        STAFF = "staff", "A member of staff"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to be built"
+        BUILDING = "building", "Being built"
+        READY = "ready", "Ready to download (once)"
+        DOWNLOADED = "downloaded", "Downloaded; file removed"
+        FAILED = "failed", "Failed"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The subject: a pupil's or staff member's id, or the parent's name.
+    subject_ref = models.CharField(max_length=200)
+    subject_name = models.CharField(max_length=200)
+    reference = models.CharField(
+        "request reference",
+        max_length=200,
+        blank=True,
+        help_text="How and when the request reached the school, e.g. “letter of 3 March”.",
+    )
+    requested_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    item_count = models.PositiveIntegerField(null=True, blank=True)
+    downloaded_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Subject access request {self.pk}: {self.subject_name}"

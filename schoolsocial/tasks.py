@@ -94,3 +94,12 @@ def apply_retention() -> int:
 
     results = apply_all()
     return sum(item.count for removed in results.values() for item in removed)
+
+
+@shared_task
+def build_subject_access(request_id: int) -> bool:
+    """Build one subject access export. Safe to run twice: the request is
+    claimed first, so a second copy finds it taken and does nothing."""
+    from schoolsocial.subject_access import subject_access_build
+
+    return subject_access_build(request_id)

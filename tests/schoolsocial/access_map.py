@@ -33,6 +33,8 @@ EXPECTED = {
     "notification_read": ALL_STAFF,
     "audit": LEADERS,
     "audit_export": LEADERS,
+    "subject_access": {"head"},
+    "subject_access_download": {"head"},
 }
 
 
@@ -52,6 +54,18 @@ def _invitation(school):
     )
 
 
+def _subject_access_request(school):
+    from schoolsocial.models import SubjectAccessRequest
+
+    return SubjectAccessRequest.objects.create(
+        school=school,
+        kind="parent",
+        subject_ref="Pat Parent",
+        subject_name="Pat Parent",
+        requested_by=StaffMemberFactory(school=school, is_head=False, is_slt=True),
+    )
+
+
 # URL parameter -> makes an object of the given school and returns the value.
 OBJECTS = {
     "member_id": lambda school: StaffMemberFactory(school=school, is_admin=True).pk,
@@ -65,4 +79,5 @@ OBJECTS = {
     ),
     "invitation_id": lambda school: _invitation(school).pk,
     "token": lambda school: "not-a-real-token",
+    "request_id": lambda school: _subject_access_request(school).pk,
 }
