@@ -26,8 +26,10 @@ case "$role" in
   manage)
     exec python manage.py "$@"
     ;;
-  migrate)
-    DATABASE_URL="${DATABASE_MIGRATE_URL:-$DATABASE_URL}" exec python manage.py migrate --noinput "$@"
+  migrate|backup|restore)
+    # As the database owner: the app's own role may not restore tables.
+    if [ "$role" = migrate ]; then set -- --noinput "$@"; fi
+    DATABASE_URL="${DATABASE_MIGRATE_URL:-$DATABASE_URL}" exec python manage.py "$role" "$@"
     ;;
   *)
     exec "$role" "$@"
