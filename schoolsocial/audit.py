@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Model
 
 from schoolsocial.models import AuditEvent, School
-from schoolsocial.records import append_to_chain
 
 
 def audit_record(
@@ -32,8 +30,7 @@ def audit_record(
         summary=summary,
         ip_address=(ip if ip is not None else current_ip.get()) or None,
     )
-    with transaction.atomic():
-        append_to_chain(event)
+    event.save()  # joins the school's hash chain (AuditEvent.save)
     return event
 
 
@@ -61,6 +58,7 @@ ACTION_LABELS: dict[str, str] = {
     "subject_access.ready": "Subject access export ready",
     "subject_access.download": "Downloaded a subject access export",
     "subject_access.failed": "Subject access export failed",
+    "subject_access.expired": "Subject access export removed unread",
 }
 
 

@@ -14,11 +14,20 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from schoolsocial.records import AppendOnlyManager
+from schoolsocial.records import AppendOnlyQuerySet, RecordProtected
+
+
+class AuditEventQuerySet(AppendOnlyQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # Each event must join the hash chain one at a time (save()).
+        raise RecordProtected("Audit events are written one at a time (audit_record).")
+
+
+AuditEventManager = models.Manager.from_queryset(AuditEventQuerySet)
 
 
 def validate_time_zone(value: str) -> None:
@@ -476,7 +485,7 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, blank=True, editable=False)
 
-    objects = AppendOnlyManager()
+    objects = AuditEventManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -489,6 +498,13 @@ class AuditEvent(models.Model):
         # Append-only is a property of the record itself, not a business rule.
         if self.pk is not None:
             raise ValidationError("Audit events cannot be changed.")
+        if not self.hash:
+            # However it is created, an event joins its school's chain.
+            from schoolsocial.records import append_to_chain
+
+            with transaction.atomic():
+                append_to_chain(self)
+            return
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -565,7 +581,13 @@ class SubjectAccessRequest(models.Model):
         BUILDING = "building", "Being built"
         READY = "ready", "Ready to download (once)"
         DOWNLOADED = "downloaded", "Downloaded; file removed"
+        EXPIRED = "expired", "Not downloaded within 30 days; file removed"
         FAILED = "failed", "Failed"
+
+    # A ready export not downloaded by then is removed (nightly).
+    KEPT_FOR = datetime.timedelta(days=30)
+    # A build that has not finished by then died with its worker: build again.
+    BUILD_TIMEOUT = datetime.timedelta(minutes=15)
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -154,7 +154,7 @@ def append_to_chain(event) -> None:
     )
     event.prev_hash = last if last is not None else GENESIS
     event.hash = event_hash(event, event.prev_hash)
-    event.save(force_insert=True)
+    event.save(force_insert=True)  # with its hash set, a plain insert
 
 
 def verify_chain(school_id: int | None) -> tuple[int, str | None]:

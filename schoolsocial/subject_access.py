@@ -248,9 +248,19 @@ def subject_access_request(
 def subject_access_build(request_id: int) -> bool:
     """Build the ZIP (the task calls this). Claims the request first, so two
     copies of the task build it once. Returns whether this run built it."""
-    claimed = SubjectAccessRequest.objects.filter(
-        pk=request_id, status=SubjectAccessRequest.Status.QUEUED
-    ).update(status=SubjectAccessRequest.Status.BUILDING, started_at=timezone.now())
+    now = timezone.now()
+    Status = SubjectAccessRequest.Status
+    claimed = (
+        SubjectAccessRequest.objects.filter(pk=request_id)
+        .filter(
+            Q(status=Status.QUEUED)
+            | Q(
+                status=Status.BUILDING,
+                started_at__lt=now - SubjectAccessRequest.BUILD_TIMEOUT,
+            )
+        )
+        .update(status=Status.BUILDING, started_at=now)
+    )
     if not claimed:
         return False
     request = SubjectAccessRequest.objects.select_related("school").get(pk=request_id)
@@ -372,6 +382,37 @@ def subject_access_download(
         # POSIX keeps an open file readable after its name is removed.
         transaction.on_commit(lambda: _remove(request.file_name))
     return request, handle
+
+
+def subject_access_expire(*, now: datetime.datetime | None = None) -> int:
+    """Remove ready exports nobody downloaded within ``KEPT_FOR`` (run
+    nightly): a copy of someone's whole record should not sit on the server.
+    Returns how many were removed."""
+    now = now or timezone.now()
+    Status = SubjectAccessRequest.Status
+    expired = 0
+    stale = SubjectAccessRequest.objects.filter(
+        status=Status.READY, ready_at__lt=now - SubjectAccessRequest.KEPT_FOR
+    ).select_related("school")
+    for request in stale:
+        with transaction.atomic():
+            if not SubjectAccessRequest.objects.filter(pk=request.pk, status=Status.READY).update(
+                status=Status.EXPIRED
+            ):
+                continue
+            audit_record(
+                school=request.school,
+                actor=None,
+                action="subject_access.expired",
+                obj=request,
+                summary=f"The subject access export for {request.subject_name} was not "
+                "downloaded within 30 days; its file was removed.",
+                ip="",
+            )
+            name = request.file_name
+            transaction.on_commit(lambda name=name: _remove(name))
+        expired += 1
+    return expired
 
 
 def _remove(name: str) -> None:

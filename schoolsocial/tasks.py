@@ -88,12 +88,15 @@ def clear_expired_sessions() -> None:
 
 @shared_task
 def apply_retention() -> int:
-    """Remove what is past each school's retention periods (nightly).
-    Safe to run twice: a second run finds nothing past retention."""
+    """Remove what is past each school's retention periods, and subject
+    access exports nobody downloaded within 30 days (nightly). Safe to run
+    twice: a second run finds nothing left to remove."""
     from schoolsocial.retention import apply_all
+    from schoolsocial.subject_access import subject_access_expire
 
     results = apply_all()
-    return sum(item.count for removed in results.values() for item in removed)
+    expired = subject_access_expire()
+    return sum(item.count for removed in results.values() for item in removed) + expired
 
 
 @shared_task

@@ -328,3 +328,12 @@ def test_the_compose_init_script_gives_the_app_role_data_rights_only():
         "TRIGGER": False,
     }
     assert not can_create and owner == "records_probe_owner"
+
+
+def test_an_event_created_any_way_joins_the_chain_and_bulk_inserts_are_refused(school):
+    first = audit_record(school=school, actor=None, action="test.a", summary="A")
+    second = AuditEvent.objects.create(school=school, action="test.b", summary="B")
+    assert second.prev_hash == first.hash
+    with pytest.raises(RecordProtected, match="one at a time"):
+        AuditEvent.objects.bulk_create([AuditEvent(school=school, action="c", summary="C")])
+    assert verify_chain(school.pk) == (2, None)

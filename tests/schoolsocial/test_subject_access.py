@@ -195,3 +195,62 @@ def test_only_the_head_may_ask_or_download(login, slt, head, pupil_records):
     assert response.status_code == 403
     request.refresh_from_db()
     assert request.status == "ready"
+
+
+def test_an_export_nobody_downloads_is_removed_after_30_days(
+    login, head, pupil_records, settings, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from schoolsocial.tasks import apply_retention
+
+    client = login(head)
+    _ask(client, django_capture_on_commit_callbacks, kind="parent", parent_name="Anna Kowalska")
+    request = SubjectAccessRequest.objects.get()
+    stored = settings.PRIVATE_STORAGE_ROOT / request.file_name
+    with (
+        time_machine.travel(timezone.now() + datetime.timedelta(days=29), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        apply_retention.delay()
+    request.refresh_from_db()
+    assert request.status == "ready" and stored.exists()
+    with (
+        time_machine.travel(timezone.now() + datetime.timedelta(days=31), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        apply_retention.delay()
+    request.refresh_from_db()
+    assert request.status == "expired" and not stored.exists()
+    assert AuditEvent.objects.filter(action="subject_access.expired").count() == 1
+    response = client.post(reverse("subject_access_download", args=[request.pk]), follow=True)
+    assert "not ready, or has already been downloaded" in response.content.decode()
+
+
+def test_a_build_that_died_with_its_worker_is_built_again(head, pupil_records):
+    import datetime
+
+    from django.utils import timezone
+
+    from schoolsocial.subject_access import subject_access_build
+
+    request = SubjectAccessRequest.objects.create(
+        school=head.school,
+        kind="pupil",
+        subject_ref=str(pupil_records["pupil"].pk),
+        subject_name="Tomasz Kowalski",
+        requested_by=head,
+        status="building",
+        started_at=timezone.now() - datetime.timedelta(minutes=5),
+    )
+    assert subject_access_build(request.pk) is False  # still within its time: left alone
+    SubjectAccessRequest.objects.filter(pk=request.pk).update(
+        started_at=timezone.now() - datetime.timedelta(minutes=20)
+    )
+    assert subject_access_build(request.pk) is True
+    request.refresh_from_db()
+    assert request.status == "ready" and request.item_count > 0
+    assert subject_access_build(request.pk) is False  # a redelivered task does nothing
