@@ -10,15 +10,27 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
-from consent.models import ConsentForm, ConsentRecord, Pupil
-from moderation.models import Evidence, Incident, IncidentAction, ModerationCheck
+from consent.models import ConsentForm, ConsentRecord, GroupApplication, Pupil
+from moderation.models import (
+    BannedAccount,
+    Escalation,
+    Evidence,
+    Incident,
+    IncidentAction,
+    ModerationCheck,
+)
 from schoolsocial.audit import audit_record
 from schoolsocial.models import AuditEvent
 from schoolsocial.records import verify_chain
 from schoolsocial.retention import apply_all
 from schoolsocial.tasks import apply_retention
-from tests.consent.factories import PupilFactory, give_consent
-from tests.moderation.factories import IncidentFactory, ModerationCheckFactory, make_evidence
+from tests.consent.factories import GroupApplicationFactory, PupilFactory, give_consent
+from tests.moderation.factories import (
+    BannedAccountFactory,
+    IncidentFactory,
+    ModerationCheckFactory,
+    make_evidence,
+)
 
 pytestmark = pytest.mark.django_db
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -56,6 +68,9 @@ def test_a_routine_incident_stays_through_its_last_day_and_goes_the_next(
     school, head, settings, run
 ):
     incident, evidence = _closed_incident(school, head, at(2019, 5, 10, 14, 0))
+    Escalation.objects.create(incident=incident, urgency=3, raised_at=at(2019, 5, 7, 9, 0))
+    ban = BannedAccountFactory(school=school, banned_by=head)
+    ban.incidents.add(incident)
     files = _files_of(evidence, settings)
     assert files and all(path.exists() for path in files)
 
@@ -70,7 +85,9 @@ def test_a_routine_incident_stays_through_its_last_day_and_goes_the_next(
     assert not Incident.objects.filter(pk=incident.pk).exists()
     assert not Evidence.objects.filter(pk=evidence.pk).exists()
     assert not IncidentAction.objects.filter(incident_id=incident.pk).exists()
+    assert not Escalation.objects.filter(incident_id=incident.pk).exists()
     assert not any(path.exists() for path in files)
+    assert BannedAccount.objects.filter(pk=ban.pk).exists()  # the ban register stays
     summary = AuditEvent.objects.get(school=school, action="retention.summary")
     assert "1 routine incidents (with 1 screenshot)" in summary.summary
     assert "Nothing within its retention period was touched" in summary.summary
@@ -140,6 +157,8 @@ def test_a_leavers_consent_goes_after_the_period_and_pupils_on_roll_stay(
         received_on=datetime.date(2010, 9, 5),
         valid_until=datetime.date(2011, 8, 31),
     )
+    only_leaver = GroupApplicationFactory(school=school, pupils=[leaver])
+    siblings = GroupApplicationFactory(school=school, pupils=[leaver, on_roll])
     assert scan.exists()
 
     run(at(2025, 7, 21, 22, 0))  # two years after leaving, to the day: kept
@@ -152,8 +171,10 @@ def test_a_leavers_consent_goes_after_the_period_and_pupils_on_roll_stay(
     assert not scan.exists()
     assert ConsentRecord.objects.filter(pk=old_form.pk).exists()
     assert Pupil.objects.filter(pk=on_roll.pk).exists()
+    assert not GroupApplication.objects.filter(pk=only_leaver.pk).exists()
+    assert list(GroupApplication.objects.get(pk=siblings.pk).pupils.all()) == [on_roll]
     summary = AuditEvent.objects.get(school=school, action="retention.summary").summary
-    assert "1 leavers' records (with 1 consent form and 0 group applications)" in summary
+    assert "1 leavers' records (with 1 consent form and 1 group application)" in summary
 
 
 def test_audit_events_go_by_the_schools_day_across_a_clock_change(school, head, run):
