@@ -489,7 +489,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["school", "-created_at"], name="audit_school_recent")]
+        indexes = [
+            models.Index(fields=["school", "-created_at"], name="audit_school_recent"),
+            # The tail of each school's hash chain, read on every write.
+            models.Index(fields=["school", "-id"], name="audit_chain_tail"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}: {self.summary}"

@@ -53,5 +53,9 @@ class Migration(migrations.Migration):
                 ('event', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='schoolsocial.auditevent')),
             ],
         ),
+        migrations.AddIndex(
+            model_name='auditevent',
+            index=models.Index(fields=['school', '-id'], name='audit_chain_tail'),
+        ),
         migrations.RunPython(chain_existing_events, migrations.RunPython.noop),
     ]
