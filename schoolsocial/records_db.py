@@ -11,9 +11,10 @@ exists in this transaction — ``schoolsocial.records.erasure``); a statement
 trigger refuses TRUNCATE to anyone but a superuser. The application's own
 role owns none of the tables, so it can neither drop nor disable them.
 
-SQLite: a trigger refuses UPDATE the same way. Deletion is refused by the
-models and querysets only (a delete trigger would also refuse the test
-runner's flush of the database between tests).
+SQLite: a trigger refuses UPDATE the same way. Deletion is refused in the
+ORM only — querysets, and a ``pre_delete`` check that every instance or
+cascade delete passes — since a delete trigger would also refuse the test
+runner's flush of the database between tests.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connections
+from django.db.models.signals import pre_delete
 
 PG_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION schoolsocial_guard_record() RETURNS trigger AS $$
@@ -95,6 +97,20 @@ PROTECTED: dict[str, Protected] = {}
 
 def protect(model, *, settable_once: tuple[str, ...] = (), marker: str = "") -> None:
     PROTECTED[model._meta.label_lower] = Protected(model, tuple(settable_once), marker)
+    # Every ORM delete of a protected row — an instance's, a queryset's or a
+    # cascade's — passes here, on every database.
+    pre_delete.connect(
+        refuse_delete, sender=model, dispatch_uid=f"protected-{model._meta.label_lower}"
+    )
+
+
+def refuse_delete(sender, instance, **kwargs) -> None:
+    from schoolsocial.records import RecordProtected, erasing
+
+    if not erasing():
+        raise RecordProtected(
+            f"{sender._meta.verbose_name_plural} cannot be deleted, except by retention or erasure."
+        )
 
 
 def protected_models() -> list[type]:

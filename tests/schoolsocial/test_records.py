@@ -57,6 +57,15 @@ def test_a_bulk_update_or_delete_is_refused_and_changes_nothing(records, model):
     assert model.objects.count() == before
 
 
+def test_deleting_one_consent_record_is_refused_too(records):
+    """Consent models have no delete() of their own: the ORM check catches it
+    (on SQLite there is no delete trigger behind it)."""
+    record = records[ConsentRecord]
+    with pytest.raises(RecordProtected, match="cannot be deleted"), transaction.atomic():
+        record.delete()
+    assert ConsentRecord.objects.filter(pk=record.pk).exists()
+
+
 def _column_update(model) -> str:
     column = {
         AuditEvent: "summary = 'rewritten'",
