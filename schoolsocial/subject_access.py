@@ -324,7 +324,8 @@ def collect(school: School, subject: Subject) -> list[Section]:
 def build_zip(
     *, school: School, subject: Subject, request: SubjectAccessRequest
 ) -> tuple[bytes, int]:
-    sections = collect(school, subject)
+    with timezone.override(school.tz):  # times as the school reads them
+        sections = collect(school, subject)
     buffer = io.BytesIO()
     count = 0
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
