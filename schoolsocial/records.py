@@ -36,6 +36,10 @@ from django.db import connection, models, transaction
 
 GENESIS = ""  # the "previous hash" of the first event of a chain
 
+# The audit actions that open an erasure (the PostgreSQL delete trigger checks
+# the permit's event has one of them).
+ERASURE_ACTIONS = frozenset({"retention.run"})
+
 _erasing: contextvars.ContextVar[bool] = contextvars.ContextVar("erasing", default=False)
 
 
@@ -82,6 +86,8 @@ def erasure(*, school, action: str, summary: str, actor=None) -> Iterator:
     from schoolsocial.audit import audit_record
     from schoolsocial.models import ErasurePermit
 
+    if action not in ERASURE_ACTIONS:
+        raise RecordProtected(f"{action} is not an erasure the database accepts.")
     with transaction.atomic():
         event = audit_record(school=school, actor=actor, action=action, summary=summary, ip="")
         permit = ErasurePermit.objects.create(event=event)

@@ -27,7 +27,13 @@ from django.db.models.signals import pre_delete
 PG_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION schoolsocial_guard_record() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM schoolsocial_erasurepermit) THEN
+    -- A permit exists only inside a retention run's own transaction, and
+    -- names that run's opening event in the hash-chained trail.
+    IF TG_OP = 'DELETE' AND EXISTS (
+        SELECT 1 FROM schoolsocial_erasurepermit p
+        JOIN schoolsocial_auditevent e ON e.id = p.event_id
+        WHERE e.action = 'retention.run'
+    ) THEN
         RETURN OLD;
     END IF;
     IF TG_OP = 'UPDATE' AND TG_NARGS > 0 THEN

@@ -346,3 +346,24 @@ def test_an_event_created_any_way_joins_the_chain_and_bulk_inserts_are_refused(s
     with pytest.raises(RecordProtected, match="one at a time"):
         AuditEvent.objects.bulk_create([AuditEvent(school=school, action="c", summary="C")])
     assert verify_chain(school.pk) == (2, None)
+
+
+@on_postgresql
+def test_a_permit_only_counts_when_it_names_a_retention_run(records, school):
+    """Someone with the app's login could write a permit; it opens nothing
+    unless it names a "retention run started" event — which then stands in
+    the hash-chained trail for anyone to see."""
+    event = audit_record(school=school, actor=None, action="auth.login", summary="Signed in")
+    with (
+        pytest.raises(DatabaseError, match="protected record"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        ErasurePermit.objects.create(event=event)
+        cursor.execute("DELETE FROM moderation_evidence")
+    assert Evidence.objects.filter(pk=records[Evidence].pk).exists()
+    with (
+        pytest.raises(RecordProtected, match="not an erasure"),
+        erasure(school=school, action="auth.login", summary="x"),
+    ):
+        pass
