@@ -188,6 +188,20 @@ class SchoolSettingsForm(forms.ModelForm):
         for name in self.RETENTION_FIELDS:
             if cleaned.get(name) is None and name not in self.errors:
                 cleaned[name] = getattr(self.instance, name)
+        routine = cleaned.get("evidence_retention_years")
+        if routine is not None:
+            # docs/retention.md: safeguarding records outlive routine ones, and
+            # the trail lasts as long as the records it describes.
+            if (cleaned.get("safeguarding_retention_years") or routine) < routine:
+                self.add_error(
+                    "safeguarding_retention_years",
+                    "Safeguarding incidents cannot be kept for less time than routine ones.",
+                )
+            if (cleaned.get("audit_retention_years") or routine) < routine:
+                self.add_error(
+                    "audit_retention_years",
+                    "The audit trail must be kept at least as long as routine incidents.",
+                )
         return cleaned
 
     def clean_closure_dates_text(self):

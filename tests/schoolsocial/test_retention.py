@@ -229,12 +229,16 @@ def test_the_head_sets_the_periods_in_school_settings_and_it_is_audited(login, h
         "evidence_retention_years": "7",
         "safeguarding_retention_years": "25",
         "consent_retention_years": "0",
-        "audit_retention_years": "6",
+        "audit_retention_years": "7",
     }
     response = client.post(reverse("school_settings"), form)
     assert response.status_code == 200
     assert "greater than or equal to 1" in response.content.decode()
     form["consent_retention_years"] = "3"
+    form["safeguarding_retention_years"] = "5"
+    response = client.post(reverse("school_settings"), form)
+    assert "cannot be kept for less time than routine ones" in response.content.decode()
+    form["safeguarding_retention_years"] = "25"
     client.post(reverse("school_settings"), form)
     head.school.refresh_from_db()
     assert (head.school.evidence_retention_years, head.school.consent_retention_years) == (7, 3)
