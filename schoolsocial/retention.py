@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from schoolsocial.audit import audit_record
 from schoolsocial.models import AuditEvent, School
 from schoolsocial.private_files import private_storage
 from schoolsocial.records import AUDIT_PRUNED_ACTION, erasure
@@ -131,11 +132,11 @@ def apply_for_school(
     removed: list[Removed] = []
     files: list[str] = []
     audit_years = school.audit_retention_years if school else School().audit_retention_years
-    audit_before = (
-        cutoff(school, audit_years, now).moment
-        if school
-        else now - datetime.timedelta(days=365 * audit_years + audit_years // 4 + 1)
-    )
+    if school is not None:
+        audit_before = cutoff(school, audit_years, now).moment
+    else:  # events of no school (failed sign-ins): whole UTC days
+        day = years_before(now.astimezone(datetime.UTC).date(), audit_years)
+        audit_before = datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
     try:
         with erasure(
             school=school,
@@ -154,18 +155,16 @@ def apply_for_school(
                 removed.append(Removed(f"audit events older than {audit_years} years", count))
             if not removed:
                 raise _NothingToRemove
-            from schoolsocial.audit import audit_record
-
             if anchor:
-                audit_record(
+                # The first remaining event follows this hash (verify_chain).
+                AuditEvent(
                     school=school,
-                    actor=None,
                     action=AUDIT_PRUNED_ACTION,
+                    object_type="audit.chain",
+                    object_id=anchor,
                     summary=f"Removed {count} audit events older than {audit_years} years; "
                     "the trail now starts from the event after them.",
-                    ip="",
-                    obj=_Anchor(anchor),
-                )
+                ).save()
             audit_record(
                 school=school,
                 actor=None,
@@ -183,16 +182,6 @@ def apply_for_school(
     except (_NothingToRemove, _DryRun):
         pass
     return removed
-
-
-class _Anchor:
-    """Lets ``audit_record`` store the anchor hash as the event's object."""
-
-    class _meta:  # noqa: N801 - mimics a model's _meta for audit_record
-        label_lower = "audit.chain"
-
-    def __init__(self, digest: str):
-        self.pk = digest
 
 
 def _delete_files(names: Sequence[str]) -> None:

@@ -243,3 +243,14 @@ def test_the_head_sets_the_periods_in_school_settings_and_it_is_audited(login, h
     head.school.refresh_from_db()
     assert (head.school.evidence_retention_years, head.school.consent_retention_years) == (7, 3)
     assert "→ 7" in AuditEvent.objects.get(action="school.settings").summary
+
+
+def test_events_of_no_school_are_pruned_too_and_their_chain_still_verifies(run):
+    with time_machine.travel(datetime.datetime(2018, 1, 10, 12, 0, tzinfo=datetime.UTC)):
+        old = audit_record(school=None, actor=None, action="auth.login_failed", summary="Old")
+    with time_machine.travel(datetime.datetime(2020, 1, 10, 12, 0, tzinfo=datetime.UTC)):
+        kept = audit_record(school=None, actor=None, action="auth.login_failed", summary="Kept")
+    run(datetime.datetime(2025, 1, 1, 2, 0, tzinfo=datetime.UTC))
+    assert not AuditEvent.objects.filter(pk=old.pk).exists()
+    assert AuditEvent.objects.filter(pk=kept.pk).exists()
+    assert verify_chain(None)[1] is None
