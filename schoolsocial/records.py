@@ -201,3 +201,34 @@ def verify_chain(school_id: int | None) -> tuple[int, str | None]:
 
 
 AUDIT_PRUNED_ACTION = "retention.audit_pruned"
+
+
+def audit_chain_check(*, now: datetime.datetime | None = None) -> list[tuple[str, str]]:
+    """Verify every school's chain (the nightly beat runs this); tell the
+    head of a school whose chain is broken, once a day, and log it. Returns
+    (school name, problem) for each broken chain."""
+    import logging
+
+    from django.utils import timezone
+
+    from schoolsocial.models import School, StaffMember
+    from schoolsocial.notifications import notify
+
+    now = now or timezone.now()
+    broken = []
+    for school in School.objects.order_by("pk"):
+        _checked, problem = verify_chain(school.pk)
+        if problem is None:
+            continue
+        broken.append((school.name, problem))
+        logging.getLogger(__name__).error("Audit chain of %s broken: %s", school.name, problem)
+        heads = StaffMember.objects.active().filter(school=school, is_head=True)
+        notify(
+            recipients=heads,
+            kind="audit_chain_broken",
+            key=f"audit_chain_broken:{school.pk}:{now.astimezone(school.tz):%Y-%m-%d}",
+            title="The audit trail failed its integrity check: records may have been "
+            "changed outside the app. Ask your service administrator to run verify_audit.",
+            url="/audit/",
+        )
+    return broken

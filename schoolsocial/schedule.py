@@ -32,4 +32,11 @@ BEAT_SCHEDULE = {
         "task": "schoolsocial.tasks.clear_expired_sessions",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Nightly at 02:45 UTC, after retention: check every school's audit
+    # trail hash chain (schoolsocial/records.py); a broken one is logged and
+    # its head told, once a day, so a change made outside the app is noticed.
+    "check-audit-chains": {
+        "task": "schoolsocial.tasks.check_audit_chains",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }

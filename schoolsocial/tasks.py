@@ -106,3 +106,12 @@ def build_subject_access(request_id: int) -> bool:
     from schoolsocial.subject_access import subject_access_build
 
     return subject_access_build(request_id)
+
+
+@shared_task
+def check_audit_chains() -> int:
+    """Verify every school's audit chain; the head hears of a broken one
+    (once a day). Returns the number of broken chains."""
+    from schoolsocial.records import audit_chain_check
+
+    return len(audit_chain_check())

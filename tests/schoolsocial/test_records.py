@@ -367,3 +367,20 @@ def test_a_permit_only_counts_when_it_names_a_retention_run(records, school):
         erasure(school=school, action="auth.login", summary="x"),
     ):
         pass
+
+
+def test_the_nightly_check_tells_the_head_of_a_broken_chain_once(school, head, login):
+    from schoolsocial.models import Notification
+    from schoolsocial.tasks import check_audit_chains
+
+    events = _write(school, 3)
+    assert check_audit_chains.delay().get() == 0
+    assert not Notification.objects.filter(kind="audit_chain_broken").exists()
+
+    _tamper("DELETE FROM schoolsocial_auditevent WHERE id = %s", [events[1].pk])
+    assert check_audit_chains.delay().get() == 1
+    check_audit_chains.delay().get()  # again the same day: no second notice
+    notice = Notification.objects.get(kind="audit_chain_broken")
+    assert notice.recipient == head
+    page = login(head).get("/notifications/").content.decode()
+    assert "The audit trail failed its integrity check" in page
