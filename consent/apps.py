@@ -7,11 +7,11 @@ class ConsentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from consent import reminders
+        from consent import reminders, selectors
         from consent.models import ConsentForm, ConsentRecord
         from consent.retention import ConsentRetention
         from consent.subject_access import ConsentContributor, pupil_choices, pupil_subject
-        from schoolsocial import retention, subject_access
+        from schoolsocial import dashboard, retention, subject_access
         from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.records_db import protect
 
@@ -31,6 +31,14 @@ class ConsentConfig(AppConfig):
             ),
             marker="withdrawn_on",
         )
+        dashboard.register(
+            dashboard.Panel(
+                key="consent_followups",
+                build=selectors.followups_panel,
+                template="consent/panels/followups.html",
+                order=5,
+            )
+        )
 
         ACTION_LABELS.update(
             {
@@ -40,15 +48,18 @@ class ConsentConfig(AppConfig):
                 "consent.never_publish": "Set “never publish”",
                 "consent.never_publish_cleared": "Cleared “never publish”",
                 "consent.import": "Imported pupils from the MIS",
+                "consent.import_columns": "Chose the MIS import columns",
                 "consent.form_record": "Recorded a consent form",
                 "consent.withdraw": "Recorded a consent withdrawal",
                 "consent.check": "Ran a publication check",
-                "consent.followup_reviewed": "Reviewed a post after a withdrawal",
+                "consent.followup_reviewed": "Took down or kept a post after a consent change",
+                "consent.followups_raised": "Posts to follow up after a consent change",
                 "consent.group_record": "Recorded a group application",
                 "consent.group_approve": "Approved a group application",
                 "consent.group_reject": "Rejected a group application",
                 "consent.group_remove": "Removed a group member",
                 "consent.file_view": "Viewed a pupil photo or consent scan",
                 "consent.export": "Exported the do-not-publish list",
+                "consent.print": "Printed the do-not-publish sheet",
             }
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from consent.models import ConsentForm, GroupApplication, Pupil, Purpose, YearGroup
+from consent.models import CheckedPupil, ConsentForm, GroupApplication, Pupil, Purpose, YearGroup
 from schoolsocial.forms import DateInput, OnceOnlyForm
 from schoolsocial.models import Channel
 
@@ -51,6 +51,27 @@ class PupilEditForm(PupilForm):
         widget=DateInput(),
         help_text="Leavers stay on the register (their names are still screened in comments).",
     )
+    remove_photo = forms.BooleanField(
+        label="Remove the photo",
+        required=False,
+        help_text="The photo is deleted; printed lists show the pupil's initials instead.",
+    )
+
+    def __init__(self, *args, has_photo: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if has_photo:
+            self.fields["photo"].label = "Replace the photo"
+            self.fields["photo"].help_text += " The old photo is deleted."
+        else:
+            del self.fields["remove_photo"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("remove_photo") and data.get("photo"):
+            self.add_error(
+                "remove_photo", "Either choose a new photo or remove the photo, not both."
+            )
+        return data
 
 
 class NeverPublishForm(OnceOnlyForm):
@@ -124,20 +145,6 @@ class WithdrawForm(OnceOnlyForm):
     withdrawn_on = forms.DateField(label="Date of the withdrawal", widget=DateInput())
 
 
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file exported from the MIS",
-        help_text="One line per pupil, with a first line naming the columns.",
-    )
-
-
-class ImportConfirmForm(OnceOnlyForm):
-    token = forms.CharField(widget=forms.HiddenInput)
-    mark_omitted_left = forms.BooleanField(
-        label="Also mark the pupils missing from the file as leavers", required=False
-    )
-
-
 class CheckForm(OnceOnlyForm):
     channel = forms.ModelChoiceField(
         label="Where will the photo be posted?", queryset=Channel.objects.none()
@@ -154,6 +161,12 @@ class CheckForm(OnceOnlyForm):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Paste the text you will post; it is checked for pupils' names.",
+    )
+    includes_video = forms.BooleanField(
+        label="This post includes video",
+        required=False,
+        help_text="A video needs the parent's consent for video as well (Whitchurch “Use of "
+        "images”). Every post on YouTube is checked as a video.",
     )
 
     def __init__(self, *args, channels, pupils, **kwargs):
@@ -198,6 +211,14 @@ class GroupDecisionForm(forms.Form):
         choices=[("approve", "Approve"), ("reject", "Reject")], widget=forms.RadioSelect
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    exception_reason = forms.CharField(
+        label="Exception: why this person may join though not a parent or carer",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Only for approving a grandparent or anyone else without parental "
+        "responsibility (Threemilestone 1.3, 2.2). Shown on the application.",
+    )
 
 
 class ReasonForm(forms.Form):
@@ -205,9 +226,110 @@ class ReasonForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(choices=CheckedPupil.Outcome.choices, required=False)
+    next = forms.CharField(required=False)
     note = forms.CharField(
         label="What was done",
         required=False,
         max_length=1000,
         help_text="For example: post removed from the Facebook page.",
     )
+
+
+# --- A class's paper forms in one sitting -------------------------------------------
+
+GRID_DECISIONS = [("", "—"), ("granted", "Granted"), ("refused", "Refused")]
+GRID_RELATIONSHIPS = [
+    (value, label)
+    for value, label in ConsentForm.Relationship.choices
+    if value in ConsentForm.PARENTAL_RESPONSIBILITY
+] + [
+    (value, label)
+    for value, label in ConsentForm.Relationship.choices
+    if value not in ConsentForm.PARENTAL_RESPONSIBILITY
+]
+
+
+class ClassFormsForm(OnceOnlyForm):
+    """What the whole pile of forms shares: when it came in and how."""
+
+    received_on = forms.DateField(
+        label="Date received",
+        widget=DateInput(),
+        help_text="For every form below unless its row gives another date.",
+    )
+    method = forms.ChoiceField(label="Received as", choices=ConsentForm.Method.choices)
+
+
+class ClassFormRow(forms.Form):
+    """One pupil's form in the class grid. A row left empty records nothing.
+
+    Tab order follows the paper: who signed, their relationship, then either
+    "All granted" or an answer per purpose, then the date if it differs."""
+
+    given_by_name = forms.CharField(label="Signed by", max_length=200, required=False)
+    # Not required: a row that is not on the page (already recorded) or
+    # left empty sends no relationship and records nothing.
+    relationship = forms.ChoiceField(
+        label="Relationship", choices=GRID_RELATIONSHIPS, initial="parent", required=False
+    )
+    all_granted = forms.BooleanField(label="All granted", required=False)
+    # A text box, not the browser's date picker: that is four Tab stops in
+    # Chromium, this is one, and it is usually left empty.
+    received_on = forms.DateField(
+        label="Date received",
+        required=False,
+        input_formats=["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"],
+        widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
+        error_messages={"invalid": "Write the date as day/month/year, for example 20/10/2025."},
+    )
+
+    def __init__(self, *args, pupil: Pupil, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pupil = pupil
+        self.recorded: ConsentForm | None = None  # set once the view has recorded it
+        for purpose in Purpose:
+            self.fields[f"purpose_{purpose.value}"] = forms.ChoiceField(
+                label=purpose.label, choices=GRID_DECISIONS, required=False
+            )
+        self.purpose_fields = [self[f"purpose_{p}"] for p in Purpose.values]
+
+    def decisions(self) -> dict[str, str]:
+        data = self.cleaned_data
+        if data.get("all_granted"):
+            return dict.fromkeys(Purpose.values, "granted")
+        return {p: data.get(f"purpose_{p}") or "" for p in Purpose.values}
+
+    @property
+    def is_blank(self) -> bool:
+        """Nothing typed in this row (the relationship keeps its default)."""
+        data = self.cleaned_data
+        return not (
+            (data.get("given_by_name") or "").strip()
+            or data.get("all_granted")
+            or any(data.get(f"purpose_{p}") for p in Purpose.values)
+        )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or self.is_blank:
+            return data
+        refused = [
+            Purpose(p).label.lower()
+            for p in Purpose.values
+            if data.get(f"purpose_{p}") == "refused"
+        ]
+        if data.get("all_granted") and refused:
+            raise forms.ValidationError(
+                f"“All granted” is ticked but {', '.join(refused)} is marked refused: "
+                "untick “All granted” or change the answer."
+            )
+        if not (data.get("given_by_name") or "").strip():
+            raise forms.ValidationError("Give the name of the person who signed the form.")
+        if not data.get("relationship"):
+            raise forms.ValidationError("Choose how the person who signed is related to the pupil.")
+        if not any(self.decisions().values()):
+            raise forms.ValidationError(
+                "Tick “All granted” or choose granted or refused for at least one purpose."
+            )
+        return data

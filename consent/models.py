@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Q
 
+from schoolsocial.folding import name_search_key, search_words
 from schoolsocial.models import Channel, School, StaffMember
 from schoolsocial.private_files import get_private_storage
 from schoolsocial.records import AppendOnlyManager
@@ -30,7 +31,18 @@ class Purpose(models.TextChoices):
     VIDEO = "video", "Video"
 
 
+# Short names for a printed sheet, where a column is a few centimetres wide.
+PURPOSE_SHORT = {
+    Purpose.WEBSITE: "website",
+    Purpose.SOCIAL_PUBLIC: "public social media",
+    Purpose.SOCIAL_GROUP: "parents' group",
+    Purpose.PRESS: "press",
+    Purpose.PRINT: "newsletter & prospectus",
+    Purpose.VIDEO: "video",
+}
+
 # DESIGN.md "Channel": the platform decides which purpose a photo needs.
+# The one table of platform → purpose (read only through purpose_for_channel).
 CHANNEL_PURPOSE = {
     Channel.Platform.FACEBOOK_PAGE: Purpose.SOCIAL_PUBLIC,
     Channel.Platform.X: Purpose.SOCIAL_PUBLIC,
@@ -39,12 +51,26 @@ CHANNEL_PURPOSE = {
     Channel.Platform.FACEBOOK_GROUP: Purpose.SOCIAL_GROUP,
     Channel.Platform.WEBSITE: Purpose.WEBSITE,
 }
+# Platforms that carry video whatever the post (Whitchurch "Use of images":
+# "photos or video recordings"; Threemilestone 4.2 "photographs and videos").
+VIDEO_PLATFORMS = frozenset({Channel.Platform.YOUTUBE})
 
 
-def purpose_for_channel(channel: Channel) -> str | None:
-    """The consent purpose a photo on ``channel`` needs; ``None`` when the
-    channel carries no pupils' photos at all (Class Dojo, WhatsApp, other)."""
-    return CHANNEL_PURPOSE.get(channel.platform)
+def purpose_for_channel(channel: Channel, *, video: bool = False) -> tuple[str, ...]:
+    """Every consent purpose a post on ``channel`` needs, the channel's own
+    purpose first; empty when the channel carries no pupils' photos at all
+    (Class Dojo, WhatsApp, other).
+
+    A post with video — any post on YouTube, or one the administrator says
+    includes video — needs the ``video`` purpose as well (Whitchurch "Use of
+    images"; Threemilestone 4.2). The single entry point for "what does
+    this channel need", so a per-school mapping can replace the table."""
+    purpose = CHANNEL_PURPOSE.get(channel.platform)
+    if purpose is None:
+        return ()
+    if video or channel.platform in VIDEO_PLATFORMS:
+        return (purpose, Purpose.VIDEO)
+    return (purpose,)
 
 
 class YearGroup(models.TextChoices):
@@ -142,6 +168,22 @@ def school_year_end(day: datetime.date) -> datetime.date:
 
 
 class PupilQuerySet(models.QuerySet):
+    # bulk_create and bulk_update skip save(): they fill the search key too,
+    # so an import that writes in bulk keeps search working.
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for pupil in objs:
+            pupil.search_key = pupil.make_search_key()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if set(fields) & set(Pupil.NAME_FIELDS):
+            for pupil in objs:
+                pupil.search_key = pupil.make_search_key()
+            fields = [*fields, "search_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
     def on_roll(self):
         return self.filter(left_on__isnull=True)
 
@@ -159,6 +201,20 @@ class PupilQuerySet(models.QuerySet):
 
     def in_register_order(self):
         return self.order_by("class_name", "last_name", "first_name", "pk")
+
+    def search(self, q: str):
+        """Pupils whose names (legal, preferred) or UPN match every word of
+        ``q``, folded as name screening folds them: "Sian" finds Siân,
+        "oconnor" O'Connor, "smith jones" Smith-Jones."""
+        qs = self
+        for word in search_words(q):
+            qs = qs.filter(Q(search_key__contains=word) | Q(mis_id__iexact=word))
+        return qs
+
+
+# Long enough for any real name in every spelling; capped so that a key of
+# four-byte characters still fits a PostgreSQL B-tree index entry.
+SEARCH_KEY_LENGTH = 600
 
 
 def _photo_path(instance, filename):
@@ -183,6 +239,12 @@ class Pupil(models.Model):
     )
     year_group = models.CharField(max_length=2, choices=YearGroup.choices)
     class_name = models.CharField("class", max_length=50)
+    date_of_birth = models.DateField(
+        "date of birth",
+        null=True,
+        blank=True,
+        help_text="From the MIS; with the name, it matches a pupil when a file has no UPN.",
+    )
     photo = models.FileField(
         storage=get_private_storage, upload_to=_photo_path, blank=True, editable=False
     )
@@ -190,6 +252,9 @@ class Pupil(models.Model):
         storage=get_private_storage, upload_to=_photo_path, blank=True, editable=False
     )
     left_on = models.DateField("left on", null=True, blank=True)
+    # The names folded for searching (``schoolsocial.folding.name_search_key``),
+    # derived from the names on every save.
+    search_key = models.CharField(max_length=SEARCH_KEY_LENGTH, blank=True, editable=False)
     never_publish = models.BooleanField(default=False)
     never_publish_reason = models.TextField(blank=True)
     never_publish_set_by = models.ForeignKey(
@@ -214,9 +279,32 @@ class Pupil(models.Model):
                 name="never_publish_needs_reason",
             ),
         ]
+        indexes = [
+            # Searches are always within one school; the key is read from the
+            # index alone. On PostgreSQL a trigram index serves "contains"
+            # too (migration 0002).
+            models.Index(fields=["school", "search_key"], name="pupil_search_key"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    NAME_FIELDS = ("first_name", "last_name", "preferred_name")
+
+    def save(self, *args, **kwargs):
+        # The search key is a copy of the names in another form, not a rule:
+        # deriving it here keeps it right on every path that saves a pupil
+        # (the services, the MIS import, the Django admin, a shell).
+        self.search_key = self.make_search_key()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(self.NAME_FIELDS):
+            kwargs["update_fields"] = {*update_fields, "search_key"}
+        super().save(*args, **kwargs)
+
+    def make_search_key(self) -> str:
+        return name_search_key(self.first_name, self.preferred_name, self.last_name)[
+            :SEARCH_KEY_LENGTH
+        ]
 
     @property
     def full_name(self) -> str:
@@ -227,6 +315,12 @@ class Pupil(models.Model):
         if self.preferred_name and self.preferred_name != self.first_name:
             return f"{self.preferred_name} {self.last_name} ({self.first_name})"
         return self.full_name
+
+    @property
+    def initials(self) -> str:
+        """For a printed list when there is no photo: "SE" for Siân Evans."""
+        first = self.preferred_name or self.first_name
+        return f"{first[:1]}{self.last_name[:1]}".upper()
 
     @property
     def is_leaver(self) -> bool:
@@ -420,7 +514,11 @@ class PublicationCheck(models.Model):
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    # The channel's own purpose; ``purposes`` holds every purpose the post
+    # needed (with "video" for a video), as decided when it was checked.
     purpose = models.CharField(max_length=20, choices=Purpose.choices, blank=True)
+    purposes = models.JSONField(default=list, blank=True)
+    includes_video = models.BooleanField("this post includes video", default=False)
     caption = models.TextField(blank=True)
     caption_matches = models.JSONField(default=list, blank=True)
     result = models.CharField(max_length=12, choices=Result.choices)
@@ -432,6 +530,16 @@ class PublicationCheck(models.Model):
 
     def __str__(self) -> str:
         return f"Publication check {self.pk} for {self.channel}"
+
+    @property
+    def needed_purposes(self) -> list[str]:
+        """Every purpose this post needed (checks stored before ``purposes``
+        existed needed their one ``purpose``)."""
+        return list(self.purposes) or ([self.purpose] if self.purpose else [])
+
+    @property
+    def purposes_label(self) -> str:
+        return " and ".join(Purpose(p).label.lower() for p in self.needed_purposes)
 
     @property
     def named_matches(self) -> list[dict]:
@@ -455,10 +563,16 @@ class PublicationCheck(models.Model):
 
 class CheckedPupil(models.Model):
     """The result of a publication check for one pupil. If the pupil was
-    allowed and their answer for the check's purpose later becomes withdrawn,
-    refused or "never publish" (``FOLLOWUP_STATUSES``), this row is a
-    follow-up: the post is reviewed and the office marks it reviewed (the
-    only later change)."""
+    allowed and their answer for one of the check's purposes later becomes
+    withdrawn, refused or "never publish" (``FOLLOWUP_STATUSES``), this row
+    is a follow-up: the service that changed the answer raises it
+    (``followup_raised_at``), the administrator who ran the check and the
+    head are told, and it stays open until someone marks the post taken down
+    or kept with a reason (the only later changes)."""
+
+    class Outcome(models.TextChoices):
+        TAKEN_DOWN = "taken_down", "Taken down (or the pupil removed from it)"
+        KEPT = "kept", "Kept"
 
     check_run = models.ForeignKey(PublicationCheck, on_delete=models.PROTECT, related_name="pupils")
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="checks")
@@ -473,6 +587,9 @@ class CheckedPupil(models.Model):
         StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     review_note = models.TextField(blank=True)
+    review_outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+    followup_raised_at = models.DateTimeField(null=True, blank=True)
+    followup_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
 
     SCHOOL_PATH = "pupil__school"
 
@@ -480,6 +597,13 @@ class CheckedPupil(models.Model):
         ordering = ["pupil__class_name", "pupil__last_name", "pupil__first_name"]
         constraints = [
             models.UniqueConstraint(fields=["check_run", "pupil"], name="pupil_once_per_check")
+        ]
+        indexes = [
+            models.Index(
+                fields=["followup_raised_at"],
+                condition=Q(reviewed_at__isnull=True, followup_raised_at__isnull=False),
+                name="open_consent_followups",
+            )
         ]
 
     def __str__(self) -> str:
@@ -522,6 +646,11 @@ class GroupApplication(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
+    # Threemilestone 1.3, 2.2: only parents and carers join. A leader may
+    # approve anyone else only by writing down why (shown on the application).
+    exception_reason = models.TextField(
+        "exception: why someone without parental responsibility may join", blank=True
+    )
     removed_by = models.ForeignKey(
         StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -536,6 +665,10 @@ class GroupApplication(models.Model):
     def __str__(self) -> str:
         return f"{self.applicant_name} ({self.profile_name})"
 
+    @property
+    def has_parental_responsibility(self) -> bool:
+        return self.relationship in ConsentForm.PARENTAL_RESPONSIBILITY
+
 
 class RegisterVersion(models.Model):
     """Changes whenever a school's pupil register changes, so the name
@@ -547,3 +680,22 @@ class RegisterVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Register version of {self.school_id}: {self.token}"
+
+
+class ImportColumns(models.Model):
+    """Which column of its MIS export holds which pupil detail, as the
+    school's office last chose it on the import page. Used for the next file
+    with the same column names, so the choice is made once. Keyed by the
+    column's name as written in the file; "" means the office said the file
+    has no such column."""
+
+    school = models.OneToOneField(School, on_delete=models.PROTECT, related_name="+")
+    columns = models.JSONField(default=dict)
+    chosen_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    chosen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "import columns"
+
+    def __str__(self) -> str:
+        return f"MIS import columns of {self.school_id}"

@@ -5,7 +5,11 @@
   within 30 days (Threemilestone 4.1: parents are asked to fill in a
   permission form).
 * To SLT: private-group applications pending over 3 days (Threemilestone
-  2.2: applications are vetted by the Senior Leadership Team).
+  2.2: applications are vetted by the Senior Leadership Team), and members
+  whose children have all left (1.3).
+
+And daily, at the school's reminder time: open consent follow-ups, to the
+administrators who ran those checks and the head.
 
 Counts only: reminders never carry pupils' names.
 """
@@ -74,9 +78,15 @@ class OfficeConsentDigest(Reminder):
 
 
 class GroupApplicationsDigest(Reminder):
+    """Weekly to SLT: applications waiting over 3 days (Threemilestone 2.2)
+    and approved members whose children have all left (1.3: the group is
+    for parents and carers of current pupils)."""
+
     kind = "group_applications_digest"
 
     def due(self, *, schools, now):
+        from consent.selectors import members_whose_children_left
+
         schools = [s for s in schools if _week_due(s, now)]
         if not schools:
             return []
@@ -89,14 +99,19 @@ class GroupApplicationsDigest(Reminder):
             .values_list("school_id")
             .annotate(n=Count("pk"))
         )
-        schools = [s for s in schools if waiting.get(s.pk)]
+        left = dict(
+            members_whose_children_left(schools)
+            .values_list("school_id")
+            .annotate(n=Count("pk", distinct=True))
+        )
+        schools = [s for s in schools if waiting.get(s.pk) or left.get(s.pk)]
         leaders = members_by_role(schools, "slt")
         return [
             Due(
                 school=school,
                 kind=self.kind,
                 key=f"{self.kind}:{school.pk}:{_week(school, now)}",
-                title=f"{waiting[school.pk]} private-group application(s) waiting over 3 days",
+                title=_group_title(waiting.get(school.pk, 0), left.get(school.pk, 0)),
                 url="/consent/group-applications/",
                 recipients=leaders[school.pk],
             )
@@ -104,6 +119,89 @@ class GroupApplicationsDigest(Reminder):
         ]
 
 
+def _group_title(waiting: int, left: int) -> str:
+    parts = []
+    if waiting:
+        parts.append(f"{waiting} private-group application(s) waiting over 3 days")
+    if left:
+        parts.append(f"{left} group member(s) whose children have all left, to remove")
+    return "; ".join(parts)
+
+
+class ConsentFollowupReminder(Reminder):
+    """Daily at the school's reminder time, while any follow-up raised
+    before today is open: to each administrator who ran those checks (their
+    count) and to the head (the school's count). Threemilestone 4.1, 4.2;
+    Whitchurch "Use of images". Counts only, no pupil names."""
+
+    kind = "consent_followup_daily"
+
+    def due(self, *, schools, now):
+        from consent.models import CheckedPupil
+        from schoolsocial.models import ChannelAuthorisation, StaffMember
+        from schoolsocial.selectors import heads_for
+
+        schools = [s for s in schools if reached(s, now, s.reminder_time)]
+        if not schools:
+            return []
+        by_pk = {s.pk: s for s in schools}
+        totals: dict[int, int] = {}
+        by_checker: dict[int, dict[int, int]] = {}
+        for school_id, checker_id, raised_at in CheckedPupil.objects.filter(
+            pupil__school__in=schools,
+            followup_raised_at__isnull=False,
+            reviewed_at__isnull=True,
+        ).values_list("pupil__school_id", "check_run__checked_by_id", "followup_raised_at"):
+            school = by_pk[school_id]
+            if raised_at.astimezone(school.tz).date() >= local_now(school, now).date():
+                continue  # told when it was raised today
+            totals[school_id] = totals.get(school_id, 0) + 1
+            counts = by_checker.setdefault(school_id, {})
+            counts[checker_id] = counts.get(checker_id, 0) + 1
+        if not totals:
+            return []
+        # Checkers still able to act: office, head or SLT, or an administrator
+        # with a current authorisation (a revoked one cannot open the page).
+        # Counted per checker, whichever channel: the page lists their posts.
+        checker_ids = {pk for counts in by_checker.values() for pk in counts}
+        authorised = set(
+            ChannelAuthorisation.objects.current()
+            .filter(member_id__in=checker_ids)
+            .values_list("member_id", flat=True)
+        )
+        checkers = {
+            m.pk: m
+            for m in StaffMember.objects.active()
+            .filter(pk__in=checker_ids)
+            .select_related("user", "school")
+            if m.pk in authorised or {"office", "head", "slt"} & m.roles
+        }
+        heads = heads_for(schools=[by_pk[pk] for pk in totals])
+        due = []
+        for school_id, total in totals.items():
+            school = by_pk[school_id]
+            key = f"{self.kind}:{school_id}:{local_now(school, now):%Y-%m-%d}"
+            head = heads.get(school_id)
+            if head is not None:
+                due.append(self._due(school, key, total, [head]))
+            for checker_id, count in by_checker[school_id].items():
+                member = checkers.get(checker_id)
+                if member is not None and member != head:
+                    due.append(self._due(school, key, count, [member]))
+        return due
+
+    def _due(self, school, key, count, recipients):
+        return Due(
+            school=school,
+            kind=self.kind,
+            key=key,
+            title=f"{count} post(s) still to take down or keep after a consent change",
+            url="/consent/follow-ups/",
+            recipients=recipients,
+        )
+
+
 def register_all() -> None:
     register(OfficeConsentDigest())
     register(GroupApplicationsDigest())
+    register(ConsentFollowupReminder())

@@ -1,7 +1,8 @@
 """Pupil-name screening (DESIGN.md "Comment screening"). One implementation
 serves the publication check's caption and moderation's incidents.
 
-Matching works on words, not substrings. Text is folded (NFKD, combining
+Matching works on words, not substrings. Text is folded by
+``schoolsocial.folding`` (the same folding every search by name uses): NFKD, combining
 marks dropped, casefolded, letters NFKD leaves alone transliterated: ł→l,
 ø→o, æ→ae, ı→i, đ→d, ß→ss, œ→oe, þ→th, ð→d), invisible characters are
 dropped (Unicode category Cf such as zero-width spaces, plus the combining
@@ -32,10 +33,10 @@ The matcher is built once per school and reused until the register changes
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
+
+from schoolsocial.folding import APOSTROPHES, HYPHENS, Token, fold, tokenize
 
 __all__ = [
     "EVERYDAY_WORDS",
@@ -122,50 +123,6 @@ EVERYDAY_WORDS = frozenset(
     ]
 )
 
-_APOSTROPHES = "'\u2018\u2019\u02bc\u0060\u00b4"
-_HYPHENS = "-\u2010\u2011\u2012\u2013\u2014"
-_APOSTROPHES_AND_HYPHENS = frozenset(_APOSTROPHES + _HYPHENS)
-_LINE_BREAKS = frozenset("\r\n\u2028\u2029\x0b\x0c\x85")
-
-# Letters NFKD does not decompose, after casefolding (so Ł is already ł).
-_TRANSLITERATION = {
-    "ł": "l",
-    "ø": "o",
-    "æ": "ae",
-    "ı": "i",
-    "đ": "d",
-    "ß": "ss",
-    "œ": "oe",
-    "þ": "th",
-    "ð": "d",
-    "ħ": "h",
-    "ŧ": "t",
-}
-
-# Invisible characters that are not format characters (Cf): they would
-# otherwise split a word (combining grapheme joiner, variation selectors,
-# Mongolian free variation selectors) or join it to the next (Hangul fillers,
-# which are letters). Cf already covers U+200B-U+200F, U+2060-U+2064, U+00AD,
-# U+180E, U+FEFF and the tag characters.
-_INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0")
-
-
-def _is_invisible(char: str) -> bool:
-    code = ord(char)
-    return (
-        char in _INVISIBLE
-        or 0xFE00 <= code <= 0xFE0F
-        or 0xE0100 <= code <= 0xE01EF
-        or unicodedata.category(char) == "Cf"
-    )
-
-
-@dataclass(frozen=True)
-class Token:
-    word: str  # folded
-    start: int  # offsets into the original text
-    end: int
-
 
 @dataclass(frozen=True)
 class NameMatch:
@@ -177,76 +134,11 @@ class NameMatch:
     end: int
 
 
-@lru_cache(maxsize=8192)
-def _fold_char(char: str) -> str:
-    """The folded form of one character: '' if it disappears (invisible, or
-    an accent), ' ' if it breaks words, else its folded letters/digits."""
-    if _is_invisible(char):
-        return ""
-    if char in _APOSTROPHES_AND_HYPHENS or char in _LINE_BREAKS:
-        return " "
-    out = []
-    for part in unicodedata.normalize("NFKD", char):
-        if unicodedata.combining(part):
-            continue
-        for letter in part.casefold():
-            out.append(_TRANSLITERATION.get(letter, letter))
-    return "".join(out)
-
-
-_SKIP, _LETTERS, _BREAK = 0, 1, 2
-
-
-@lru_cache(maxsize=8192)
-def _classify(char: str) -> tuple[int, str]:
-    folded = _fold_char(char)
-    if not folded:
-        return _SKIP, ""
-    if folded.isalnum():
-        return _LETTERS, folded
-    return _BREAK, folded
-
-
-def fold(text: str) -> str:
-    """NFKD, drop combining marks, casefold, transliterate letters NFKD
-    leaves alone (ł, ø, æ, ı, đ, ß, œ, þ, ð), drop invisible characters, and
-    turn apostrophes, hyphens and line breaks into spaces. Other punctuation
-    is kept (``tokenize`` treats it as a word break too)."""
-    return "".join(_fold_char(c) for c in text)
-
-
-def tokenize(text: str) -> list[Token]:
-    """The words of ``text``, folded, with their offsets in the original.
-
-    A word is a run of letters and digits once folded; invisible characters
-    inside a word do not split it ("T\u200bom" and "T\u034fom" are "tom").
-    """
-    tokens: list[Token] = []
-    word: list[str] = []
-    start = end = 0
-    for index, char in enumerate(text):
-        kind, folded = _classify(char)
-        if kind == _SKIP:
-            continue  # invisible, or an accent on the previous letter
-        if kind == _LETTERS:
-            if not word:
-                start = index
-            word.append(folded)
-            end = index + 1
-            continue
-        if word:
-            tokens.append(Token("".join(word), start, end))
-            word = []
-    if word:
-        tokens.append(Token("".join(word), start, end))
-    return tokens
-
-
 def _words(name: str) -> tuple[str, ...]:
     return tuple(t.word for t in tokenize(name))
 
 
-_NO_APOSTROPHES = str.maketrans("", "", _APOSTROPHES)
+_NO_APOSTROPHES = str.maketrans("", "", APOSTROPHES)
 
 
 def _spellings(name: str) -> set[tuple[str, ...]]:
@@ -258,7 +150,7 @@ def _spellings(name: str) -> set[tuple[str, ...]]:
 def _surname_spellings(last: str) -> set[tuple[str, ...]]:
     """The whole surname, and each part of a double-barrelled one."""
     spellings = _spellings(last)
-    parts = last.translate(str.maketrans(_HYPHENS, "-" * len(_HYPHENS))).split("-")
+    parts = last.translate(str.maketrans(HYPHENS, "-" * len(HYPHENS))).split("-")
     if len(parts) > 1:
         for part in parts:
             spellings |= _spellings(part)

@@ -4,13 +4,16 @@ with the number of pupils."""
 
 from __future__ import annotations
 
+import base64
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
 
 from consent.models import (
     FOLLOWUP_STATUSES,
+    PURPOSE_SHORT,
     YEAR_ORDER,
     CheckedPupil,
     ConsentAnswer,
@@ -20,7 +23,7 @@ from consent.models import (
     Pupil,
     Purpose,
 )
-from schoolsocial.models import Channel, School, StaffMember
+from schoolsocial.models import Channel, ChannelAuthorisation, School, StaffMember
 
 
 @dataclass
@@ -39,36 +42,62 @@ def class_names(school: School) -> list[str]:
 
 
 def search(qs: QuerySet[Pupil], q: str) -> QuerySet[Pupil]:
-    for word in q.split():
-        qs = qs.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(preferred_name__icontains=word)
-            | Q(mis_id__iexact=word)
-        )
-    return qs
+    return qs.search(q)
+
+
+REGISTER_PAGE_SIZE = 50
+
+
+def _year_order() -> Case:
+    return Case(
+        *(When(year_group=value, then=Value(n)) for value, n in YEAR_ORDER.items()),
+        default=Value(99),
+        output_field=IntegerField(),
+    )
 
 
 def register(
-    *, school: School, q: str = "", year: str = "", class_name: str = "", leavers: bool = False
-) -> list[PupilRow]:
-    """The register with the current answer for every purpose: two queries
-    whatever the number of pupils."""
+    *,
+    school: School,
+    q: str = "",
+    year: str = "",
+    class_name: str = "",
+    leavers: bool = False,
+    page: int | str | None = 1,
+    per_page: int = REGISTER_PAGE_SIZE,
+) -> Page:
+    """One page of the register, in year, class and name order, with the
+    current answer for every purpose on each row (``page.object_list`` is a
+    list of ``PupilRow``). Four queries whatever the size of the school:
+    the count, the page's pupils, their consent records and their forms."""
     qs = Pupil.objects.filter(school=school)
     if not leavers:
         qs = qs.on_roll()
     if q:
-        qs = search(qs, q)
+        qs = qs.search(q)
     if year:
         qs = qs.filter(year_group=year)
     if class_name:
         qs = qs.filter(class_name=class_name)
-    today = school.local_today()
-    pupils = sorted(
-        qs.with_consent().select_related(None),
-        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
+    qs = qs.annotate(year_order=_year_order()).order_by(
+        "year_order", "class_name", "last_name", "first_name", "pk"
     )
-    return [PupilRow(p, p.answers(on=today)) for p in pupils]
+    result = Paginator(qs, per_page).get_page(page)
+    today = school.local_today()
+    pupils = list(result.object_list.with_consent())
+    result.object_list = [PupilRow(p, p.answers(on=today)) for p in pupils]
+    return result
+
+
+def class_pupils(*, school: School, class_name: str) -> list[Pupil]:
+    """A class's pupils on roll in register order (surname, first name), with
+    ``last_form_on``: the date the latest consent form was received, if any."""
+    return list(
+        Pupil.objects.filter(school=school, class_name=class_name)
+        .on_roll()
+        .annotate(last_form_on=Max("consent_forms__received_on"))
+        .order_by("last_name", "first_name", "pk")
+    )
 
 
 def do_not_publish(
@@ -93,6 +122,71 @@ def do_not_publish(
     return by_class
 
 
+@dataclass
+class SheetPupil:
+    """One pupil on the printed do-not-publish sheet."""
+
+    pupil: Pupil
+    refused: list[ConsentAnswer]  # the purposes they may not appear in
+    photo: str  # a data: URI of the thumbnail, or "" for none
+
+    @property
+    def never(self) -> bool:
+        return self.pupil.never_publish
+
+    @property
+    def nothing(self) -> bool:
+        """May appear in nothing at all."""
+        return len(self.refused) == len(Purpose.values)
+
+    @property
+    def may_not(self) -> str:
+        return ", ".join(PURPOSE_SHORT[Purpose(a.purpose)] for a in self.refused)
+
+
+def _thumbnail_uri(pupil: Pupil) -> str:
+    """The thumbnail inline, so a printed sheet is one request (and one audit
+    event) however many photos it shows. "" when there is none or it cannot
+    be read."""
+    if not pupil.photo_thumbnail:
+        return ""
+    try:
+        with pupil.photo_thumbnail.open("rb") as file:
+            data = file.read(512 * 1024)
+    except OSError:
+        return ""
+    kind = "png" if data.startswith(b"\x89PNG") else "jpeg"
+    return f"data:image/{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def do_not_publish_sheet(
+    *, school: School, purposes: list[str], class_name: str = ""
+) -> OrderedDict[str, list[SheetPupil]]:
+    """The staff-room sheet: pupils on roll who may not appear in at least
+    one of ``purposes``, by class in year order, each with what they may not
+    appear in and their thumbnail."""
+    qs = Pupil.objects.filter(school=school).on_roll()
+    if class_name:
+        qs = qs.filter(class_name=class_name)
+    today = school.local_today()
+    by_class: OrderedDict[str, list[SheetPupil]] = OrderedDict()
+    pupils = sorted(
+        qs.with_consent(),
+        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
+    )
+    for pupil in pupils:
+        refused = [
+            answer
+            for answer in (pupil.current_consent(p, on=today) for p in purposes)
+            if not answer.allowed
+        ]
+        if refused:
+            by_class.setdefault(pupil.class_name, []).append(
+                SheetPupil(pupil, refused, _thumbnail_uri(pupil))
+            )
+    return by_class
+
+
 def pupil_history(pupil: Pupil) -> list[ConsentForm]:
     return list(
         ConsentForm.objects.filter(pupil=pupil)
@@ -103,12 +197,14 @@ def pupil_history(pupil: Pupil) -> list[ConsentForm]:
 
 
 def followups(pupil: Pupil) -> list[CheckedPupil]:
-    """Earlier publication checks that allowed this pupil for a purpose whose
-    answer is now withdrawn, refused (a later form) or "never publish": the
-    posts to review and take down. Expiry is left out: a form running out is
-    not an objection. Each row carries ``answer``, the current answer that
-    makes it a follow-up. Pass a pupil loaded ``with_consent()`` to avoid a
-    query per purpose."""
+    """Earlier publication checks that allowed this pupil for a post they
+    may no longer appear in: raised when their consent was withdrawn or
+    refused or "never publish" was set (open first, then closed), and any
+    older check whose purpose now says no (checks from before follow-ups
+    were raised). Expiry is left out: a form running out is not an
+    objection. Each row carries ``answer``, the current answer that makes it
+    a follow-up (``None`` when consent has since been given again). Pass a
+    pupil loaded ``with_consent()`` to avoid a query per purpose."""
     today = pupil.school.local_today()
     answers: dict[str, ConsentAnswer] = {}
     rows = []
@@ -120,13 +216,59 @@ def followups(pupil: Pupil) -> list[CheckedPupil]:
         )
         .order_by("reviewed_at", "-check_run__checked_at")
     ):
-        purpose = row.check_run.purpose
-        if purpose not in answers:
-            answers[purpose] = pupil.current_consent(purpose, on=today)
-        if answers[purpose].status in FOLLOWUP_STATUSES:
-            row.answer = answers[purpose]
+        row.answer = None
+        for purpose in row.check_run.needed_purposes:
+            if purpose not in answers:
+                answers[purpose] = pupil.current_consent(purpose, on=today)
+            if answers[purpose].status in FOLLOWUP_STATUSES:
+                row.answer = answers[purpose]
+                break
+        if row.answer is not None or row.followup_raised_at:
             rows.append(row)
     return rows
+
+
+def open_followups(*, school: School, member: StaffMember | None = None) -> list[CheckedPupil]:
+    """Follow-ups not yet marked taken down or kept, oldest first. With
+    ``member`` an administrator (not office, head or SLT): those on channels
+    they are currently authorised for or from checks they ran. Two
+    queries."""
+    qs = (
+        CheckedPupil.objects.filter(
+            pupil__school=school, followup_raised_at__isnull=False, reviewed_at__isnull=True
+        )
+        .select_related("pupil", "check_run__channel", "check_run__checked_by__user")
+        .order_by("followup_raised_at", "pk")
+    )
+    if member is not None and not ({"office", "head", "slt"} & member.effective_roles()):
+        channel_ids = list(
+            ChannelAuthorisation.objects.current()
+            .filter(member=member)
+            .values_list("channel_id", flat=True)
+        )
+        qs = qs.filter(Q(check_run__channel_id__in=channel_ids) | Q(check_run__checked_by=member))
+    return list(qs)
+
+
+def followups_panel(member: StaffMember, roles: frozenset[str]) -> dict | None:
+    """The dashboard panel (schoolsocial.dashboard): open follow-ups for the
+    head and SLT, and for an administrator those of their channels."""
+    if not ({"head", "slt"} & roles) and "admin" not in roles:
+        return None
+    rows = open_followups(school=member.school, member=None if {"head", "slt"} & roles else member)
+    if not rows:
+        return None
+    return {"rows": rows, "channels": sorted({r.check_run.channel.name for r in rows})}
+
+
+def recently_closed_followups(*, school: School, limit: int = 30) -> list[CheckedPupil]:
+    return list(
+        CheckedPupil.objects.filter(
+            pupil__school=school, followup_raised_at__isnull=False, reviewed_at__isnull=False
+        )
+        .select_related("pupil", "check_run__channel", "reviewed_by__user")
+        .order_by("-reviewed_at")[:limit]
+    )
 
 
 def checkable_channels(member: StaffMember) -> QuerySet[Channel]:
@@ -160,15 +302,34 @@ def recent_checks(school: School, limit: int = 10) -> QuerySet[PublicationCheck]
     )
 
 
+def children_all_left(application: GroupApplication) -> bool:
+    """Every pupil the member is connected to has left (Threemilestone 1.3:
+    the group is for parents and carers of current pupils)."""
+    pupils = list(application.pupils.all())
+    return bool(pupils) and all(p.left_on is not None for p in pupils)
+
+
+def members_whose_children_left(schools) -> QuerySet[GroupApplication]:
+    """Approved members none of whose pupils is still on roll, for many
+    schools in one query (the weekly SLT digest)."""
+    return GroupApplication.objects.filter(
+        school__in=schools, status=GroupApplication.Status.APPROVED
+    ).exclude(pupils__left_on__isnull=True)
+
+
 def group_applications(school: School) -> dict[str, list[GroupApplication]]:
     base = (
         GroupApplication.objects.filter(school=school)
         .select_related("recorded_by__user", "decided_by__user")
         .prefetch_related("pupils")
     )
+    approved = list(base.filter(status="approved").order_by("applicant_name"))
+    for application in approved:
+        application.children_all_left = children_all_left(application)
     return {
         "pending": list(base.pending()),
-        "approved": list(base.filter(status="approved").order_by("applicant_name")),
+        "to_remove": [a for a in approved if a.children_all_left],
+        "approved": approved,
         "closed": list(
             base.filter(status__in=["rejected", "removed"]).order_by("-decided_at")[:50]
         ),

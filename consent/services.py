@@ -9,11 +9,14 @@ the person using the page. Nothing is ever deleted.
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from consent import importer
@@ -23,6 +26,7 @@ from consent.models import (
     ConsentForm,
     ConsentRecord,
     GroupApplication,
+    ImportColumns,
     PublicationCheck,
     Pupil,
     Purpose,
@@ -35,11 +39,15 @@ from consent.models import (
 from schoolsocial.audit import audit_record
 from schoolsocial.images import ImageRejected, check_image, check_upload, read_upload
 from schoolsocial.models import Channel, ChannelAuthorisation, Role, School, StaffMember
+from schoolsocial.private_files import get_private_storage
 from schoolsocial.services import ServiceError
+
+logger = logging.getLogger(__name__)
 
 EDITORS = frozenset({Role.OFFICE, Role.HEAD})
 LEADERS = frozenset({Role.HEAD, Role.SLT})
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_SIDE = 1200
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 THUMBNAIL_SIZE = (160, 160)
 
@@ -76,12 +84,33 @@ def _register_changed(school: School) -> None:
     RegisterVersion.objects.update_or_create(school=school, defaults={"token": uuid.uuid4().hex})
 
 
-def _store_photo(pupil: Pupil, upload) -> None:
+def _store_photo(pupil: Pupil, upload, written: list[str]) -> None:
     """Validate a photo (schoolsocial.images), keep only the re-encoded,
-    metadata-free copy and a thumbnail, in private storage."""
-    checked = check_upload(upload, max_bytes=PHOTO_MAX_BYTES, thumbnail_size=THUMBNAIL_SIZE)
+    metadata-free copy (at most PHOTO_MAX_SIDE pixels a side: it is printed
+    small) and a thumbnail, in private storage. The names written are added
+    to ``written`` so a failed save can remove them."""
+    checked = check_upload(
+        upload, max_bytes=PHOTO_MAX_BYTES, thumbnail_size=THUMBNAIL_SIZE, max_side=PHOTO_MAX_SIDE
+    )
     pupil.photo.save(f"photo.{checked.display_extension}", ContentFile(checked.display), save=False)
+    written.append(pupil.photo.name)
     pupil.photo_thumbnail.save("thumb.jpg", ContentFile(checked.thumbnail), save=False)
+    written.append(pupil.photo_thumbnail.name)
+
+
+def _photo_files(pupil: Pupil) -> list[str]:
+    return [f.name for f in (pupil.photo, pupil.photo_thumbnail) if f]
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    """Remove files from private storage (a replaced or removed photo leaves
+    nothing behind; nor does a save that failed)."""
+    storage = get_private_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:  # pragma: no cover - logged, nothing else to do
+            logger.warning("Could not remove %s from private storage", name)
 
 
 def _clean_names(first_name: str, last_name: str, preferred_name: str) -> tuple[str, str, str]:
@@ -129,27 +158,32 @@ def pupil_create(
         raise ServiceError("Choose the pupil's year group.")
     if not class_name.strip():
         raise ServiceError("Give the pupil's class.")
-    with transaction.atomic():
-        pupil = Pupil(
-            school=school,
-            mis_id=_check_mis_id(school, mis_id),
-            first_name=first_name,
-            last_name=last_name,
-            preferred_name=preferred_name,
-            year_group=year_group,
-            class_name=class_name.strip(),
-        )
-        if photo is not None:
-            _store_photo(pupil, photo)
-        pupil.save()
-        _register_changed(school)
-        audit_record(
-            school=school,
-            actor=created_by.user,
-            action="consent.pupil_create",
-            obj=pupil,
-            summary=f"Added {pupil.full_name} ({pupil.year_label}, {pupil.class_name}).",
-        )
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            pupil = Pupil(
+                school=school,
+                mis_id=_check_mis_id(school, mis_id),
+                first_name=first_name,
+                last_name=last_name,
+                preferred_name=preferred_name,
+                year_group=year_group,
+                class_name=class_name.strip(),
+            )
+            if photo is not None:
+                _store_photo(pupil, photo, written)
+            pupil.save()
+            _register_changed(school)
+            audit_record(
+                school=school,
+                actor=created_by.user,
+                action="consent.pupil_create",
+                obj=pupil,
+                summary=f"Added {pupil.full_name} ({pupil.year_label}, {pupil.class_name}).",
+            )
+    except BaseException:
+        _delete_files(written)
+        raise
     return pupil
 
 
@@ -165,9 +199,15 @@ def pupil_update(
     mis_id: str = "",
     left_on: datetime.date | None = None,
     photo=None,
+    remove_photo: bool = False,
 ) -> Pupil:
     """Edit a pupil's details or mark them as a leaver (office or head).
-    Leavers are kept: their names are still screened in comments."""
+    Leavers are kept: their names are still screened in comments.
+
+    A new photo replaces the old one and ``remove_photo`` removes it; either
+    way the old files are deleted from storage once the change has
+    committed (a child's photo is not kept once the school has no use for
+    it: UK GDPR storage limitation), and the audit event says so."""
     _require(changed_by, EDITORS, "edit pupils")
     _same_school(changed_by, pupil)
     first_name, last_name, preferred_name = _clean_names(first_name, last_name, preferred_name)
@@ -192,24 +232,41 @@ def pupil_update(
         for k, v in new.items()
         if getattr(pupil, k) != v
     ]
+    if photo is not None and remove_photo:
+        raise ServiceError("Either choose a new photo or remove the photo, not both.")
+    old_files = _photo_files(pupil)
     if photo is not None:
-        changes.append("new photo")
+        changes.append("photo replaced, old photo deleted" if old_files else "new photo")
+    elif remove_photo and old_files:
+        changes.append("photo removed and deleted")
     if not changes:
         return pupil
-    with transaction.atomic():
-        for key, value in new.items():
-            setattr(pupil, key, value)
-        if photo is not None:
-            _store_photo(pupil, photo)
-        pupil.save()
-        _register_changed(pupil.school)
-        audit_record(
-            school=pupil.school,
-            actor=changed_by.user,
-            action=("consent.pupil_left" if left_on and not was_leaver else "consent.pupil_update"),
-            obj=pupil,
-            summary=f"Edited {pupil.full_name}: {'; '.join(changes)}.",
-        )
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            for key, value in new.items():
+                setattr(pupil, key, value)
+            if photo is not None:
+                _store_photo(pupil, photo, written)
+            elif remove_photo:
+                pupil.photo = pupil.photo_thumbnail = ""
+            pupil.save()
+            _register_changed(pupil.school)
+            audit_record(
+                school=pupil.school,
+                actor=changed_by.user,
+                action=(
+                    "consent.pupil_left" if left_on and not was_leaver else "consent.pupil_update"
+                ),
+                obj=pupil,
+                summary=f"Edited {pupil.full_name}: {'; '.join(changes)}.",
+            )
+            if photo is not None or remove_photo:
+                transaction.on_commit(lambda: _delete_files(old_files))
+    except BaseException:
+        _delete_files(written)
+        pupil.refresh_from_db()
+        raise
     return pupil
 
 
@@ -246,21 +303,101 @@ def pupil_set_never_publish(
                 f"{pupil.full_name}: {reason}"
             ),
         )
+        if never_publish:
+            followups_raise(pupil=pupil, changed_by=set_by)
     return pupil
 
 
+def _pupil_save_from_import(
+    *, school: School, row: importer.Row, imported_by: StaffMember
+) -> Pupil:
+    """Add or update the one pupil an import row describes, with its audit
+    event: the only place the import writes a pupil."""
+    if row.pupil is None:
+        fields = {name: row.values[name] for name in importer.COMPARED}
+        pupil = Pupil.objects.create(school=school, **fields)
+        how = f" ({row.notes[0]})" if row.notes else ""
+        audit_record(
+            school=school,
+            actor=imported_by.user,
+            action="consent.pupil_create",
+            obj=pupil,
+            summary=f"Imported {pupil.full_name} ({pupil.class_name}){how}.",
+        )
+        return pupil
+    pupil = row.pupil
+    for name, value in row.updates.items():
+        setattr(pupil, name, value)
+    pupil.left_on = None
+    pupil.save()
+    how = f" {row.notes[0]}" if row.notes else ""
+    audit_record(
+        school=school,
+        actor=imported_by.user,
+        action="consent.pupil_update",
+        obj=pupil,
+        summary=f"Import updated {pupil.full_name}: {'; '.join(row.changes)}.{how}",
+    )
+    return pupil
+
+
+def _remember_import_columns(
+    *, school: School, preview: importer.Preview, chosen_by: StaffMember
+) -> None:
+    """Keep the columns the office chose, by column name, for the school's
+    next file with the same columns (audited when they change)."""
+    columns = preview.column_indexes
+    # "" records "not in this file"; a chosen column without a name cannot
+    # be found again by name, so that choice is not kept.
+    chosen = {
+        name: (preview.header[columns[name]] if name in columns else "")
+        for name in importer.FIELDS
+        if name not in columns or preview.header[columns[name]]
+    }
+    saved = ImportColumns.objects.filter(school=school).first()
+    if saved is not None and saved.columns == chosen:
+        return
+    if saved is None:
+        saved = ImportColumns(school=school)
+    saved.columns = chosen
+    saved.chosen_by = chosen_by
+    saved.save()
+    described = "; ".join(
+        f"{importer.FIELD_LABELS[name]} = “{column}”"
+        if column
+        else f"{importer.FIELD_LABELS[name]}: none"
+        for name, column in chosen.items()
+    )
+    audit_record(
+        school=school,
+        actor=chosen_by.user,
+        action="consent.import_columns",
+        obj=saved,
+        summary=f"Chose the MIS import columns: {described}.",
+    )
+
+
 def pupil_import(
-    *, school: School, data: bytes, imported_by: StaffMember, mark_omitted_left: bool = False
+    *,
+    school: School,
+    data: bytes,
+    imported_by: StaffMember,
+    mark_omitted_left: bool = False,
+    columns: dict[str, int] | None = None,
+    remember_columns: bool = False,
 ) -> importer.Preview:
     """Import the MIS pupil list: all rows in one transaction, or none if any
     row is invalid. Re-importing the same file changes nothing. Pupils the
     file omits are marked as leavers only when asked, never deleted
-    (Threemilestone 4.1: the register stays accurate)."""
+    (Threemilestone 4.1: the register stays accurate). ``columns`` (field
+    -> column index) are the ones the preview used; with
+    ``remember_columns`` (the office chose them) they are kept for the
+    school's next file with the same column names."""
     _require(imported_by, EDITORS, "import pupils")
     _member_of(imported_by, school)
     try:
         with transaction.atomic():
-            preview = importer.build_preview(school=school, data=data)
+            preview = importer.build_preview(school=school, data=data, columns=columns)
             if preview.errors:
                 raise ServiceError(
                     f"Nothing was imported: {len(preview.errors)} row(s) have errors. "
@@ -269,31 +406,9 @@ def pupil_import(
             today = school.local_today()
             changed = 0
             for row in preview.rows:
-                values = {k: row.values[k] for k in importer.COMPARED}
-                if row.action == "create":
-                    row.pupil = Pupil.objects.create(
-                        school=school, mis_id=row.values["mis_id"], **values
-                    )
-                    audit_record(
-                        school=school,
-                        actor=imported_by.user,
-                        action="consent.pupil_create",
-                        obj=row.pupil,
-                        summary=f"Imported {row.pupil.full_name} ({row.pupil.class_name}).",
-                    )
-                    changed += 1
-                elif row.action == "update":
-                    pupil = row.pupil
-                    for key, value in values.items():
-                        setattr(pupil, key, value)
-                    pupil.left_on = None
-                    pupil.save()
-                    audit_record(
-                        school=school,
-                        actor=imported_by.user,
-                        action="consent.pupil_update",
-                        obj=pupil,
-                        summary=f"Import updated {pupil.full_name}: {'; '.join(row.changes)}.",
+                if row.action in ("create", "update"):
+                    row.pupil = _pupil_save_from_import(
+                        school=school, row=row, imported_by=imported_by
                     )
                     changed += 1
             left = 0
@@ -311,15 +426,23 @@ def pupil_import(
                     left += 1
             if changed or left:
                 _register_changed(school)
+            if remember_columns:
+                _remember_import_columns(school=school, preview=preview, chosen_by=imported_by)
             counts = preview.counts
             audit_record(
                 school=school,
                 actor=imported_by.user,
                 action="consent.import",
                 summary=(
-                    f"Imported the MIS pupil list: {counts['create']} added, "
+                    f"Imported the MIS pupil list ({preview.source}): {counts['create']} added, "
                     f"{counts['update']} updated, {counts['unchanged']} unchanged, "
-                    f"{left} marked as left."
+                    f"{left} marked as left"
+                    + (
+                        f"; {len(preview.cleaned)} value(s) cleaned of hidden characters"
+                        if preview.cleaned
+                        else ""
+                    )
+                    + "."
                 ),
             )
     except importer.ImportFileError as error:
@@ -341,8 +464,7 @@ def _read_scan(upload) -> tuple[bytes, str, str]:
         raise ServiceError(
             f"The scan must be a PDF or a PNG, JPEG or WebP image. {' '.join(error.messages)}"
         ) from None
-    content_type = "image/png" if checked.display_format == "PNG" else "image/jpeg"
-    return checked.display, checked.display_extension, content_type
+    return checked.display, checked.display_extension, checked.copies.content_type
 
 
 def consent_form_record(
@@ -426,7 +548,52 @@ def consent_form_record(
                 f"{received_on:%d/%m/%Y}, valid until {valid_until:%d/%m/%Y} — {summary}."
             ),
         )
+        # A later refusal: posts already cleared for this pupil are followed up.
+        if ConsentRecord.Decision.REFUSED in answered.values():
+            followups_raise(pupil=pupil, changed_by=recorded_by)
     return form
+
+
+@dataclass
+class ClassFormEntry:
+    """One row of a class's paper forms (``consent_forms_record_for_class``)."""
+
+    pupil: Pupil
+    decisions: dict[str, str]
+    given_by_name: str
+    relationship: str
+    received_on: datetime.date
+    form: ConsentForm | None = None
+    error: str = ""
+
+
+def consent_forms_record_for_class(
+    *,
+    entries: Sequence[ClassFormEntry],
+    recorded_by: StaffMember,
+    method: str = ConsentForm.Method.PAPER,
+) -> list[ClassFormEntry]:
+    """Record a pile of paper forms for one class in one sitting. Each form
+    goes through ``consent_form_record`` (the same rules, one audit event per
+    pupil, append-only) in its own transaction: a form that breaks a rule
+    (signed by a grandparent, a date in the future) is not recorded and
+    carries its message in ``error``; the others are recorded. Returns the
+    entries with ``form`` or ``error`` filled in."""
+    _require(recorded_by, EDITORS, "record consent forms")
+    for entry in entries:
+        try:
+            entry.form = consent_form_record(
+                pupil=entry.pupil,
+                recorded_by=recorded_by,
+                decisions=entry.decisions,
+                given_by_name=entry.given_by_name,
+                relationship=entry.relationship,
+                received_on=entry.received_on,
+                method=method,
+            )
+        except ServiceError as error:
+            entry.error = " ".join(error.messages)
+    return list(entries)
 
 
 def consent_withdraw(
@@ -437,8 +604,8 @@ def consent_withdraw(
     recorded_by: StaffMember,
 ) -> ConsentRecord:
     """Withdraw consent for one purpose (Threemilestone 4.1: a parent may
-    withdraw consent at any time). Records who withdrew it and when; the
-    posts that relied on it are listed for review on the pupil page.
+    withdraw consent at any time). Records who withdrew it and when; each
+    post that relied on it becomes a follow-up (``followups_raise``).
 
     The withdrawal is recorded against the form that decides the purpose,
     even while "never publish" is set: the parent's withdrawal still stands
@@ -484,6 +651,7 @@ def consent_withdraw(
                 f"for {pupil.full_name} on {withdrawn_on:%d/%m/%Y}."
             ),
         )
+        followups_raise(pupil=pupil, changed_by=recorded_by)
     return record
 
 
@@ -504,13 +672,21 @@ def may_check_channel(member: StaffMember, channel: Channel) -> bool:
 
 
 def publication_check_run(
-    *, channel: Channel, pupils: Iterable[Pupil], caption: str, checked_by: StaffMember
+    *,
+    channel: Channel,
+    pupils: Iterable[Pupil],
+    caption: str,
+    checked_by: StaffMember,
+    includes_video: bool = False,
 ) -> PublicationCheck:
     """Check a photo before it is posted: may each pupil in it appear on this
     channel, and does the caption name a pupil? Stored whatever the result.
 
     Threemilestone 4.1–4.4 (only pupils with consent; no pupil named),
-    Whitchurch "Use of images", Westbrook C.
+    Whitchurch "Use of images" ("photos or video recordings"), Westbrook C.
+    A post with video — every post on YouTube, or one marked as including
+    video — needs the ``video`` purpose as well as the channel's own: a
+    pupil must be allowed for every purpose the post needs.
     """
     from consent.screening import screen_names
 
@@ -525,14 +701,15 @@ def publication_check_run(
     if not pupils and not caption.strip():
         raise ServiceError("Choose the pupils in the photo, or paste the caption, or both.")
     school = channel.school
-    purpose = purpose_for_channel(channel) or ""
+    purposes = purpose_for_channel(channel, video=includes_video)
+    purpose = purposes[0] if purposes else ""
     today = school.local_today()
     ids = [p.pk for p in pupils]
     fresh = {p.pk: p for p in Pupil.objects.filter(pk__in=ids).with_consent()}
     results = []
     for pk in dict.fromkeys(ids):
         pupil = fresh[pk]
-        if not purpose:
+        if not purposes:
             results.append(
                 (
                     pupil,
@@ -544,14 +721,18 @@ def publication_check_run(
                 )
             )
             continue
-        answer = pupil.current_consent(purpose, on=today)
+        answers = [pupil.current_consent(p, on=today) for p in purposes]
+        refusing = [a for a in answers if not a.allowed]
+        # The first answer that says no decides the row; when all say yes the
+        # channel's own purpose clears it, and the reason lists each.
+        answer = refusing[0] if refusing else answers[0]
         results.append(
             (
                 pupil,
-                answer.allowed,
+                not refusing,
                 answer.status,
-                answer.reason,
-                answer.record if answer.allowed else None,
+                " ".join(a.reason for a in (refusing or answers)),
+                answer.record if not refusing else None,
             )
         )
     matches = screen_names(school=school, text=caption)
@@ -574,6 +755,8 @@ def publication_check_run(
             school=school,
             channel=channel,
             purpose=purpose,
+            purposes=list(purposes),
+            includes_video=bool(includes_video) or Purpose.VIDEO in purposes,
             caption=caption,
             caption_matches=[
                 {
@@ -608,54 +791,182 @@ def publication_check_run(
             action="consent.check",
             obj=check,
             summary=(
-                f"Publication check for {channel.name}: {len(results)} pupil(s), "
+                f"Publication check for {channel.name}"
+                f"{' (video)' if Purpose.VIDEO in purposes else ''}: {len(results)} pupil(s), "
                 f"{blocked} blocked; {len(matches)} name(s) found in the caption."
             ),
         )
     return check
 
 
-def followup_mark_reviewed(
-    *, followup: CheckedPupil, reviewed_by: StaffMember, note: str = ""
-) -> CheckedPupil:
-    """Mark a post as reviewed (taken down or edited) after the pupil's
-    answer for its purpose became withdrawn, refused or "never publish"
-    (Threemilestone 4.1: withdrawn consent is respected; Whitchurch "Use of
-    images"). Expiry alone does not need a review."""
-    _require(reviewed_by, EDITORS, "mark follow-ups reviewed")
-    _same_school(reviewed_by, followup.pupil)
-    pupil = Pupil.objects.get(pk=followup.pupil_id)
-    answer = (
-        pupil.current_consent(followup.check_run.purpose)
-        if followup.allowed and followup.check_run.purpose
-        else None
-    )
-    if answer is None or answer.status not in FOLLOWUP_STATUSES:
-        raise ServiceError(
-            "This post does not need reviewing: the pupil's consent was not withdrawn or "
-            "refused, and “never publish” is not set."
+def _followup_answer(followup: CheckedPupil, pupil: Pupil | None = None):
+    """The current answer that makes ``followup`` a follow-up, or ``None``:
+    the first purpose its post needed that is now withdrawn, refused or
+    "never publish"."""
+    if not followup.allowed:
+        return None
+    pupil = pupil or Pupil.objects.with_consent().get(pk=followup.pupil_id)
+    for purpose in followup.check_run.needed_purposes:
+        answer = pupil.current_consent(purpose)
+        if answer.status in FOLLOWUP_STATUSES:
+            return answer
+    return None
+
+
+FOLLOWUP_WHY = {
+    Status.WITHDRAWN: "consent was withdrawn",
+    Status.REFUSED: "a later form refused consent",
+    Status.NEVER: "“never publish” was set",
+}
+
+
+def followups_raise(*, pupil: Pupil, changed_by: StaffMember) -> list[CheckedPupil]:
+    """After a pupil's consent changed (a withdrawal, a later refusal,
+    "never publish"), make a follow-up of each post an earlier publication
+    check cleared them for that they may no longer appear in, and tell the
+    administrators who ran those checks and the head.
+
+    Threemilestone 4.1 (consent can be withdrawn; only pupils with consent
+    appear), 4.2 (administrators know the permissions); Whitchurch "Use of
+    images". The notification names no pupil (emails reach phones): it links
+    to the follow-ups page. Each post is raised once; the notification key
+    names the first post raised, so a retry sends nothing twice. Returns the
+    follow-ups raised now."""
+    from schoolsocial.notifications import Delivery, deliver
+    from schoolsocial.selectors import head_for
+
+    fresh = Pupil.objects.with_consent().select_related("school").get(pk=pupil.pk)
+    candidates = (
+        CheckedPupil.objects.select_for_update()
+        .filter(
+            pupil=fresh, allowed=True, reviewed_at__isnull=True, followup_raised_at__isnull=True
         )
-    if followup.reviewed_at:
-        raise ServiceError("This post has already been marked reviewed.")
-    why = {
-        Status.WITHDRAWN: "consent was withdrawn",
-        Status.REFUSED: "a later form refused consent",
-        Status.NEVER: "“never publish” was set",
-    }[answer.status]
+        .exclude(check_run__purpose="")
+        .select_related("check_run__channel", "check_run__checked_by__user")
+        .order_by("pk")
+    )
+    now = timezone.now()
+    raised = []
+    for row in candidates:
+        answer = _followup_answer(row, fresh)
+        if answer is None:
+            continue
+        row.followup_raised_at = now
+        row.followup_status = answer.status
+        row.save(update_fields=["followup_raised_at", "followup_status"])
+        raised.append(row)
+    if not raised:
+        return raised
+    school = fresh.school
+    audit_record(
+        school=school,
+        actor=changed_by.user,
+        action="consent.followups_raised",
+        obj=fresh,
+        summary=(
+            f"{len(raised)} post(s) cleared for {fresh.full_name} to take down or keep: "
+            f"{FOLLOWUP_WHY[raised[0].followup_status]}."
+        ),
+    )
+    per_member: dict[int, tuple[StaffMember, int]] = {}
+    for row in raised:
+        checker = row.check_run.checked_by
+        # Only someone who can still act on the post: an administrator whose
+        # authorisation for that channel has ended is not sent a link they
+        # cannot open (the head is told of every post).
+        if not may_review_followup(checker, row):
+            continue
+        member, count = per_member.get(checker.pk, (checker, 0))
+        per_member[checker.pk] = (member, count + 1)
+    head = head_for(school=school)
+    if head is not None:
+        per_member[head.pk] = (head, len(raised))
+    url = reverse("consent:followups")
+    key = f"consent_followup:{raised[0].pk}"
+    deliver(
+        Delivery(
+            recipient=member,
+            kind="consent_followup",
+            key=f"{key}:{member.pk}",
+            title=(
+                f"Consent changed for a pupil in {count} post(s) cleared on "
+                f"{school.name}: take each down or record why it stays"
+            ),
+            url=url,
+            object_type="consent.checkedpupil",
+            object_id=str(raised[0].pk),
+        )
+        for member, count in per_member.values()
+    )
+    return raised
+
+
+def may_review_followup(member: StaffMember, followup: CheckedPupil) -> bool:
+    """The office, the head and SLT, or a current administrator of the
+    channel the post is on (who can take it down)."""
+    if member.school_id != followup.check_run.school_id or not member.is_active:
+        return False
+    roles = member.effective_roles()
+    if roles & {Role.OFFICE, Role.HEAD, Role.SLT}:
+        return True
+    return (
+        Role.ADMIN in roles
+        and ChannelAuthorisation.objects.current()
+        .filter(member=member, channel_id=followup.check_run.channel_id)
+        .exists()
+    )
+
+
+def followup_mark_reviewed(
+    *, followup: CheckedPupil, reviewed_by: StaffMember, outcome: str, note: str = ""
+) -> CheckedPupil:
+    """Close a follow-up: the post was taken down (or the pupil removed from
+    it), or it is kept, with a written reason (Threemilestone 4.1: withdrawn
+    consent is respected; Whitchurch "Use of images"). Audited; the
+    follow-up leaves the dashboard and the daily reminder. Expiry alone
+    does not need a review."""
+    if not may_review_followup(reviewed_by, followup):
+        raise ServiceError(
+            "Only the office, the headteacher, a senior leader or a current administrator of "
+            f"{followup.check_run.channel.name} can close this follow-up."
+        )
+    if outcome not in CheckedPupil.Outcome.values:
+        raise ServiceError("Say whether the post was taken down or is kept.")
+    note = note.strip()
+    if outcome == CheckedPupil.Outcome.KEPT and not note:
+        raise ServiceError(
+            "Give the reason the post stays up (for example: the pupil cannot be recognised)."
+        )
     with transaction.atomic():
+        followup = (
+            CheckedPupil.objects.select_for_update()
+            .select_related("check_run__channel", "pupil")
+            .get(pk=followup.pk)
+        )
+        if followup.reviewed_at:
+            raise ServiceError("This post has already been marked taken down or kept.")
+        answer = None if followup.followup_raised_at else _followup_answer(followup)
+        if not followup.followup_raised_at and answer is None:
+            raise ServiceError(
+                "This post does not need reviewing: the pupil's consent was not withdrawn or "
+                "refused, and “never publish” is not set."
+            )
+        status = followup.followup_status or answer.status
         followup.reviewed_at = timezone.now()
         followup.reviewed_by = reviewed_by
-        followup.review_note = note.strip()
-        followup.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+        followup.review_outcome = outcome
+        followup.review_note = note
+        followup.save(update_fields=["reviewed_at", "reviewed_by", "review_outcome", "review_note"])
         audit_record(
             school=reviewed_by.school,
             actor=reviewed_by.user,
             action="consent.followup_reviewed",
             obj=followup,
             summary=(
-                f"Reviewed the post from publication check {followup.check_run_id} "
-                f"for {followup.pupil.full_name} after {why}"
-                + (f": {followup.review_note}" if followup.review_note else ".")
+                f"{followup.get_review_outcome_display()}: the post on "
+                f"{followup.check_run.channel.name} from publication check "
+                f"{followup.check_run_id} for {followup.pupil.full_name} after "
+                f"{FOLLOWUP_WHY[status]}" + (f": {note}" if note else ".")
             ),
         )
     return followup
@@ -715,25 +1026,46 @@ def group_application_record(
 
 
 def group_application_decide(
-    *, application: GroupApplication, approve: bool, reason: str, decided_by: StaffMember
+    *,
+    application: GroupApplication,
+    approve: bool,
+    reason: str,
+    decided_by: StaffMember,
+    exception_reason: str = "",
 ) -> GroupApplication:
     """Approve or reject a pending application (SLT or the head; Threemilestone
-    2.2: the senior leadership team vets membership)."""
+    2.2: the senior leadership team vets membership).
+
+    Threemilestone 1.3 and 2.2 ("only parents/carers can … apply to join"):
+    the group shares pupils' photos, so only someone with parental
+    responsibility (parent, carer, guardian) is approved — anyone else only
+    as an exception the leader writes down, kept on the application and in
+    the audit trail."""
     _require(decided_by, LEADERS, "approve or reject group applications")
     _same_school(decided_by, application)
     reason = reason.strip()
+    exception_reason = exception_reason.strip()
     if not reason:
         raise ServiceError("Give a reason for the decision.")
     with transaction.atomic():
         application = GroupApplication.objects.select_for_update().get(pk=application.pk)
         if application.status != GroupApplication.Status.PENDING:
             raise ServiceError("This application has already been decided.")
+        exception = approve and not application.has_parental_responsibility
+        if exception and not exception_reason:
+            raise ServiceError(
+                f"Only parents and carers with parental responsibility may join the group "
+                f"that shares pupils' photos (Threemilestone 1.3, 2.2). To approve a "
+                f"{application.get_relationship_display().lower()}, record an exception with "
+                "a written reason."
+            )
         application.status = (
             GroupApplication.Status.APPROVED if approve else GroupApplication.Status.REJECTED
         )
         application.decided_by = decided_by
         application.decided_at = timezone.now()
         application.decision_reason = reason
+        application.exception_reason = exception_reason if exception else ""
         application.save()
         audit_record(
             school=application.school,
@@ -743,6 +1075,12 @@ def group_application_decide(
             summary=(
                 f"{'Approved' if approve else 'Rejected'} the group application of "
                 f"{application.applicant_name}: {reason}"
+                + (
+                    f" Exception ({application.get_relationship_display().lower()}, "
+                    f"not a parent or carer): {exception_reason}"
+                    if exception
+                    else ""
+                )
             ),
         )
     return application
@@ -786,6 +1124,12 @@ def audit_private_file(*, member: StaffMember, obj, what: str) -> None:
         obj=obj,
         summary=f"Viewed {what}.",
     )
+
+
+def audit_print(*, member: StaffMember, summary: str) -> None:
+    """Printing the do-not-publish sheet puts pupils' names and photos on
+    paper: it is recorded like an export."""
+    audit_record(school=member.school, actor=member.user, action="consent.print", summary=summary)
 
 
 def audit_export(*, member: StaffMember, summary: str) -> None:

@@ -1,13 +1,14 @@
 from django.urls import path
 
-from consent import views
+from consent import followup_views, import_views, views
 
 app_name = "consent"
 
 urlpatterns = [
     path("pupils/", views.pupils, name="pupils"),
     path("pupils/new/", views.pupil_add, name="pupil_add"),
-    path("pupils/import/", views.pupil_import, name="pupil_import"),
+    path("pupils/import/", import_views.pupil_import, name="pupil_import"),
+    path("pupils/forms/", views.class_forms, name="class_forms"),
     path("pupils/<int:pupil_id>/", views.pupil, name="pupil"),
     path("pupils/<int:pupil_id>/edit/", views.pupil_edit, name="pupil_edit"),
     path(
@@ -24,6 +25,7 @@ urlpatterns = [
         name="consent_withdraw",
     ),
     path("records/<int:consent_record_id>/scan/", views.consent_scan, name="consent_scan"),
+    path("follow-ups/", followup_views.followups, name="followups"),
     path(
         "follow-ups/<int:followup_id>/reviewed/",
         views.followup_reviewed,

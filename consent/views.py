@@ -4,25 +4,26 @@ state, selectors read, ``schoolsocial.access`` decides who gets in and
 
 from __future__ import annotations
 
-import csv
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from consent import importer, selectors, services
+from consent import selectors, services
 from consent.forms import (
     CheckForm,
+    ClassFormRow,
+    ClassFormsForm,
     ConsentFormForm,
     GroupApplicationForm,
     GroupDecisionForm,
-    ImportConfirmForm,
-    ImportUploadForm,
     NeverPublishForm,
     PupilEditForm,
     PupilForm,
@@ -33,6 +34,7 @@ from consent.forms import (
 )
 from consent.models import (
     CheckedPupil,
+    ConsentForm,
     ConsentRecord,
     GroupApplication,
     PublicationCheck,
@@ -41,7 +43,13 @@ from consent.models import (
     Status,
     purpose_for_channel,
 )
-from schoolsocial.access import get_for_school, roles_required, staff_view
+from schoolsocial.access import (
+    current_administrator_or_roles,
+    get_for_school,
+    roles_required,
+    staff_view,
+)
+from schoolsocial.exports import csv_response
 from schoolsocial.private_files import private_file_response
 
 REGISTER_READERS = ("office", "head", "slt", "admin")
@@ -49,6 +57,11 @@ EDITORS = ("office", "head")
 CHECKERS = ("admin", "slt", "head")
 GROUP_STAFF = ("office", "slt", "head")
 INLINE_SCAN_TYPES = frozenset({"image/png", "image/jpeg"})
+# The register and the publication check: page administrators only while
+# they hold a current channel authorisation (Threemilestone 4.2; Whitchurch
+# "Legal considerations": data protection).
+register_readers = current_administrator_or_roles("office", "head", "slt")
+checkers = current_administrator_or_roles("slt", "head")
 ALREADY_SENT = "That form was already sent; nothing was changed the second time."
 
 
@@ -59,26 +72,32 @@ def _error_text(error: ValidationError) -> str:
 # --- Register and pupils -----------------------------------------------------------
 
 
-@roles_required(*REGISTER_READERS)
+@register_readers
 def pupils(request):
     classes = selectors.class_names(request.school)
     form = RegisterFilterForm(request.GET or None, classes=classes)
     filters = form.cleaned_data if form.is_valid() else {}
-    rows = selectors.register(
+    page = selectors.register(
         school=request.school,
         q=filters.get("q", ""),
         year=filters.get("year", ""),
         class_name=filters.get("class_name", ""),
         leavers=filters.get("leavers", False),
+        page=request.GET.get("page"),
     )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "consent/pupils.html",
         {
             "form": form,
-            "rows": rows,
+            "page": page,
+            "rows": page.object_list,
+            "query": query.urlencode(),
             "purposes": list(Purpose),
             "can_edit": bool(set(EDITORS) & request.roles),
+            "class_name": filters.get("class_name", ""),
         },
     )
 
@@ -101,7 +120,7 @@ def pupil_add(request):
     return render(request, "consent/pupil_form.html", {"form": form, "creating": True})
 
 
-@roles_required(*REGISTER_READERS)
+@register_readers
 def pupil(request, pupil_id: int):
     pupil = get_for_school(request, Pupil.objects.with_consent(), pk=pupil_id)
     roles = request.roles
@@ -144,7 +163,9 @@ def pupil_edit(request, pupil_id: int):
             "left_on",
         )
     }
-    form = PupilEditForm(request.POST or None, request.FILES or None, initial=initial)
+    form = PupilEditForm(
+        request.POST or None, request.FILES or None, initial=initial, has_photo=bool(pupil.photo)
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "submission_key"}
         try:
@@ -200,18 +221,20 @@ def _photo_response(request, pupil: Pupil, field: str, what: str):
         raise Http404("No photo")
     services.audit_private_file(member=request.member, obj=pupil, what=f"{what} of {pupil}")
     name = file.name.rsplit("/", 1)[-1]
-    content_type = "image/png" if name.endswith(".png") else "image/jpeg"
+    content_type = {"png": "image/png", "webp": "image/webp"}.get(
+        name.rsplit(".", 1)[-1], "image/jpeg"
+    )
     return private_file_response(file.open("rb"), filename=name, content_type=content_type)
 
 
-@staff_view
+@register_readers
 def pupil_photo(request, pupil_id: int):
     return _photo_response(
         request, get_for_school(request, Pupil, pk=pupil_id), "photo", "the photo"
     )
 
 
-@staff_view
+@register_readers
 def pupil_thumbnail(request, pupil_id: int):
     return _photo_response(
         request,
@@ -219,71 +242,6 @@ def pupil_thumbnail(request, pupil_id: int):
         "photo_thumbnail",
         "the thumbnail photo",
     )
-
-
-# --- Import ---------------------------------------------------------------------------
-
-
-def _import_key(request, token: str) -> str:
-    return f"consent-import:{request.school.pk}:{request.user.pk}:{token}"
-
-
-@roles_required(*EDITORS)
-def pupil_import(request):
-    upload_form = ImportUploadForm()
-    context = {"headers": importer.HEADERS, "labels": importer.FIELD_LABELS}
-    if request.method == "POST" and "token" in request.POST:
-        confirm = ImportConfirmForm(request.POST)
-        if confirm.is_valid():
-            data = cache.get(_import_key(request, confirm.cleaned_data["token"]))
-            if data is None:
-                messages.error(request, "The preview has expired. Upload the file again.")
-                return redirect("consent:pupil_import")
-            if not confirm.claim(request):
-                messages.info(request, ALREADY_SENT)
-                return redirect("consent:pupils")
-            try:
-                preview = services.pupil_import(
-                    school=request.school,
-                    data=data,
-                    imported_by=request.member,
-                    mark_omitted_left=confirm.cleaned_data["mark_omitted_left"],
-                )
-            except ValidationError as error:
-                messages.error(request, _error_text(error))
-                return redirect("consent:pupil_import")
-            cache.delete(_import_key(request, confirm.cleaned_data["token"]))
-            counts = preview.counts
-            messages.success(
-                request,
-                f"Import complete: {counts['create']} added, {counts['update']} updated, "
-                f"{counts['unchanged']} unchanged"
-                + (
-                    f", {len(preview.omitted)} marked as leavers."
-                    if confirm.cleaned_data["mark_omitted_left"]
-                    else "."
-                ),
-            )
-            return redirect("consent:pupils")
-    elif request.method == "POST":
-        upload_form = ImportUploadForm(request.POST, request.FILES)
-        if upload_form.is_valid():
-            upload = upload_form.cleaned_data["file"]
-            data = upload.read(importer.MAX_BYTES + 1)
-            try:
-                preview = importer.build_preview(school=request.school, data=data)
-            except importer.ImportFileError as error:
-                upload_form.add_error("file", str(error))
-            else:
-                token = uuid.uuid4().hex
-                cache.set(_import_key(request, token), data, 3600)
-                context.update(
-                    preview=preview,
-                    filename=upload.name,
-                    confirm=ImportConfirmForm(initial={"token": token}),
-                )
-    context["form"] = upload_form
-    return render(request, "consent/import.html", context)
 
 
 # --- Consent forms ------------------------------------------------------------------------
@@ -320,6 +278,96 @@ def consent_form(request, pupil_id: int):
             messages.success(request, f"Consent form recorded for {pupil.full_name}.")
             return redirect("consent:pupil", pupil_id=pupil.pk)
     return render(request, "consent/consent_form.html", {"form": form, "pupil": pupil})
+
+
+@roles_required(*EDITORS)
+def class_forms(request):
+    """A class's paper consent forms in one sitting: a row per pupil, one
+    save. Rows are recorded one by one: a row with a problem is not recorded
+    and stays on the page with its message; the others are recorded."""
+    school = request.school
+    classes = selectors.class_names(school)
+    class_name = request.GET.get("class", "")
+    if class_name not in classes:
+        return render(request, "consent/class_forms.html", {"classes": classes})
+    pupils = selectors.class_pupils(school=school, class_name=class_name)
+    data = request.POST if request.method == "POST" else None
+    form = ClassFormsForm(
+        data, initial={"received_on": school.local_today(), "method": ConsentForm.Method.PAPER}
+    )
+    rows = [ClassFormRow(data, pupil=p, prefix=f"pupil-{p.pk}") for p in pupils]
+    recorded: list[services.ClassFormEntry] = []
+    if data is not None and form.is_valid():
+        rows_valid = [row.is_valid() for row in rows]
+        filled = [row for row, ok in zip(rows, rows_valid, strict=True) if ok and not row.is_blank]
+        problems = [row for row, ok in zip(rows, rows_valid, strict=True) if not ok]
+        if not filled and not problems:
+            form.add_error(None, "Nothing to record: fill in a row for each form received.")
+        elif filled and not form.claim(request):
+            messages.info(request, ALREADY_SENT)
+            return redirect(f"{reverse('consent:pupils')}?{urlencode({'class_name': class_name})}")
+        elif filled:
+            entries = services.consent_forms_record_for_class(
+                entries=[
+                    services.ClassFormEntry(
+                        pupil=row.pupil,
+                        decisions=row.decisions(),
+                        given_by_name=row.cleaned_data["given_by_name"],
+                        relationship=row.cleaned_data["relationship"],
+                        received_on=row.cleaned_data["received_on"]
+                        or form.cleaned_data["received_on"],
+                    )
+                    for row in filled
+                ],
+                recorded_by=request.member,
+                method=form.cleaned_data["method"],
+            )
+            for row, entry in zip(filled, entries, strict=True):
+                if entry.error:
+                    row.add_error(None, entry.error)
+                    problems.append(row)
+                else:
+                    row.recorded = entry.form
+                    recorded.append(entry)
+            if not problems:
+                messages.success(
+                    request,
+                    f"Recorded {len(recorded)} consent form{pluralize(len(recorded))} "
+                    f"for {class_name}.",
+                )
+                return redirect(
+                    f"{reverse('consent:pupils')}?{urlencode({'class_name': class_name})}"
+                )
+            if recorded:
+                # The recorded rows leave the page (shown as recorded); the
+                # rest can be corrected and sent again with a new key.
+                form.data = form.data.copy()
+                form.data["submission_key"] = uuid.uuid4().hex
+            else:
+                form.release(request)
+        if problems:
+            form.add_error(
+                None,
+                f"{len(problems)} form{pluralize(len(problems))} not recorded: see the "
+                f"row{pluralize(len(problems))} marked below."
+                + (
+                    f" The other {len(recorded)} {pluralize(len(recorded), 'was,were')} recorded."
+                    if recorded
+                    else ""
+                ),
+            )
+    return render(
+        request,
+        "consent/class_forms.html",
+        {
+            "classes": classes,
+            "class_name": class_name,
+            "form": form,
+            "rows": rows,
+            "problem_rows": [r for r in rows if r.is_bound and r.errors],
+            "purposes": list(Purpose),
+        },
+    )
 
 
 @roles_required(*EDITORS)
@@ -379,20 +427,29 @@ def consent_scan(request, consent_record_id: int):
     )
 
 
-@roles_required(*EDITORS)
+@current_administrator_or_roles("office", "head", "slt")
 @require_POST
 def followup_reviewed(request, followup_id: int):
     followup = get_for_school(
-        request, CheckedPupil.objects.select_related("pupil", "cleared_by"), pk=followup_id
+        request,
+        CheckedPupil.objects.select_related("pupil", "cleared_by", "check_run__channel"),
+        pk=followup_id,
     )
     form = ReviewForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    data = form.cleaned_data if form.is_valid() else {}
     try:
-        services.followup_mark_reviewed(followup=followup, reviewed_by=request.member, note=note)
+        services.followup_mark_reviewed(
+            followup=followup,
+            reviewed_by=request.member,
+            outcome=data.get("outcome", ""),
+            note=data.get("note", ""),
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "Marked as reviewed.")
+        messages.success(request, "Recorded: the follow-up is closed.")
+    if data.get("next") == "followups":
+        return redirect("consent:followups")
     return redirect("consent:pupil", pupil_id=followup.pupil_id)
 
 
@@ -415,7 +472,6 @@ def _dnp_context(request):
         "by_class": selectors.do_not_publish(
             school=request.school, purpose=purpose, class_name=class_name
         ),
-        "printed_at": timezone.localtime(),
         "query": request.GET.urlencode(),
     }
 
@@ -425,23 +481,53 @@ def do_not_publish(request):
     return render(request, "consent/do_not_publish.html", _dnp_context(request))
 
 
+SHEET_COLUMNS = 4
+
+
 @staff_view
 def do_not_publish_print(request):
-    return render(request, "consent/do_not_publish_print.html", _dnp_context(request))
-
-
-def csv_safe(value) -> str:
-    """A cell starting with = + - @ (or a tab/CR) would run as a formula in
-    a spreadsheet: prefix it with an apostrophe."""
-    value = "" if value is None else str(value)
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value):
-        return value
+    """The do-not-publish list as a sheet for the staff room: what each pupil
+    may not appear in, with their photo, 20 or more to an A4 page. Opening it
+    to print is audited."""
+    school = request.school
+    classes = selectors.class_names(school)
+    class_name = request.GET.get("class") or ""
+    if class_name not in classes:
+        class_name = ""
+    purpose = request.GET.get("purpose") or ""
+    purposes = [purpose] if purpose in Purpose.values else list(Purpose.values)
+    by_class = selectors.do_not_publish_sheet(
+        school=school, purposes=purposes, class_name=class_name
+    )
+    count = sum(len(pupils) for pupils in by_class.values())
+    what = Purpose(purpose).label.lower() if len(purposes) == 1 else "any purpose"
+    where = f"class {class_name}" if class_name else "the whole school"
+    services.audit_print(
+        member=request.member,
+        summary=f"Printed the do-not-publish sheet ({what}, {where}): {count} pupils.",
+    )
+    return render(
+        request,
+        "consent/do_not_publish_print.html",
+        {
+            "sections": [
+                (
+                    name,
+                    [pupils[i : i + SHEET_COLUMNS] for i in range(0, len(pupils), SHEET_COLUMNS)],
+                )
+                for name, pupils in by_class.items()
+            ],
+            "columns": range(SHEET_COLUMNS),
+            "column_count": SHEET_COLUMNS,
+            "count": count,
+            "purpose": Purpose(purpose) if len(purposes) == 1 else None,
+            "class_name": class_name,
+            "printed_at": timezone.localtime(timezone.now(), school.tz),
+            "back_query": urlencode(
+                {"purpose": purpose or Purpose.SOCIAL_PUBLIC, "class": class_name}
+            ),
+        },
+    )
 
 
 @staff_view
@@ -455,15 +541,10 @@ def do_not_publish_csv(request):
         + (f", class {context['class_name']}" if context["class_name"] else "")
         + f" ({len(rows)} pupils).",
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = (
-        f'attachment; filename="do-not-publish-{purpose.value}-{stamp}.csv"'
-    )
-    response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
-    writer.writerow(
-        [
+    return csv_response(
+        filename=f"do-not-publish-{purpose.value}-{stamp}.csv",
+        header=[
             "class",
             "year group",
             "first name",
@@ -473,37 +554,48 @@ def do_not_publish_csv(request):
             "purpose",
             "status",
             "reason",
-        ]
-    )
-    for row in rows:
-        pupil, answer = row.pupil, row.answers[0]
-        writer.writerow(
+        ],
+        rows=(
             [
-                csv_safe(v)
-                for v in (
-                    pupil.class_name,
-                    pupil.year_label,
-                    pupil.first_name,
-                    pupil.preferred_name,
-                    pupil.last_name,
-                    pupil.mis_id,
-                    purpose.label,
-                    answer.label,
-                    answer.reason,
-                )
+                row.pupil.class_name,
+                row.pupil.year_label,
+                row.pupil.first_name,
+                row.pupil.preferred_name,
+                row.pupil.last_name,
+                row.pupil.mis_id,
+                purpose.label,
+                row.answers[0].label,
+                row.answers[0].reason,
             ]
-        )
-    return response
+            for row in rows
+        ),
+    )
 
 
 # --- Publication check -----------------------------------------------------------------
 
 
-@roles_required(*CHECKERS)
+@checkers
 def check(request):
     channels = selectors.checkable_channels(request.member)
     on_roll = Pupil.objects.filter(school=request.school).on_roll()
-    form = CheckForm(request.POST or None, channels=channels, pupils=on_roll)
+    initial = {}
+    again = request.GET.get("again", "")
+    if request.method == "GET" and again.isdigit():
+        # "Run another check" starts from the last one: same channel, pupils
+        # and caption, ready to be changed (a pupil cropped out, a name
+        # taken out of the caption).
+        previous = get_for_school(request, PublicationCheck, pk=int(again))
+        initial = {
+            "channel": previous.channel_id,
+            "pupils": list(
+                previous.pupils.filter(pupil__left_on__isnull=True).values_list(
+                    "pupil_id", flat=True
+                )
+            ),
+            "caption": previous.caption,
+        }
+    form = CheckForm(request.POST or None, channels=channels, pupils=on_roll, initial=initial)
     if request.method == "POST" and form.is_valid():
         if not form.claim(request):
             messages.info(request, ALREADY_SENT)
@@ -514,6 +606,7 @@ def check(request):
                 pupils=form.cleaned_data["pupils"],
                 caption=form.cleaned_data["caption"],
                 checked_by=request.member,
+                includes_video=form.cleaned_data["includes_video"],
             )
         except ValidationError as error:
             form.refuse(request, error)
@@ -527,7 +620,7 @@ def check(request):
         {
             "form": form,
             "channels": [
-                (c, Purpose(purpose_for_channel(c)).label if purpose_for_channel(c) else None)
+                (c, " and ".join(Purpose(p).label for p in purpose_for_channel(c)) or None)
                 for c in channels
             ],
             "by_class": selectors.pupils_by_class(request.school, q),
@@ -538,7 +631,7 @@ def check(request):
     )
 
 
-@roles_required(*CHECKERS)
+@checkers
 def check_result(request, publication_check_id: int):
     result = get_for_school(
         request,
@@ -625,6 +718,7 @@ def group_application(request, group_application_id: int):
                         approve=decide_form.cleaned_data["decision"] == "approve",
                         reason=decide_form.cleaned_data["reason"],
                         decided_by=request.member,
+                        exception_reason=decide_form.cleaned_data["exception_reason"],
                     )
                     messages.success(request, "Decision recorded.")
                     return redirect("consent:group_applications")
@@ -646,6 +740,7 @@ def group_application(request, group_application_id: int):
         {
             "application": application,
             "pupils": application.pupils.all(),
+            "children_all_left": selectors.children_all_left(application),
             "decide_form": decide_form,
             "remove_form": remove_form,
             "can_decide": bool({"head", "slt"} & request.roles),

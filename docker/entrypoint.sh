@@ -10,11 +10,9 @@ case "$role" in
   web)
     # Migrations run as the database owner; the app itself does not.
     DATABASE_URL="${DATABASE_MIGRATE_URL:-$DATABASE_URL}" python manage.py migrate --noinput
-    exec gunicorn schoolsocial.wsgi:application \
-      --bind "0.0.0.0:${PORT:-8000}" \
-      --workers "${WEB_CONCURRENCY:-3}" \
-      --access-logfile - \
-      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}" "$@"
+    # Bind, workers and the request timeout (60 s, GUNICORN_TIMEOUT) are in
+    # docker/gunicorn.conf.py, with the reasons.
+    exec gunicorn schoolsocial.wsgi:application --config docker/gunicorn.conf.py "$@"
     ;;
   worker)
     exec celery -A schoolsocial worker --loglevel=INFO --concurrency "${CELERY_CONCURRENCY:-2}" "$@"

@@ -11,7 +11,7 @@ class ModerationConfig(AppConfig):
         from moderation.models import Evidence, IncidentAction
         from moderation.retention import IncidentRetention
         from moderation.subject_access import ModerationContributor
-        from schoolsocial import retention, subject_access
+        from schoolsocial import dashboard, retention, subject_access
         from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.records_db import protect
         from schoolsocial.reminders import register
@@ -19,9 +19,16 @@ class ModerationConfig(AppConfig):
         reminders.register_all()
         retention.register(IncidentRetention())
         subject_access.register(ModerationContributor())
-        protect(Evidence)
+        # The one later change to a screenshot: its display copy and thumbnail,
+        # made once by a task after the original was stored.
+        protect(
+            Evidence,
+            settable_once=("display", "thumbnail", "display_format"),
+            marker="display",
+        )
         protect(IncidentAction)
         register(EscalationOverdueReminder())
+        dashboard.register(dashboard.Panel(key="moderation", build=_dashboard_panel))
 
         ACTION_LABELS.update(
             {
@@ -39,5 +46,17 @@ class ModerationConfig(AppConfig):
                 "moderation.escalate": "Escalated an incident to the headteacher",
                 "moderation.escalation_acknowledge": "Acknowledged an escalation",
                 "moderation.escalation_decide": "Decided on an escalation",
+                "moderation.step_waive": "Waived a required step",
+                "moderation.name_review": "Confirmed or dismissed a possible pupil's name",
             }
         )
+
+
+def _dashboard_panel(member, roles):
+    """The head's and SLT's moderation cards, chart and coverage."""
+    from moderation.selectors import dashboard
+    from schoolsocial.models import LEADERS
+
+    if not LEADERS & roles:
+        return None
+    return dashboard(school=member.school)

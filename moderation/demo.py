@@ -13,15 +13,27 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from moderation import categories as cats
 from moderation import services
 from moderation.models import Escalation, Incident, ModerationCheck
+from policy.selectors import profile_for
 from schoolsocial.models import Channel, ChannelAuthorisation
 
 GAPS = {3, 9, 10, 17}  # days ago with no check (the grid shows them missed)
 
+# Seen elsewhere online: not on one of the school's channels (index None).
+ELSEWHERE = "Year 4 parents' WhatsApp group (screenshot sent to the office)"
+
 INCIDENTS = [
     # days ago, channel index, author, kind, categories, content, actions
+    (
+        4,
+        None,
+        "A Year 4 parent",
+        "parent",
+        ["negative_about_pupil"],
+        "That new boy in Year 4 is a menace, someone should sort him out.",
+        [],
+    ),
     (
         1,
         0,
@@ -99,7 +111,7 @@ INCIDENTS = [
         0,
         "Year 6 Kid",
         "pupil",
-        ["follower_under_18"],
+        ["follower_under_age"],
         "follow back pls miss",
         [],
     ),
@@ -198,10 +210,13 @@ def seed(*, school, members, stdout) -> None:
         return
     recorded = 0
     for days_ago, index, author, kind, categories, content, actions in INCIDENTS:
-        channel = channels[index % len(channels)]
-        png = screenshot_png(author=author, content=content, channel=channel.name)
+        channel = channels[index % len(channels)] if index is not None else None
+        png = screenshot_png(
+            author=author, content=content, channel=channel.name if channel else "WhatsApp"
+        )
         incident = services.incident_record(
             channel=channel,
+            where="" if channel else ELSEWHERE,
             reported_by=admin,
             author_name=author,
             author_kind=kind,
@@ -268,12 +283,13 @@ def _escalations(*, school, head, stdout) -> None:
         .prefetch_related("category_rows")
     ):
         codes = [r.category for r in incident.category_rows.all()]
-        automatic = [c for c in codes if cats.BY_CODE[c].auto_escalate]
+        profile = profile_for(school)
+        automatic = profile.escalating(codes)
         if automatic:
             services.incident_escalate(
                 incident=incident,
                 raised_by=None,
-                reason="Automatic: " + ", ".join(cats.label(c) for c in automatic) + ".",
+                reason="Automatic: " + ", ".join(profile.label(c) for c in automatic) + ".",
                 codes=codes,
             )
             raised += 1

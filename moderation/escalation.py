@@ -1,9 +1,10 @@
-"""Escalation to the headteacher: what the policies suggest the head decides,
-and the reminder for an urgent escalation nobody has acknowledged.
+"""Escalation to the headteacher: what the school's policy suggests the
+decider considers, and the reminder for an urgent escalation nobody has
+acknowledged.
 
 The services that raise, acknowledge and decide escalations are in
-``moderation.services``; this module holds the policy's suggestions (shown on
-the decision form, never enforced) and the ``EscalationOverdueReminder``
+``moderation.services``; this module turns the school's policy profile into
+suggestions (shown on the decision form, never enforced) and the ``EscalationOverdueReminder``
 (registered in ``ModerationConfig.ready``).
 """
 
@@ -16,114 +17,45 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.urls import reverse
 
-from moderation import categories as cats
-from moderation.models import Escalation, Incident, IncidentCategory
+from moderation.models import Escalation, IncidentCategory
 from moderation.services import escalation_title
+from policy.catalogue import Severity
+from policy.selectors import profile_for, profiles_for
 from schoolsocial.reminders import Due, Reminder, local_now, members_by_role
 
 D = Escalation.Decision
 
-# --- Suggestions from the policies ------------------------------------------------------
+# --- Suggestions from the school's policy ----------------------------------------------
 
 
 @dataclass(frozen=True)
 class Suggestion:
     decision: str
-    why: str  # with the policy clause
-    also: str = ""  # a step outside the decision list (CPOMS)
+    why: str  # the policy's reason
+    clause: str = ""  # the school's own clause reference
+    also: str = ""
 
     @property
     def label(self) -> str:
         return D(self.decision).label
 
 
-# By category, in order of what to consider first.
-BY_CATEGORY: dict[str, list[Suggestion]] = {
-    "threat_hate": [
-        Suggestion(
-            D.REPORT_POLICE,
-            "Westbrook D: police involvement is appropriate where postings have a racist "
-            "element or violence is threatened or encouraged (also Carey C).",
-        ),
-        Suggestion(D.DELETE_AND_BAN, "Threemilestone 6.4: ban the offender from the page."),
-    ],
-    "extremist": [
-        Suggestion(
-            D.EXTERNAL_AGENCY,
-            "Roman Road: posts seeking support for extreme or radical views — a Prevent referral.",
-        ),
-        Suggestion(D.DELETE_AND_BAN, "Threemilestone 6.4: ban the offender from the page."),
-    ],
-    "bullying": [
-        Suggestion(
-            D.INFORM_PARENTS,
-            "Threemilestone 10.1: bullying of pupils is reported to the parents/carers by the "
-            "Headteacher.",
-            also="Log it on CPOMS (Threemilestone 10.1).",
-        ),
-    ],
-    "negative_about_pupil": [
-        Suggestion(
-            D.ASK_TO_REMOVE,
-            "Threemilestone 10.2: the Headteacher asks for negative comments about pupils to "
-            "be taken down in the first instance.",
-        ),
-    ],
-    "staff_personal": [
-        Suggestion(
-            D.STAFF_CONDUCT,
-            "Threemilestone 9.2.7: inappropriate use by staff is referred to the Headteacher "
-            "and may lead to disciplinary action.",
-        ),
-    ],
-    "unconnected_person": [
-        Suggestion(
-            D.PRIVATE_MESSAGE,
-            "Threemilestone 6.3: someone unconnected to the school may be contacted by "
-            "private message.",
-        ),
-        Suggestion(D.DELETE_AND_BAN, "Threemilestone 6.3: delete the comment and ban the user."),
-    ],
-    "offensive": [
-        Suggestion(
-            D.SPEAK,
-            "Threemilestone 6.1: the Head Teacher speaks to the individual and explains the "
-            "purpose and ethos of the page.",
-        ),
-    ],
-    "defamatory": [
-        Suggestion(
-            D.GOVERNORS_LETTER,
-            "Westbrook C; Roman Road: the governing body acts to protect the school's reputation.",
-        ),
-    ],
-}
-
-BY_AUTHOR_KIND: dict[str, list[Suggestion]] = {
-    Incident.AuthorKind.STAFF: BY_CATEGORY["staff_personal"],
-    Incident.AuthorKind.PUBLIC: BY_CATEGORY["unconnected_person"],
-}
-
-
-def suggestions(*, codes: Iterable[str], author_kind: str) -> list[Suggestion]:
-    """What the policies suggest for an incident's categories and author, most
-    serious category first, each decision once. Suggestions, not rules: the
-    head may decide anything."""
-    codes = sorted(
-        (c for c in dict.fromkeys(codes) if c in cats.BY_CODE),
-        key=lambda c: (-cats.BY_CODE[c].severity, cats.CATEGORIES.index(cats.BY_CODE[c])),
-    )
-    found: list[Suggestion] = []
-    for code in codes:
-        found.extend(BY_CATEGORY.get(code, []))
-    found.extend(BY_AUTHOR_KIND.get(author_kind, []))
-    seen: set[str] = set()
-    result = []
-    for item in found:
-        if item.decision not in seen:
-            seen.add(item.decision)
-            result.append(item)
-    return result
+def suggestions(*, school, codes: Iterable[str], author_kind: str) -> list[Suggestion]:
+    """What the school's policy suggests for an incident's categories and
+    author, most serious category first, each decision once. Suggestions,
+    not rules: the decider may decide anything (the required steps are the
+    rules, ``moderation.services.steps``)."""
+    profile = profile_for(school)
+    codes = list(codes)
+    clause_of = {}
+    for code in profile.ordered(codes):
+        for item in profile.categories[code].suggestions:
+            clause_of.setdefault(item.decision, profile.categories[code].clause)
+    return [
+        Suggestion(item.decision, item.why, clause_of.get(item.decision, ""), item.also)
+        for item in profile.suggestions(codes, author_kind)
+        if item.decision in D.values
+    ]
 
 
 # --- The reminder ----------------------------------------------------------------------------
@@ -154,7 +86,7 @@ class EscalationOverdueReminder(Reminder):
         overdue = list(
             Escalation.objects.filter(
                 incident__school__in=schools,
-                urgency=cats.Severity.URGENT,
+                urgency=Severity.URGENT,
                 decided_at__isnull=True,
                 acknowledged_at__isnull=True,
                 raised_at__lte=now - REMIND_AFTER,
@@ -168,17 +100,21 @@ class EscalationOverdueReminder(Reminder):
         if not overdue:
             return []
         involved = [by_pk[pk] for pk in dict.fromkeys(e.incident.school_id for e in overdue)]
+        profiles_for(involved)
         heads = heads_for(schools=involved, on={s.pk: local_now(s, now).date() for s in involved})
         slt = members_by_role(involved, "slt")
         result = []
         for escalation in overdue:
             school = by_pk[escalation.incident.school_id]
             hours = min(int((now - escalation.raised_at) // REMIND_AFTER), MAX_REMINDERS)
-            recipients = [m for m in [heads.get(school.pk), *slt[school.pk]] if m is not None]
+            codes = [r.category for r in escalation.incident.category_rows.all()]
+            # When the headteacher is the subject, only senior leaders are chased.
+            head = None if profile_for(school).routes_to_chair(codes) else heads.get(school.pk)
+            recipients = [m for m in [head, *slt[school.pk]] if m is not None]
             recipients = list({m.pk: m for m in recipients}.values())
             title = escalation_title(
                 urgency=escalation.urgency,
-                codes=[r.category for r in escalation.incident.category_rows.all()],
+                codes=codes,
                 school=school,
             )
             result.append(

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from moderation import categories as cats
 from moderation.models import Escalation, Incident, IncidentAction, ModerationCheck
+from policy.catalogue import STEP_CHOICES, Severity
 from schoolsocial.forms import DateInput, OnceOnlyForm
 from schoolsocial.models import Channel
 
@@ -49,8 +49,23 @@ class CheckForm(OnceOnlyForm):
         self.fields["channel"].queryset = channels
 
 
+ELSEWHERE_LABEL = "Elsewhere online (a parent's own page, another group, a website)"
+
+
 class IncidentForm(OnceOnlyForm):
-    channel = forms.ModelChoiceField(queryset=Channel.objects.none())
+    channel = forms.ModelChoiceField(
+        queryset=Channel.objects.none(),
+        required=False,
+        empty_label=ELSEWHERE_LABEL,
+        help_text="One of the school's channels, or somewhere else online.",
+    )
+    where = forms.CharField(
+        label="Where was it posted?",
+        required=False,
+        max_length=200,
+        help_text="Only for something outside the school's channels: the site, group or "
+        "profile (e.g. “Year 4 parents' WhatsApp group”).",
+    )
     permalink = forms.URLField(
         label="Link to the comment",
         required=False,
@@ -75,7 +90,7 @@ class IncidentForm(OnceOnlyForm):
     )
     occurred_at = forms.DateTimeField(label="When it was posted", widget=DateTimeLocalInput())
     categories = forms.MultipleChoiceField(
-        choices=cats.CHOICES,
+        choices=(),
         widget=forms.CheckboxSelectMultiple,
         help_text="Tick every one that applies; the most serious sets the severity.",
     )
@@ -86,20 +101,41 @@ class IncidentForm(OnceOnlyForm):
         "Take the screenshot before anything is deleted.",
     )
 
-    def __init__(self, *args, channels, **kwargs):
+    def __init__(self, *args, channels, categories, attached: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
+        # Screenshots already attached to this page ("Check the text first").
+        self.attached = attached
         self.fields["channel"].queryset = channels
-        if channels.count() == 1:
-            self.fields["channel"].initial = channels.first()
+        self.fields["categories"].choices = categories
+        if attached:
+            self.fields["screenshots"].required = False
+        first = channels.first()
+        if first is not None:
+            self.fields["channel"].initial = first
         if not self.is_bound:
             now = timezone.localtime().replace(second=0, microsecond=0)
             self.initial.setdefault("occurred_at", now)
 
+    def clean(self):
+        data = super().clean()
+        if (
+            not data.get("channel")
+            and not (data.get("where") or "").strip()
+            and not data.get("permalink")
+            and "channel" not in self.errors
+        ):
+            self.add_error(
+                "where",
+                "Say where it was posted (or give the link): it is not on one of the "
+                "school's channels.",
+            )
+        return data
+
     def clean_screenshots(self):
         files = self.cleaned_data.get("screenshots") or []
-        if not files:
+        if not files and not self.attached:
             raise forms.ValidationError("Attach at least one screenshot.")
-        if len(files) > 10:
+        if len(files) + self.attached > 10:
             raise forms.ValidationError("Attach at most 10 screenshots.")
         return files
 
@@ -150,9 +186,15 @@ class QueueFilterForm(forms.Form):
     channel = forms.ModelChoiceField(
         queryset=Channel.objects.none(), required=False, empty_label="Any channel"
     )
-    category = forms.ChoiceField(choices=[("", "Any category"), *cats.CHOICES], required=False)
+    category = forms.ChoiceField(choices=(), required=False)
+    steps = forms.ChoiceField(
+        label="Required steps",
+        choices=[("", "Any"), ("outstanding", "Still to do")],
+        required=False,
+    )
+    elsewhere = forms.BooleanField(label="Only elsewhere online", required=False)
     severity = forms.TypedChoiceField(
-        choices=[("", "Any severity"), *reversed(cats.Severity.choices)],
+        choices=[("", "Any severity"), *reversed(Severity.choices)],
         coerce=int,
         empty_value=None,
         required=False,
@@ -161,9 +203,10 @@ class QueueFilterForm(forms.Form):
     date_from = forms.DateField(label="Posted from", required=False, widget=DateInput())
     date_to = forms.DateField(label="Posted to", required=False, widget=DateInput())
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, categories, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = Channel.objects.filter(school=school)
+        self.fields["category"].choices = [("", "Any category"), *categories]
 
 
 class BanForm(OnceOnlyForm):
@@ -194,6 +237,14 @@ class DecisionForm(OnceOnlyForm):
         choices=Escalation.Decision.choices,
         widget=forms.RadioSelect,
     )
+    more_decisions = forms.MultipleChoiceField(
+        label="Also decided",
+        choices=[c for c in Escalation.Decision.choices if c[0] != "nfa"],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Tick anything else decided at the same time (for example: inform the "
+        "parents and log it on CPOMS).",
+    )
     external_reference = forms.CharField(
         label="External reference",
         required=False,
@@ -207,4 +258,27 @@ class DecisionForm(OnceOnlyForm):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What you decided and why; the administrators carry it out from this.",
+    )
+
+
+class WaiveStepForm(OnceOnlyForm):
+    step = forms.ChoiceField(choices=STEP_CHOICES, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Why will this step not be done?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class NameReviewForm(OnceOnlyForm):
+    pupil_id = forms.IntegerField(widget=forms.HiddenInput)
+    confirm = forms.TypedChoiceField(
+        choices=[("yes", "It is this pupil"), ("no", "It is not this pupil")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="Who it refers to, or why it is not the pupil",
+        required=False,
+        max_length=2000,
     )

@@ -13,9 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from moderation.categories import CHOICES as CATEGORY_CHOICES
-from moderation.categories import Severity
-from moderation.categories import label as category_label
+from policy.catalogue import CATEGORY_CODES, Severity
 from schoolsocial.models import Channel, School, StaffMember
 from schoolsocial.private_files import get_private_storage
 from schoolsocial.records import AppendOnlyManager
@@ -80,7 +78,18 @@ class Incident(models.Model):
     OPEN_STATUSES = (Status.OPEN, Status.ESCALATED)
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="incidents")
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="incidents")
+    # Empty for something that happened elsewhere online (a parent's own
+    # profile, another group, a website): Threemilestone 10.1–10.2,
+    # Westbrook C, Whitchurch "Monitoring posts about the school".
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="incidents", null=True, blank=True
+    )
+    where = models.CharField(
+        "where it was posted",
+        max_length=200,
+        blank=True,
+        help_text="For something outside the school's own channels: the site, group or profile.",
+    )
     permalink = models.URLField("link to the comment", max_length=500, blank=True)
     author_name = models.CharField("author's display name", max_length=200)
     author_profile_url = models.URLField("author's profile link", max_length=500, blank=True)
@@ -94,16 +103,39 @@ class Incident(models.Model):
     outcome = models.TextField(blank=True)
     # What screening found when the incident was recorded (names, profanity).
     screening = models.JSONField(default=dict, blank=True)
+    # The steps the school's policy requires before it can be resolved
+    # (policy.catalogue.STEPS codes), and whether any is still to do; kept
+    # up to date by the services so the queue can filter in SQL.
+    required_steps = models.JSONField(default=list, blank=True)
+    steps_outstanding = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-severity", "occurred_at"]
         indexes = [
             models.Index(fields=["school", "status", "-severity", "occurred_at"]),
             models.Index(fields=["school", "author_profile_url"]),
+            models.Index(fields=["school", "steps_outstanding", "status"]),
         ]
 
     def __str__(self) -> str:
-        return f"Incident {self.pk} on {self.channel}"
+        return f"Incident {self.pk} {self.where_label}"
+
+    @property
+    def is_elsewhere(self) -> bool:
+        return self.channel_id is None
+
+    @property
+    def where_label(self) -> str:
+        if self.channel_id is None:
+            return f"elsewhere online ({self.where})" if self.where else "elsewhere online"
+        return f"on {self.channel}"
+
+    @property
+    def place(self) -> str:
+        """The channel's name, or where it was seen elsewhere online."""
+        if self.channel_id is None:
+            return "Elsewhere online" + (f": {self.where}" if self.where else "")
+        return self.channel.name
 
     @property
     def is_open(self) -> bool:
@@ -127,7 +159,7 @@ class IncidentCategory(models.Model):
     on them in SQL on any database)."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="category_rows")
-    category = models.CharField(max_length=32, choices=CATEGORY_CHOICES)
+    category = models.CharField(max_length=32, choices=[(c, c) for c in CATEGORY_CODES])
 
     SCHOOL_PATH = "incident__school"
 
@@ -138,19 +170,24 @@ class IncidentCategory(models.Model):
         ]
 
     def __str__(self) -> str:
-        return category_label(self.category)
+        return self.category
 
 
 class Evidence(AppendOnly):
     """A screenshot, exactly as uploaded (with its SHA-256), and a re-encoded
     copy without metadata for display. Immutable: Threemilestone 6.2 asks for
-    the record to be kept before the comment is deleted."""
+    the record to be kept before the comment is deleted.
+
+    The original is stored with the incident, in the same transaction; the
+    display copy and thumbnail are made afterwards by a background task
+    (``evidence_prepare``), which fills them in once and only once — until
+    then the page says the screenshot is being prepared."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="evidence")
     original = models.FileField(storage=get_private_storage, max_length=255)
-    display = models.FileField(storage=get_private_storage, max_length=255)
+    display = models.FileField(storage=get_private_storage, max_length=255, blank=True)
     thumbnail = models.FileField(storage=get_private_storage, max_length=255, blank=True)
-    sha256 = models.CharField("SHA-256 of the file as uploaded", max_length=64)
+    sha256 = models.CharField("SHA-256 of the file as uploaded", max_length=64, db_index=True)
     original_format = models.CharField(max_length=8)
     display_format = models.CharField(max_length=8)
     original_name = models.CharField(max_length=255, blank=True)
@@ -171,6 +208,11 @@ class Evidence(AppendOnly):
     def __str__(self) -> str:
         return f"Screenshot {self.pk} of incident {self.incident_id}"
 
+    @property
+    def is_prepared(self) -> bool:
+        """The display copy has been made (see ``evidence_prepare``)."""
+        return bool(self.display)
+
 
 class IncidentAction(AppendOnly):
     """The incident's timeline; append-only."""
@@ -190,8 +232,17 @@ class IncidentAction(AppendOnly):
         EXTERNAL_REFERRAL = "external_referral", "External agency referral (LADO, Prevent)"
         GOVERNORS_LETTER = "governors_letter", "Governors' letter"
         STAFF_CONDUCT = "staff_conduct", "Staff conduct referral"
+        LADO_REFERRAL = "lado_referral", "Referred to the LADO"
+        DPO_INFORMED = "dpo_informed", "Data protection officer informed"
+        CHAIR_INFORMED = "chair_informed", "Chair of governors informed"
+        FOLLOWER_REMOVED = "follower_removed", "Follower removed"
+        AUDIENCE_INFORMED = "audience_informed", "Audience told why it was removed"
+        NAME_CONFIRMED = "name_confirmed", "Pupil's name confirmed"
+        NAME_DISMISSED = "name_dismissed", "Possible name dismissed"
         NO_FURTHER_ACTION = "nfa", "No further action"
         NOTE = "note", "Note"
+        # Written by the required-steps service (a leader's waiver, with a reason).
+        STEP_WAIVED = "step_waived", "Required step waived"
         # Written by the status services, not chosen from the action form.
         RECORDED = "recorded", "Incident recorded"
         EVIDENCE_ADDED = "evidence_added", "Screenshot added"
@@ -213,10 +264,13 @@ class IncidentAction(AppendOnly):
             "escalated",
             "acknowledged",
             "decision",
+            "step_waived",
+            "name_confirmed",
+            "name_dismissed",
         }
     )
     NEEDS_SCREENSHOT = frozenset({"comment_hidden", "comment_deleted"})
-    NEEDS_REFERENCE = frozenset({"cpoms", "reported_police"})
+    NEEDS_REFERENCE = frozenset({"cpoms", "reported_police", "lado_referral"})
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="actions")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -297,6 +351,14 @@ class Escalation(models.Model):
         INFORM_PARENTS = "inform_parents", "Inform parents"
         STAFF_CONDUCT = "staff_conduct", "Staff conduct procedure"
         GOVERNORS_LETTER = "governors_letter", "Governors' letter"
+        DELETE = "delete", "Delete the comment"
+        LOG_CPOMS = "log_cpoms", "Log it on CPOMS"
+        REFER_LADO = "refer_lado", "Refer to the LADO"
+        INFORM_DPO = "inform_dpo", "Tell the data protection officer"
+        REFER_CHAIR = "refer_chair", "Refer to the chair of governors"
+        REMOVE_FOLLOWER = "remove_follower", "Remove or ban the follower"
+        BEHAVIOUR_POLICY = "behaviour_policy", "Deal with it under the behaviour policy"
+        STOP_EVENT_PHOTOS = "stop_event_photos", "Stop photography at school events"
         NO_FURTHER_ACTION = "nfa", "No further action"
 
     # Decisions that need an external reference (crime or referral number).
@@ -323,6 +385,9 @@ class Escalation(models.Model):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    # Further decisions taken together with the first (inform parents *and*
+    # log on CPOMS: Threemilestone 10.1).
+    more_decisions = models.JSONField(default=list, blank=True)
     decision_note = models.TextField(blank=True)
     external_reference = models.CharField(max_length=100, blank=True)
     decided_by = models.ForeignKey(
@@ -358,6 +423,15 @@ class Escalation(models.Model):
     @property
     def is_acknowledged(self) -> bool:
         return self.acknowledged_at is not None
+
+    @property
+    def decisions(self) -> list[str]:
+        return [d for d in [self.decision, *(self.more_decisions or [])] if d]
+
+    @property
+    def decision_labels(self) -> list[str]:
+        labels = dict(self.Decision.choices)
+        return [labels.get(d, d) for d in self.decisions]
 
     @property
     def urgency_badge(self) -> str:

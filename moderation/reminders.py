@@ -4,6 +4,8 @@ daily"; Whitchurch "Monitoring": "regularly and frequently").
 * At the school's reminder time, each channel due a check today and not yet
   checked → its authorised administrators.
 * Next morning, any channel that went unchecked yesterday → SLT.
+* Each morning, incidents with a step the school's policy requires still to
+  do (comment deleted, CPOMS, LADO…) → whoever recorded them and SLT.
 
 Each answers for a batch of schools in three queries, whatever the number of
 channels, staff or days.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from moderation.models import ModerationCheck
+from moderation.models import Incident, ModerationCheck
 from schoolsocial.models import Channel, ChannelAuthorisation
 from schoolsocial.reminders import Due, Reminder, local_now, members_by_role, reached, register
 
@@ -103,6 +105,47 @@ class MissedCheckReminder(Reminder):
         ]
 
 
+class RequiredStepsReminder(Reminder):
+    """Each school morning, every open or resolved-but-not-closed incident
+    with a required step still to do (Threemilestone 6.2 "immediately
+    deleted", 10.1 "logged on CPOMS") → the person who recorded it and SLT,
+    once a day per incident. Two queries for any number of schools."""
+
+    kind = "steps_outstanding"
+
+    def due(self, *, schools, now):
+        schools = [s for s in schools if reached(s, now, MORNING)]
+        if not schools:
+            return []
+        by_pk = {s.pk: s for s in schools}
+        incidents = list(
+            Incident.objects.filter(school__in=schools, steps_outstanding=True)
+            .exclude(status=Incident.Status.CLOSED)
+            .select_related("reported_by__user")
+            .order_by("pk")
+        )
+        if not incidents:
+            return []
+        leaders = members_by_role([by_pk[i.school_id] for i in incidents], "slt")
+        result = []
+        for incident in incidents:
+            school = by_pk[incident.school_id]
+            today = local_now(school, now).date()
+            recipients = [incident.reported_by, *leaders[school.pk]]
+            result.append(
+                Due(
+                    school=school,
+                    kind=self.kind,
+                    key=f"{self.kind}:{incident.pk}:{today}",
+                    title=f"Incident {incident.pk}: a step the policy requires is still to do",
+                    url=f"/moderation/incidents/{incident.pk}/",
+                    recipients=list({m.pk: m for m in recipients if m.is_active}.values()),
+                )
+            )
+        return result
+
+
 def register_all() -> None:
     register(DailyCheckReminder())
     register(MissedCheckReminder())
+    register(RequiredStepsReminder())

@@ -3,8 +3,9 @@ it; docs/retention.md gives the sources).
 
 * An incident that is resolved or closed is counted from its last activity
   (its last timeline entry, or when it was recorded). Safeguarding-related
-  incidents — a pupil named or pictured, bullying, a negative comment about
-  a pupil, threats or hate, extremism, a member of staff's personal
+  incidents — a pupil named or pictured, an indecent image, staff contact
+  with a pupil, bullying, a negative comment about a pupil, a pupil's own
+  social media, threats or hate, extremism, a member of staff's personal
   account, or screening that found a pupil's name — are kept for the
   school's ``safeguarding_retention_years``; the rest for
   ``evidence_retention_years``. Past that, the incident goes with its
@@ -33,15 +34,19 @@ from moderation.models import (
 from schoolsocial.models import School
 from schoolsocial.retention import Removed, RetentionRule, cutoff
 
-# Categories whose incidents are kept as safeguarding records.
+# Categories whose incidents are kept as safeguarding records (codes of
+# policy/catalogue.py; every school's profile uses the same codes).
 SAFEGUARDING_CATEGORIES = frozenset(
     {
         "pupil_named",
         "pupil_media",
+        "indecent_image",
+        "staff_child_contact",
         "threat_hate",
         "extremist",
         "bullying",
         "negative_about_pupil",
+        "pupil_social_media",
         "staff_personal",
     }
 )

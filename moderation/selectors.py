@@ -36,17 +36,24 @@ def queue(
     author: str = "",
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
+    steps: str = "",
 ):
     """Incidents of the school, urgent first then oldest first.
 
-    ``status`` "open" means open work (open or escalated); "" means all."""
+    ``status`` "open" means open work (open or escalated); "" means all.
+    ``channel_id`` 0 means "elsewhere online" (no channel); ``steps``
+    "outstanding" keeps incidents with a required step still to do."""
     qs = Incident.objects.filter(school=school)
     if status == "open":
         qs = qs.filter(status__in=Incident.OPEN_STATUSES)
     elif status:
         qs = qs.filter(status=status)
-    if channel_id:
+    if channel_id == 0:
+        qs = qs.filter(channel__isnull=True)
+    elif channel_id:
         qs = qs.filter(channel_id=channel_id)
+    if steps == "outstanding":
+        qs = qs.filter(steps_outstanding=True)
     if category:
         qs = qs.filter(
             Exists(IncidentCategory.objects.filter(incident=OuterRef("pk"), category=category))
@@ -123,6 +130,26 @@ def incident_detail_qs(*, school: School):
             ),
         )
     )
+
+
+def evidence_elsewhere(*, incident: Incident, evidence=None) -> dict[int, list[int]]:
+    """For each screenshot of ``incident`` (or each of ``evidence``): the
+    other incidents of the same school that hold the same file (the same
+    SHA-256), oldest first. One query."""
+    mine = {e.sha256: e.pk for e in (incident.evidence.all() if evidence is None else evidence)}
+    if not mine:
+        return {}
+    found: dict[int, list[int]] = {}
+    rows = (
+        Evidence.objects.filter(incident__school_id=incident.school_id, sha256__in=list(mine))
+        .exclude(incident_id=incident.pk)
+        .order_by("incident_id")
+        .values_list("sha256", "incident_id")
+        .distinct()
+    )
+    for sha256, incident_id in rows:
+        found.setdefault(mine[sha256], []).append(incident_id)
+    return found
 
 
 @dataclass
@@ -306,7 +333,14 @@ CHART_COLOURS = {
     "defamatory": "#1a73e8",
     "unconnected_person": "#12598f",
     "staff_personal": "#188038",
-    "follower_under_18": "#5f8f3a",
+    "follower_under_age": "#5f8f3a",
+    "indecent_image": "#000000",
+    "staff_child_contact": "#8b0000",
+    "about_head": "#4a148c",
+    "data_breach": "#00695c",
+    "pupil_social_media": "#795548",
+    "name_logo_misuse": "#37474f",
+    "copyright": "#9e9d24",
     "private_concern": "#5f6368",
     "spam": "#9aa0a6",
     "other": "#3c4043",
@@ -323,8 +357,9 @@ def incidents_by_month(*, school: School, today: datetime.date | None = None) ->
     """Incidents this school year by month and main category (the most
     serious of an incident's categories, so each incident counts once), with
     the geometry of a stacked bar chart drawn on the server. One query."""
-    from moderation import categories as cats
+    from policy.selectors import profile_for
 
+    profile = profile_for(school)
     today = today or school.local_today()
     start = school_year_start(today)
     months = [
@@ -336,7 +371,7 @@ def incidents_by_month(*, school: School, today: datetime.date | None = None) ->
     end = datetime.datetime.combine(
         datetime.date(start.year + 1, 9, 1), datetime.time.min, tzinfo=tz
     )
-    rank = {c.code: (-c.severity, n) for n, c in enumerate(cats.CATEGORIES)}
+    rank = {c.code: (-c.severity, n) for n, c in enumerate(profile.categories.values())}
     main: dict[int, tuple[str, datetime.datetime]] = {}
     for incident_id, code, occurred in IncidentCategory.objects.filter(
         incident__school=school, incident__occurred_at__gte=begin, incident__occurred_at__lt=end
@@ -350,7 +385,7 @@ def incidents_by_month(*, school: School, today: datetime.date | None = None) ->
         local = occurred.astimezone(tz)
         index = (local.year - start.year) * 12 + local.month - 9
         counts[(index, code)] = counts.get((index, code), 0) + 1
-    used = [c for c in cats.CATEGORIES if any(k[1] == c.code for k in counts)]
+    used = [c for c in profile.categories.values() if any(k[1] == c.code for k in counts)]
     totals = [sum(n for (i, _), n in counts.items() if i == m) for m in range(12)]
     top = max(totals, default=0) or 1
     bars = []

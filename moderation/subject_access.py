@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from moderation.categories import label as category_label
 from moderation.models import Incident
+from policy.selectors import profile_for
 from schoolsocial.subject_access import Contributor, Kind, Section, Subject, date_text
 
 
@@ -34,8 +34,10 @@ class ModerationContributor(Contributor):
                 for i in incidents.exclude(pk__in=ids).exclude(screening={})
                 if _named_pupil(i, pupil_id)
             ]
+        profile = profile_for(school)
         sections = [
             self._section(
+                profile,
                 "Incidents that name this person",
                 "Comments recorded from the school's social media channels whose text, "
                 "author or name screening names the subject, with screenshots as uploaded.",
@@ -48,6 +50,7 @@ class ModerationContributor(Contributor):
             )
             sections.append(
                 self._section(
+                    profile,
                     "Incidents this member of staff recorded",
                     "",
                     reported.order_by("occurred_at", "pk"),
@@ -57,7 +60,7 @@ class ModerationContributor(Contributor):
         return sections
 
     @staticmethod
-    def _section(title, intro, incidents, *, with_files=True) -> Section:
+    def _section(profile, title, intro, incidents, *, with_files=True) -> Section:
         section = Section(title, intro)
         for incident in incidents:
             row = [
@@ -67,7 +70,7 @@ class ModerationContributor(Contributor):
                 ("Comment, as written", incident.content),
                 (
                     "Categories",
-                    ", ".join(category_label(c.category) for c in incident.category_rows.all()),
+                    ", ".join(profile.label(c.category) for c in incident.category_rows.all()),
                 ),
                 ("Status", incident.get_status_display()),
                 ("Outcome", incident.outcome),

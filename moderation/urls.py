@@ -11,6 +11,12 @@ urlpatterns = [
     path("incidents/<int:incident_id>/actions/", views.incident_action, name="incident_action"),
     path("incidents/<int:incident_id>/status/", views.incident_status, name="incident_status"),
     path("incidents/<int:incident_id>/evidence/", views.evidence_add, name="evidence_add"),
+    path("incidents/<int:incident_id>/waive/", views.incident_waive, name="incident_waive"),
+    path(
+        "incidents/<int:incident_id>/names/",
+        views.incident_name_review,
+        name="incident_name_review",
+    ),
     path("evidence/<int:evidence_id>/", views.evidence, name="evidence"),
     path(
         "incidents/<int:incident_id>/escalate/", views.incident_escalate, name="incident_escalate"

@@ -4,8 +4,10 @@ and fetches objects of the current school only."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpResponseNotAllowed
@@ -14,7 +16,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from moderation import categories as cats
 from moderation import selectors, services
 from moderation.escalation import suggestions
 from moderation.forms import (
@@ -25,15 +26,27 @@ from moderation.forms import (
     EscalateForm,
     IncidentForm,
     LiftForm,
+    NameReviewForm,
     QueueFilterForm,
     ReopenForm,
     ResolveForm,
+    WaiveStepForm,
 )
 from moderation.models import BannedAccount, Escalation, Evidence, Incident
-from schoolsocial.access import get_for_school, roles_required
+from moderation.services.common import is_current_moderator
+from moderation.services.escalations import may_decide
+from moderation.services.incidents import possible_name_review
+from moderation.services.screening import rare_possible_names
+from moderation.services.steps import step_states, step_waive
+from policy.selectors import profile_for
+from schoolsocial import uploads
+from schoolsocial.access import current_administrator_or_roles, get_for_school, roles_required
+from schoolsocial.images import DEFAULT_MAX_BYTES, inspect_upload
 from schoolsocial.private_files import private_file_response
 
-moderators = roles_required("admin", "slt", "head")
+# Page administrators only while they hold a current authorisation
+# (Threemilestone 4.2, 5.1); the head and SLT always.
+moderators = current_administrator_or_roles("slt", "head")
 leaders = roles_required("head", "slt")
 # The acting head holds "head" among their effective roles on the days set.
 head_only = roles_required("head")
@@ -57,13 +70,17 @@ def queue(request):
     school = request.school
     params = request.GET.copy()
     params.setdefault("status", "open")  # open work unless asked otherwise
-    form = QueueFilterForm(params, school=school)
+    profile = profile_for(school)
+    form = QueueFilterForm(params, school=school, categories=profile.choices())
     filters = {"status": "open"}
     if form.is_valid():
         data = form.cleaned_data
         filters = {
             "status": data["status"],
-            "channel_id": data["channel"].pk if data["channel"] else None,
+            "channel_id": 0
+            if data["elsewhere"]
+            else (data["channel"].pk if data["channel"] else None),
+            "steps": data["steps"],
             "category": data["category"],
             "severity": data["severity"],
             "author": data["author"].strip(),
@@ -83,7 +100,7 @@ def queue(request):
             "page": page,
             "query": query,
             "counts": selectors.status_counts(school=school),
-            "category_labels": dict(cats.CHOICES),
+            "category_labels": dict(profile.choices()),
         },
     )
 
@@ -95,9 +112,18 @@ def queue(request):
 def incident_new(request):
     school, member = request.school, request.member
     channels = selectors.channels_for_incidents(member=member, leader=_is_leader(request))
+    profile = profile_for(school)
+    may_record = channels.exists() or is_current_moderator(member)
     initial = {"channel": request.GET.get("channel")} if request.GET.get("channel") else None
+    # Screenshots chosen before "Check the text first" are held for this page.
+    attached = _attached_screenshots(request)
     form = IncidentForm(
-        request.POST or None, request.FILES or None, channels=channels, initial=initial
+        request.POST or None,
+        request.FILES or None,
+        channels=channels,
+        categories=profile.choices(),
+        initial=initial,
+        attached=len(attached),
     )
     screening = None
     repeat = None
@@ -105,23 +131,30 @@ def incident_new(request):
         # "Check the text": screen and pre-select categories, save nothing.
         content = request.POST.get("content", "")
         author = request.POST.get("author_name", "")
-        profile = request.POST.get("author_profile_url", "")
+        profile_url = request.POST.get("author_profile_url", "")
         screening = services.screen_safely(school=school, text=content) if content else None
-        repeat = selectors.repeat_author(school=school, author_name=author, profile_url=profile)
+        repeat = selectors.repeat_author(school=school, author_name=author, profile_url=profile_url)
+        attached = _keep_chosen_screenshots(request)
         data = request.POST.copy()
         if screening:
             chosen = data.getlist("categories")
             data.setlist("categories", list(dict.fromkeys(chosen + screening["suggested"])))
-        form = IncidentForm(data, channels=channels)
+        form = IncidentForm(
+            data, channels=channels, categories=profile.choices(), attached=len(attached)
+        )
         form._errors = ErrorDict()  # a preview: keep the values, show no errors yet
     elif request.method == "POST" and form.is_valid():
+        form_key = form.cleaned_data["submission_key"]
         if not form.claim(request):
+            # The attached files are the first copy's to use and clear.
             messages.info(request, "That incident was already recorded.")
             return redirect("moderation:queue")
         data = form.cleaned_data
+        files = uploads.as_uploads(attached)
         try:
             incident = services.incident_record(
                 channel=data["channel"],
+                where=data["where"],
                 reported_by=member,
                 permalink=data["permalink"],
                 author_name=data["author_name"],
@@ -130,28 +163,82 @@ def incident_new(request):
                 content=data["content"],
                 occurred_at=data["occurred_at"],
                 categories=data["categories"],
-                screenshots=data["screenshots"],
+                screenshots=files + data["screenshots"],
             )
         except ValidationError as error:
             form.refuse(request, error)
         else:
+            uploads.stash_clear(user=request.user, form_key=form_key)
             messages.success(
                 request,
                 f"Incident recorded ({incident.get_severity_display().lower()}). "
                 "The screenshots are saved: you can now hide or delete the comment.",
             )
+            _note_evidence_elsewhere(request, incident, incident.evidence.all())
             return redirect("moderation:incident", incident_id=incident.pk)
+        finally:
+            for file in files:
+                file.close()
+    if request.method == "POST" and "check_text" not in request.POST:
+        # Sent back with a problem: the screenshots just chosen stay attached
+        # (the form already says what is wrong with any that are not).
+        attached = _keep_chosen_screenshots(request, report=False)
     return render(
         request,
         "moderation/incident_new.html",
         {
             "form": form,
-            "no_channels": not channels.exists(),
+            "attached": attached,
+            "no_channels": not may_record,
             "screening": screening,
             "repeat": repeat,
-            "category_labels": dict(cats.CHOICES),
+            "category_labels": dict(profile.choices()),
         },
     )
+
+
+def _attached_screenshots(request, *, remove: bool = True) -> list:
+    """The screenshots held for this page, less any the person unticked."""
+    if request.method != "POST":
+        return []
+    form_key = request.POST.get("submission_key", "")
+    if remove:
+        uploads.stash_remove(
+            user=request.user, form_key=form_key, ids=request.POST.getlist("remove_attached")
+        )
+    return uploads.stashed(user=request.user, form_key=form_key)
+
+
+def _keep_chosen_screenshots(request, *, report: bool = True) -> list:
+    """Hold the files chosen on a page that goes back unsaved (a browser
+    cannot put them back into the file input); returns all held for it.
+    A file that is not an acceptable screenshot is not held."""
+    problems = uploads.stash_add(
+        user=request.user,
+        form_key=request.POST.get("submission_key", ""),
+        uploads=request.FILES.getlist("screenshots"),
+        max_files=services.MAX_SCREENSHOTS,
+        max_bytes=DEFAULT_MAX_BYTES,
+        check=inspect_upload,
+    )
+    for problem in problems if report else ():
+        messages.error(request, problem)
+    return _attached_screenshots(request, remove=False)
+
+
+def _note_evidence_elsewhere(request, incident, added) -> None:
+    """A screenshot just added is already evidence on another incident: say
+    so (it may be the same comment recorded twice)."""
+    elsewhere = selectors.evidence_elsewhere(incident=incident, evidence=added)
+    others = sorted({n for ids in elsewhere.values() for n in ids})
+    if others:
+        messages.warning(
+            request,
+            f"{len(elsewhere)} of the screenshots {'is' if len(elsewhere) == 1 else 'are'} "
+            "already evidence on incident "
+            + ", ".join(str(n) for n in others)
+            + ". Check it is not the same comment recorded twice.",
+        )
 
 
 # --- One incident -------------------------------------------------------------------------
@@ -166,23 +253,76 @@ def incident(request, incident_id: int):
     return _incident_page(request, obj)
 
 
+def _may_act(member, obj) -> bool:
+    if services.is_leader(member):
+        return True
+    if obj.channel_id is None:
+        return is_current_moderator(member)
+    return services.is_authorised_for(member, obj.channel)
+
+
+def _evidence_hidden(request, obj) -> bool:
+    """Evidence of the most sensitive kind (an indecent image of a child:
+    Carey B.3) is seen by the headteacher only."""
+    codes = [r.category for r in obj.category_rows.all()]
+    return profile_for(request.school).evidence_head_only(codes) and "head" not in request.roles
+
+
+def _with_elsewhere(obj) -> list:
+    """The incident's screenshots, each with ``also_on``: the other incidents
+    of the school holding the same file."""
+    elsewhere = selectors.evidence_elsewhere(incident=obj)
+    items = list(obj.evidence.all())
+    for item in items:
+        item.also_on = elsewhere.get(item.pk, [])
+    return items
+
+
 def _incident_page(
-    request, obj, *, action_form=None, resolve_form=None, reopen_form=None, escalate_form=None
+    request,
+    obj,
+    *,
+    action_form=None,
+    resolve_form=None,
+    reopen_form=None,
+    escalate_form=None,
+    waive_form=None,
+    name_form=None,
 ):
     school = request.school
-    may_act = services.is_leader(request.member) or services.is_authorised_for(
-        request.member, obj.channel
-    )
+    profile = profile_for(school)
+    may_act = _may_act(request.member, obj)
     escalations = list(obj.escalations.all())
     open_escalation = next((e for e in escalations if e.is_open), None)
+    timeline = list(obj.actions.all())
+    codes = [r.category for r in obj.category_rows.all()]
+    rules = [profile.category(c) for c in profile.ordered(codes)]
+    clocks = [
+        {"label": r.clock_label, "due": obj.recorded_at + datetime.timedelta(hours=r.clock_hours)}
+        for r in rules
+        if r.clock_hours
+    ]
+    reviewed = {a.note for a in timeline if a.kind in ("name_confirmed", "name_dismissed")}
+    possible = [
+        m
+        for m in rare_possible_names(obj.screening or {})
+        if not any(n.startswith(f"“{m['matched_text']}”") for n in reviewed)
+    ]
     return render(
         request,
         "moderation/incident.html",
         {
             "incident": obj,
-            "categories": [cats.BY_CODE[r.category] for r in obj.category_rows.all()],
-            "evidence": list(obj.evidence.all()),
-            "timeline": list(obj.actions.all()),
+            "categories": rules,
+            "evidence": [] if _evidence_hidden(request, obj) else _with_elsewhere(obj),
+            "evidence_hidden": _evidence_hidden(request, obj),
+            "timeline": timeline,
+            "steps": step_states(obj, timeline),
+            "clocks": clocks,
+            "possible_names": possible,
+            "waive_form": waive_form or WaiveStepForm(),
+            "name_form": name_form or NameReviewForm(),
+            "is_leader": _is_leader(request),
             "screening": obj.screening or {},
             "repeat": selectors.repeat_author(
                 school=school,
@@ -196,7 +336,7 @@ def _incident_page(
             "reopen_form": reopen_form or ReopenForm(),
             "escalations": escalations,
             "open_escalation": open_escalation,
-            "may_decide": "head" in request.roles,
+            "may_decide": bool(open_escalation) and may_decide(request.member, open_escalation),
             "escalate_form": escalate_form or EscalateForm(),
         },
     )
@@ -257,6 +397,65 @@ def incident_action(request, incident_id: int):
 
 
 @require_POST
+@leaders
+def incident_waive(request, incident_id: int):
+    """A leader waives a required step with a written reason."""
+    obj = get_for_school(
+        request, selectors.incident_detail_qs(school=request.school), pk=incident_id
+    )
+    form = WaiveStepForm(request.POST)
+    if form.is_valid():
+        if not form.claim(request):
+            return redirect("moderation:incident", incident_id=obj.pk)
+        try:
+            step_waive(
+                incident=obj,
+                step=form.cleaned_data["step"],
+                by=request.member,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.refuse(request, error)
+        else:
+            messages.success(request, "The step is waived; the reason is on the timeline.")
+            return redirect("moderation:incident", incident_id=obj.pk)
+    return _incident_page(request, obj, waive_form=form)
+
+
+@require_POST
+@moderators
+def incident_name_review(request, incident_id: int):
+    """Confirm or dismiss a rare first name that screening found."""
+    obj = get_for_school(
+        request, selectors.incident_detail_qs(school=request.school), pk=incident_id
+    )
+    form = NameReviewForm(request.POST)
+    if form.is_valid():
+        if not form.claim(request):
+            return redirect("moderation:incident", incident_id=obj.pk)
+        data = form.cleaned_data
+        try:
+            possible_name_review(
+                incident=obj,
+                by=request.member,
+                pupil_id=data["pupil_id"],
+                confirm=data["confirm"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            form.refuse(request, error)
+        else:
+            messages.success(
+                request,
+                "Confirmed: the incident is urgent and escalated."
+                if data["confirm"]
+                else "Dismissed; the reason is on the timeline.",
+            )
+            return redirect("moderation:incident", incident_id=obj.pk)
+    return _incident_page(request, obj, name_form=form)
+
+
+@require_POST
 @moderators
 def incident_status(request, incident_id: int):
     obj = get_for_school(
@@ -309,6 +508,7 @@ def evidence_add(request, incident_id: int):
             messages.error(request, message)
     else:
         messages.success(request, f"{len(rows)} screenshot(s) added.")
+        _note_evidence_elsewhere(request, obj, rows)
     return redirect("moderation:incident", incident_id=obj.pk)
 
 
@@ -323,9 +523,13 @@ def evidence(request, evidence_id: int):
     item = get_for_school(request, Evidence.objects.select_related("incident"), pk=evidence_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
+    if _evidence_hidden(request, item.incident):
+        raise PermissionDenied("Only the headteacher can see this evidence.")
     variant = request.GET.get("v", "display")
     if variant not in VARIANTS:
         raise Http404
+    if variant != "original" and not item.is_prepared:
+        raise Http404("The display copy is still being prepared.")
     if variant == "thumbnail" and not item.thumbnail:
         variant = "display"
     field = getattr(item, variant)
@@ -358,7 +562,7 @@ def escalations(request):
         {
             "open_escalations": list(selectors.open_escalations(school=school)),
             "decided": selectors.recently_decided(school=school),
-            "may_decide": "head" in request.roles,
+            "may_decide": "head" in request.roles or profile_for(school).decider == "slt",
         },
     )
 
@@ -370,9 +574,11 @@ def _back(request, escalation):
 
 
 @require_POST
-@head_only
+@leaders
 def escalation_acknowledge(request, escalation_id: int):
     escalation = get_for_school(request, Escalation, pk=escalation_id)
+    if not may_decide(request.member, escalation):
+        raise PermissionDenied("The school's policy gives this escalation to someone else.")
     try:
         services.escalation_acknowledge(escalation=escalation, by=request.member)
     except ValidationError as error:
@@ -383,7 +589,7 @@ def escalation_acknowledge(request, escalation_id: int):
     return _back(request, escalation)
 
 
-@head_only
+@leaders
 def escalation_decide(request, escalation_id: int):
     escalation = get_for_school(
         request, selectors.escalation_for_decision(school=request.school), pk=escalation_id
@@ -392,8 +598,11 @@ def escalation_decide(request, escalation_id: int):
     if not escalation.is_open:
         messages.info(request, "This escalation has already been decided.")
         return redirect("moderation:incident", incident_id=incident.pk)
+    if not may_decide(request.member, escalation):
+        raise PermissionDenied("The school's policy gives this decision to someone else.")
     codes = [r.category for r in incident.category_rows.all()]
-    suggested = suggestions(codes=codes, author_kind=incident.author_kind)
+    profile = profile_for(request.school)
+    suggested = suggestions(school=request.school, codes=codes, author_kind=incident.author_kind)
     initial = {"decision": suggested[0].decision} if suggested else None
     form = DecisionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -406,13 +615,16 @@ def escalation_decide(request, escalation_id: int):
                 escalation=escalation,
                 by=request.member,
                 decision=data["decision"],
+                more=data["more_decisions"],
                 note=data["note"],
                 external_reference=data["external_reference"],
             )
         except ValidationError as error:
             form.refuse(request, error)
         else:
-            label = Escalation.Decision(data["decision"]).label
+            label = "; ".join(
+                Escalation.Decision(d).label for d in [data["decision"], *data["more_decisions"]]
+            )
             messages.success(request, f"Decision recorded: {label}.")
             return redirect("moderation:incident", incident_id=incident.pk)
     return render(
@@ -421,7 +633,7 @@ def escalation_decide(request, escalation_id: int):
         {
             "escalation": escalation,
             "incident": incident,
-            "categories": [cats.BY_CODE[c] for c in codes if c in cats.BY_CODE],
+            "categories": [profile.category(c) for c in profile.ordered(codes)],
             "suggestions": suggested,
             "form": form,
         },

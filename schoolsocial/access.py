@@ -32,7 +32,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from schoolsocial.models import LEADERS, Role, StaffMember
+from schoolsocial.models import LEADERS, ChannelAuthorisation, Role, StaffMember
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,9 @@ class AccessRule:
     public: bool = False
     needs_school: bool = True
     roles: frozenset[str] | None = None
+    # The ``admin`` role opens the page only while the member holds a current
+    # channel authorisation (``current_administrator_or_roles``).
+    admin_needs_authorisation: bool = False
 
     def describe(self) -> str:
         if self.public:
@@ -62,6 +65,9 @@ class AccessRule:
             return "signed-in users"
         if self.roles is None:
             return "all staff"
+        if self.admin_needs_authorisation:
+            others = sorted(self.roles - {Role.ADMIN})
+            return ", ".join(["current channel administrators", *others])
         return ", ".join(sorted(self.roles))
 
 
@@ -94,6 +100,24 @@ def roles_required(*roles: str) -> Callable:
     if unknown or not roles:
         raise ValueError(f"Unknown roles: {unknown or 'none given'}")
     return _mark(AccessRule(roles=frozenset(roles)))
+
+
+def current_administrator_or_roles(*roles: str) -> Callable:
+    """Page administrators who hold a current channel authorisation, and
+    members holding any of ``roles``.
+
+    Threemilestone 4.2 and 5.1 (only authorised administrators), Whitchurch
+    "Legal considerations" (data protection): when someone's last authorisation ends (revoked, or
+    they left) the ``admin`` role alone no longer opens incidents, evidence,
+    the moderation queue or the pupil register."""
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValueError(f"Unknown roles: {unknown}")
+    return _mark(AccessRule(roles=frozenset(roles) | {Role.ADMIN}, admin_needs_authorisation=True))
+
+
+def holds_current_authorisation(member: StaffMember) -> bool:
+    return ChannelAuthorisation.objects.current().filter(member=member).exists()
 
 
 def rule_for(view: Callable) -> AccessRule | None:
@@ -185,6 +209,17 @@ class AccessMiddleware:
             return _forbidden(
                 request,
                 f"This page is for: {', '.join(Role(r).label for r in sorted(rule.roles))}.",
+            )
+        if (
+            rule.admin_needs_authorisation
+            and not (rule.roles - {Role.ADMIN}) & roles
+            and not holds_current_authorisation(member)
+        ):
+            return _forbidden(
+                request,
+                "This page is for page administrators with a current channel authorisation. "
+                "You are not authorised for any channel now: ask the headteacher or a senior "
+                "leader if you should be.",
             )
         return None
 

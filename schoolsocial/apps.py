@@ -9,7 +9,7 @@ class SchoolsocialConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from schoolsocial import records_db, reminders, subject_access
+        from schoolsocial import dashboard, records_db, reminders, selectors, subject_access
         from schoolsocial.models import AuditEvent
 
         records_db.protect(AuditEvent)
@@ -27,3 +27,19 @@ class SchoolsocialConfig(AppConfig):
 
         reminders.register(reminders.TrainingOverdueReminder())
         reminders.register(reminders.PolicyReviewReminder())
+        dashboard.register(
+            dashboard.Panel(
+                key="safeguards",
+                build=selectors.safeguards_panel,
+                template="schoolsocial/panels/safeguards.html",
+                order=10,
+            )
+        )
+        dashboard.register(
+            dashboard.Panel(
+                key="platform_removals",
+                build=selectors.platform_removals_panel,
+                template="schoolsocial/panels/platform_removals.html",
+                order=20,
+            )
+        )

@@ -46,6 +46,7 @@ ACTION_LABELS: dict[str, str] = {
     "roster.left": "Marked as left",
     "roster.authorise": "Authorised an administrator",
     "roster.revoke": "Revoked an administrator",
+    "roster.platform_removed": "Removed an administrator on the platform",
     "roster.acting_head": "Set an acting head",
     "channel.create": "Added a channel",
     "channel.update": "Edited a channel",

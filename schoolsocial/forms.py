@@ -4,9 +4,11 @@ import datetime
 import uuid
 
 from django import forms
-from django.core.cache import cache
+from django.core.signals import got_request_exception
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from schoolsocial.models import WEEKDAYS, Channel, Role, School, StaffMember
+from schoolsocial.models import WEEKDAYS, Channel, FormSubmission, Role, School, StaffMember
 
 
 class DateInput(forms.DateInput):
@@ -19,7 +21,12 @@ class DateInput(forms.DateInput):
 class OnceOnlyForm(forms.Form):
     """A form that changes nothing when it is sent a second time (a double
     click, the back button, a reload). The page carries a one-time key; the
-    view claims it with ``claim()`` before making the change."""
+    view claims it with ``claim()`` before making the change.
+
+    The claim is a row with a unique key (``FormSubmission``), inserted in a
+    transaction of its own: of two copies of the form sent at once, the
+    database lets exactly one insert through, on SQLite and PostgreSQL alike
+    (a cache ``add`` is not atomic in Django's file cache)."""
 
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -28,25 +35,57 @@ class OnceOnlyForm(forms.Form):
         if not self.is_bound:
             self.initial["submission_key"] = uuid.uuid4().hex
 
-    def _cache_key(self, request) -> str:
-        return f"form-once:{request.user.pk}:{self.cleaned_data.get('submission_key') or ''}"
+    def _claim_key(self, request) -> str:
+        # The page's key is sent by the browser: bound its length, and keep
+        # one person's keys apart from another's.
+        return f"{request.user.pk}:{(self.cleaned_data.get('submission_key') or '')[:64]}"
 
     def claim(self, request) -> bool:
         """True the first time this page's key is used; False for a resend."""
         if not self.cleaned_data.get("submission_key"):
             return True
-        return cache.add(self._cache_key(request), True, timeout=24 * 3600)
+        key = self._claim_key(request)
+        try:
+            with transaction.atomic():
+                FormSubmission.objects.create(key=key)
+        except IntegrityError:
+            return False
+        # Released again if the view then fails with a server error (the
+        # services roll back), so the person can send the page once more.
+        request.__dict__.setdefault("_once_only_claims", []).append(key)
+        return True
 
     def release(self, request) -> None:
         """The change was refused: let the corrected form be sent again."""
         if self.cleaned_data.get("submission_key"):
-            cache.delete(self._cache_key(request))
+            FormSubmission.objects.filter(key=self._claim_key(request)).delete()
 
     def refuse(self, request, error) -> None:
         """Show a service's refusal on the form and release the page's key,
         so the corrected form can be sent with it."""
         self.release(request)
         self.add_error(None, error)
+
+
+def _release_claims_after_a_server_error(sender, request=None, **kwargs) -> None:
+    """A view that claimed a page's key and then failed with a server error
+    recorded nothing (each service is one transaction): free the key, or the
+    person's retry would be told it had already been recorded."""
+    keys = getattr(request, "_once_only_claims", None)
+    if keys:
+        FormSubmission.objects.filter(key__in=keys).delete()
+
+
+got_request_exception.connect(
+    _release_claims_after_a_server_error, dispatch_uid="once-only-form-release"
+)
+
+
+def prune_form_submissions(*, now=None) -> int:
+    """Forget claimed keys older than a day (``FormSubmission.KEEP_FOR``)."""
+    cutoff = (now or timezone.now()) - FormSubmission.KEEP_FOR
+    deleted, _ = FormSubmission.objects.filter(claimed_at__lt=cutoff).delete()
+    return deleted
 
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
@@ -125,7 +164,17 @@ class ChannelForm(forms.ModelForm):
             "moderated_daily",
             "check_weekdays",
             "profanity_filter",
+            "tagging_off",
         ]
+
+    safeguard_reason = forms.CharField(
+        label="Reason for switching a safeguard off",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only the headteacher can switch off daily moderation, lower the profanity "
+        "filter below strong or allow tagging, and must say why (Threemilestone 4.3, 5.1, 5.3). "
+        "Kept in the audit trail and shown on the dashboard while it stays off.",
+    )
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)

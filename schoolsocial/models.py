@@ -8,6 +8,7 @@ never deleted through the application.
 from __future__ import annotations
 
 import datetime
+import uuid
 import zoneinfo
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from schoolsocial.private_files import get_private_storage
 from schoolsocial.records import AppendOnlyQuerySet, RecordProtected
 
 
@@ -315,6 +317,15 @@ class Channel(models.Model):
         default=ProfanityFilter.STRONG,
         help_text="Threemilestone 5.3: the page profanity filter is set to 'strong'.",
     )
+    tagging_off = models.BooleanField(
+        "tagging and visitor photo posts turned off on the platform",
+        default=False,
+        help_text="Threemilestone 4.3: the setting that lets others post or tag photos "
+        "is turned off.",
+    )
+    # The head's reason for the safeguards now switched off (shown on the
+    # dashboard while they stay off; every change is also in the audit trail).
+    safeguards_off_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -338,6 +349,41 @@ class Channel(models.Model):
             and day.isoformat() not in (school.closure_dates or [])
             and day >= self.created_at.astimezone(school.tz).date()
         )
+
+    # Platforms where others can post or tag photos on the school's page
+    # (Threemilestone 4.3), so "tagging off" is a setting to keep.
+    TAGGING_PLATFORMS = frozenset({"facebook_page", "facebook_group", "instagram", "x"})
+
+    def safeguard_levels(self) -> dict[str, int]:
+        """How strongly each safeguard is on (higher is stronger): days a
+        week of moderation, the profanity filter's level, tagging off. A
+        change that lowers any of them switches a safeguard off."""
+        filters = {self.ProfanityFilter.OFF: 0, self.ProfanityFilter.MEDIUM: 1}
+        return {
+            "daily moderation": len(set(self.check_weekdays or [])) if self.moderated_daily else 0,
+            "the profanity filter": filters.get(self.profanity_filter, 2),
+            "tagging and visitor photo posts off": (
+                int(self.tagging_off) if self.platform in self.TAGGING_PLATFORMS else 1
+            ),
+        }
+
+    def safeguards_off(self) -> list[str]:
+        """The policy's safeguards this channel has switched off, in plain
+        words (Threemilestone 4.3, 5.1, 5.3)."""
+        off = []
+        if not self.moderated_daily or not self.check_weekdays:
+            off.append("daily moderation")
+        elif set(self.check_weekdays) != set(range(7)):
+            off.append("daily moderation on some days")
+        if self.profanity_filter in (self.ProfanityFilter.OFF, self.ProfanityFilter.MEDIUM):
+            off.append(
+                "the profanity filter"
+                if self.profanity_filter == self.ProfanityFilter.OFF
+                else "the strong profanity filter (set to medium)"
+            )
+        if self.platform in self.TAGGING_PLATFORMS and not self.tagging_off:
+            off.append("tagging and visitor photo posts are allowed")
+        return off
 
     def check_days_label(self) -> str:
         days = set(self.check_weekdays or [])
@@ -399,6 +445,31 @@ class ChannelAuthorisation(models.Model):
     @property
     def is_current(self) -> bool:
         return self.revoked_on is None and self.member.is_active
+
+
+class PlatformRemoval(models.Model):
+    """A leader's task: remove someone whose authorisation ended as an
+    administrator on the platform itself (Threemilestone 4.2: only authorised
+    administrators upload; Whitchurch "Legal considerations": data protection). The app can end
+    their access here, not on Facebook or YouTube. Open until a leader marks
+    it done; never deleted."""
+
+    authorisation = models.OneToOneField(
+        ChannelAuthorisation, on_delete=models.PROTECT, related_name="platform_removal"
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Remove {self.authorisation} on the platform"
 
 
 class Invitation(models.Model):
@@ -624,3 +695,47 @@ class SubjectAccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Subject access request {self.pk}: {self.subject_name}"
+
+
+class FormSubmission(models.Model):
+    """A once-only form's key, claimed when the form is first acted on
+    (``OnceOnlyForm.claim``). The unique key makes the claim atomic in the
+    database itself — on SQLite as on PostgreSQL — so a double click can
+    record nothing twice, whatever the cache. Claims older than a day are
+    pruned (``schoolsocial.tasks.housekeeping``)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    claimed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    KEEP_FOR = datetime.timedelta(days=1)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def _stash_path(instance, filename):
+    return f"stash/{instance.user_id}/{instance.form_key}/{uuid.uuid4().hex}"
+
+
+class StashedUpload(models.Model):
+    """A file chosen on a form that was sent back to its page without being
+    saved ("Check the text first"), held privately for that person and that
+    page (its once-only key) so it need not be chosen again. Used by the
+    final save, removed with it; stale ones are pruned after STASH_FOR."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    form_key = models.CharField(max_length=64)
+    file = models.FileField(storage=get_private_storage, upload_to=_stash_path, max_length=255)
+    name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    STASH_FOR = datetime.timedelta(hours=3)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["user", "form_key"], name="stash_user_form")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, resolve, reverse
 
 ALL_STAFF = frozenset({"head", "slt", "admin", "office"})
 
@@ -34,7 +34,24 @@ NAVIGATION = [
 
 
 def navigation_for(request) -> list[dict]:
+    from schoolsocial.access import holds_current_authorisation, rule_for
+
     roles = getattr(request, "roles", frozenset())
+    authorised: list[bool] = []  # asked once, only if a page needs it
+
+    def may_open(url: str) -> bool:
+        # A page administrator whose last authorisation ended no longer
+        # opens the pages that need one (schoolsocial.access), so they are
+        # not offered either.
+        rule = rule_for(resolve(url).func)
+        if rule is None or not rule.admin_needs_authorisation:
+            return True
+        if (rule.roles - {"admin"}) & roles:
+            return True
+        if not authorised:
+            authorised.append(holds_current_authorisation(request.member))
+        return authorised[0]
+
     items = []
     for item in NAVIGATION:
         if not (item.roles & roles):
@@ -42,6 +59,8 @@ def navigation_for(request) -> list[dict]:
         try:
             url = reverse(item.url_name)
         except NoReverseMatch:
+            continue
+        if not may_open(url):
             continue
         items.append(
             {

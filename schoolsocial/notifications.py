@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import datetime
 import logging
+import random
+import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from celery import shared_task
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import F, Model, Q
 from django.utils import timezone
 
 from schoolsocial.models import Notification, StaffMember
@@ -113,8 +117,6 @@ def _enqueue_emails(ids: list[int]) -> None:
     """Queue one email task per notification. One that cannot be queued (the
     broker is down) does not stop the others; ``resend_unsent`` picks it up
     at the next tick."""
-    from schoolsocial.tasks import send_notification_email
-
     for pk in ids:
         try:
             send_notification_email.delay(pk)
@@ -129,8 +131,6 @@ def resend_unsent(*, now: datetime.datetime | None = None, limit: int = 500) -> 
     """Queue again the emails that should have gone out by now and did not
     (the broker was down, or a worker died holding the claim), so nothing is
     missed. Sending stays once-only: the task claims the row first."""
-    from django.db.models import Q
-
     now = now or timezone.now()
     ids = list(
         Notification.objects.filter(
@@ -171,5 +171,82 @@ def mark_read(*, member: StaffMember, notification_ids: Iterable[int] | None = N
     return unread.update(read_at=timezone.now())
 
 
+def mark_read_about(*, member: StaffMember, key_prefixes: Iterable[str]) -> int:
+    """Acting on what a notification is about marks it read for the person
+    who acted: the services that act call this with the keys they notify
+    under ("escalation:12:" for escalation 12). Other recipients still see
+    theirs until they act or read it."""
+    from django.db.models import Q
+
+    condition = Q()
+    for prefix in key_prefixes:
+        condition |= Q(key__startswith=prefix)
+    if not condition:
+        return 0
+    return (
+        Notification.objects.filter(recipient=member, read_at__isnull=True)
+        .filter(condition)
+        .update(read_at=timezone.now())
+    )
+
+
+def open_notification(*, member: StaffMember, notification: Notification) -> str:
+    """Following a notification's link marks it read; returns where to go."""
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+    url = notification.url or ""
+    # Only a path inside the app: the stored URL is the app's own.
+    if not url.startswith("/") or url.startswith("//"):
+        return "/notifications/"
+    return url
+
+
 def unread_count(member: StaffMember) -> int:
     return Notification.objects.filter(recipient=member, read_at__isnull=True).count()
+
+
+# --- The email task (queued after commit by ``deliver``) ---------------------
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds before retry number ``attempt`` (0-based): doubling from
+    EMAIL_RETRY_SECONDS up to an hour, with some jitter so a mail server
+    that comes back is not hit by every retry at once."""
+    base = settings.EMAIL_RETRY_SECONDS
+    return min(base * 2**attempt, 3600) * random.uniform(0.75, 1.0)
+
+
+@shared_task(bind=True, max_retries=8, name="schoolsocial.tasks.send_notification_email")
+def send_notification_email(self, notification_id: int) -> bool:
+    """Email one notification, once.
+
+    The row is claimed with a conditional update, so two copies of this task
+    (a retry racing a redelivery) cannot both send; a failure releases the
+    claim and the task is retried with growing pauses. Returns whether this
+    run sent it.
+    """
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id, emailed_at__isnull=True, email_wanted=True)
+        .filter(
+            Q(email_claimed_at__isnull=True)
+            | Q(email_claimed_at__lt=now - Notification.EMAIL_CLAIM_TIMEOUT)
+        )
+        .update(email_claimed_at=now, email_attempts=F("email_attempts") + 1)
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("recipient__user", "school").get(
+        pk=notification_id
+    )
+    to, subject, body = notification_email(notification)
+    try:
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+    except (smtplib.SMTPException, OSError) as error:
+        Notification.objects.filter(pk=notification_id).update(email_claimed_at=None)
+        logger.warning("Email for notification %s failed: %s", notification_id, error)
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
+    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+    return True

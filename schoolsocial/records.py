@@ -51,6 +51,14 @@ class AppendOnlyQuerySet(models.QuerySet):
     """Refuses bulk changes; deletes only inside ``erasure()``."""
 
     def update(self, **kwargs):
+        # The one change a model may declare (records_db.protect: fields
+        # filled in once, e.g. a screenshot's display copy made later); the
+        # database trigger checks it really is that change.
+        from schoolsocial.records_db import PROTECTED
+
+        protected = PROTECTED.get(self.model._meta.label_lower)
+        if protected and kwargs and set(kwargs) <= set(protected.settable_once):
+            return super().update(**kwargs)
         raise RecordProtected(f"{self.model._meta.verbose_name_plural} cannot be changed.")
 
     def bulk_update(self, objs, fields, batch_size=None):

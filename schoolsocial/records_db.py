@@ -62,8 +62,9 @@ $$ LANGUAGE plpgsql;
 @dataclass(frozen=True)
 class Protected:
     """A protected model. ``settable_once``: fields that may be filled in
-    once, in one update that sets ``marker`` (empty before, set after) and
-    changes no other column — e.g. a consent record's withdrawal."""
+    once, in one update that sets ``marker`` (empty — NULL or '' — before,
+    set after) and changes no other column: a consent record's withdrawal,
+    a screenshot's display copy made by a task after it was stored."""
 
     model: type
     settable_once: tuple[str, ...] = ()
@@ -82,7 +83,7 @@ class Protected:
         marker = self.model._meta.get_field(self.marker).column
         columns = ", ".join(f"'{c}'" for c in self._columns(self.settable_once))
         return (
-            f"(o->>'{marker}') IS NULL AND (n->>'{marker}') IS NOT NULL "
+            f"coalesce(o->>'{marker}', '') = '' AND coalesce(n->>'{marker}', '') <> '' "
             f"AND (o - ARRAY[{columns}]) = (n - ARRAY[{columns}])"
         )
 
@@ -93,7 +94,7 @@ class Protected:
         once = set(self._columns(self.settable_once))
         others = [f.column for f in self.model._meta.concrete_fields if f.column not in once]
         return " AND ".join(
-            [f"OLD.{marker} IS NULL", f"NEW.{marker} IS NOT NULL"]
+            [f"coalesce(OLD.{marker}, '') = ''", f"coalesce(NEW.{marker}, '') <> ''"]
             + [f"NEW.{c} IS OLD.{c}" for c in others]
         )
 

@@ -39,4 +39,19 @@ BEAT_SCHEDULE = {
         "task": "schoolsocial.tasks.check_audit_chains",
         "schedule": crontab(hour=2, minute=45),
     },
+    # Every 10 minutes: queue again any screenshot whose display copy was
+    # not made (its task lost with a worker, or failed after its retries);
+    # the incident and the original were saved at once, only the copy waits.
+    "prepare-waiting-evidence": {
+        "task": "moderation.tasks.prepare_waiting_evidence",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
+    # Hourly: forget once-only form keys claimed over a day ago and files
+    # held for forms that were never sent ("Check the text first", then the
+    # page was left).
+    "housekeeping": {
+        "task": "schoolsocial.tasks.housekeeping",
+        "schedule": crontab(minute=40),
+    },
 }

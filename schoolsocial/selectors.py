@@ -7,7 +7,9 @@ import datetime
 
 from django.db.models import Prefetch, Q
 
+from schoolsocial import dashboard
 from schoolsocial.audit import action_label
+from schoolsocial.folding import name_search_key, search_words
 from schoolsocial.models import (
     LEADERS,
     ActingHead,
@@ -15,6 +17,7 @@ from schoolsocial.models import (
     Channel,
     ChannelAuthorisation,
     Invitation,
+    PlatformRemoval,
     School,
     StaffMember,
 )
@@ -22,17 +25,34 @@ from schoolsocial.models import (
 TRAINING_VALID_FOR = datetime.timedelta(days=365)
 
 
-def roster(*, school: School, former: bool = False):
-    members = StaffMember.objects.filter(school=school, left_on__isnull=not former)
-    return members.select_related("user").prefetch_related(
-        Prefetch(
-            "authorisations",
-            queryset=ChannelAuthorisation.objects.filter(revoked_on__isnull=True).select_related(
-                "channel"
-            ),
-            to_attr="current_authorisations",
+def roster(*, school: School, former: bool = False, q: str = ""):
+    """The school's current (or former) staff. ``q`` keeps those whose name or
+    email contains every word of it, folded as pupil names are
+    (``schoolsocial.folding``): "Sian" finds Siân, "oconnor" O'Connor. A
+    school's staff are few, so the folding is done here rather than stored."""
+    members = (
+        StaffMember.objects.filter(school=school, left_on__isnull=not former)
+        .select_related("user")
+        .prefetch_related(
+            Prefetch(
+                "authorisations",
+                queryset=ChannelAuthorisation.objects.filter(
+                    revoked_on__isnull=True
+                ).select_related("channel"),
+                to_attr="current_authorisations",
+            )
         )
     )
+    words = search_words(q)
+    if not words:
+        return members
+    return [
+        m
+        for m in members
+        if all(
+            w in name_search_key(m.user.first_name, m.user.last_name, m.user.email) for w in words
+        )
+    ]
 
 
 def channels_with_admins(*, school: School):
@@ -134,10 +154,11 @@ def dashboard_context(*, member: StaffMember, roles: frozenset[str]) -> dict:
                 AuditEvent.objects.filter(school=school).select_related("actor")[:8]
             ),
         )
-        # The dashboard composes the apps (DESIGN.md): moderation's part.
-        from moderation.selectors import dashboard as moderation_dashboard
-
-        context["moderation"] = moderation_dashboard(school=school)
+    # The apps' panels (schoolsocial.dashboard): registered in their
+    # AppConfig.ready(), so the core imports none of them.
+    panels, shown = dashboard.compose(member=member, roles=roles)
+    context.update(panels)
+    context["dashboard_panels"] = shown
     return context
 
 
@@ -146,3 +167,33 @@ def _labelled(events):
     for event in events:
         event.label = action_label(event.action)
     return events
+
+
+# --- The core's dashboard panels (registered in SchoolsocialConfig.ready) -------
+
+
+def safeguards_panel(member: StaffMember, roles: frozenset[str]) -> dict | None:
+    """Head and SLT: channels with a safeguard switched off (Threemilestone
+    4.3, 5.1, 5.3), with the head's reason, for as long as it stays off."""
+    if not LEADERS & roles:
+        return None
+    channels = []
+    for channel in Channel.objects.filter(school=member.school).order_by("name"):
+        off = channel.safeguards_off()
+        if off:
+            channel.off = off
+            channels.append(channel)
+    return {"channels": channels} if channels else None
+
+
+def platform_removals_panel(member: StaffMember, roles: frozenset[str]) -> dict | None:
+    """Head and SLT: former administrators still to be removed on the
+    platform itself (Threemilestone 4.2), until a leader marks each done."""
+    if not LEADERS & roles:
+        return None
+    removals = list(
+        PlatformRemoval.objects.filter(school=member.school, done_at__isnull=True).select_related(
+            "authorisation__member__user", "authorisation__channel"
+        )
+    )
+    return {"removals": removals} if removals else None

@@ -27,6 +27,7 @@ from schoolsocial.models import (
     Channel,
     ChannelAuthorisation,
     Invitation,
+    PlatformRemoval,
     Role,
     School,
     StaffMember,
@@ -390,6 +391,16 @@ def channel_authorisation_revoke(
 
 
 def _revoke(authorisation: ChannelAuthorisation, revoked_by: StaffMember, reason: str) -> None:
+    """End an authorisation and open the task of removing the person on the
+    platform itself.
+
+    Threemilestone 4.2 (only authorised administrators upload) and
+    Whitchurch "Legal considerations": data protection: ending the authorisation here ends their
+    access to the channel's incidents, evidence and the pupil register once
+    it was their last (``schoolsocial.access.current_administrator_or_roles``);
+    their admin rights on Facebook or YouTube must be removed by hand, so the
+    head and SLT are told and the task stays on their dashboard until a
+    leader marks it done."""
     authorisation.revoked_on = revoked_by.school.local_today()
     authorisation.revoked_by = revoked_by
     authorisation.revoked_reason = reason
@@ -402,6 +413,61 @@ def _revoke(authorisation: ChannelAuthorisation, revoked_by: StaffMember, reason
         summary=f"Revoked {authorisation.member.user.display_name} for "
         f"{authorisation.channel.name}: {reason}",
     )
+    removal = PlatformRemoval.objects.create(
+        authorisation=authorisation, school_id=authorisation.channel.school_id
+    )
+    _notify_platform_removal(removal)
+
+
+def _notify_platform_removal(removal: PlatformRemoval) -> None:
+    from django.db.models import Q
+
+    from schoolsocial.notifications import notify
+
+    authorisation = removal.authorisation
+    channel = authorisation.channel
+    leaders = StaffMember.objects.active().filter(
+        Q(is_head=True) | Q(is_slt=True), school_id=removal.school_id
+    )
+    notify(
+        recipients=leaders.select_related("user"),
+        kind="platform_removal",
+        key=f"platform_removal:{removal.pk}",
+        title=f"Remove {authorisation.member.user.display_name} as an administrator of "
+        f"{channel.name} on {channel.get_platform_display()} itself",
+        url=reverse("dashboard") + f"#platform-removal-{removal.pk}",
+        obj=removal,
+    )
+
+
+def platform_removal_done(
+    *, removal: PlatformRemoval, done_by: StaffMember, note: str = ""
+) -> PlatformRemoval:
+    """A leader records that the person is no longer an administrator on the
+    platform itself (Threemilestone 3.1, 4.2: SLT decide who administers the
+    page). Audited; the task leaves the dashboard."""
+    _require_leader(done_by, "mark a platform removal done")
+    if done_by.school_id != removal.school_id:
+        raise ServiceError("These records belong to different schools.")
+    with transaction.atomic():
+        removal = PlatformRemoval.objects.select_for_update().get(pk=removal.pk)
+        if removal.done_at:
+            raise ServiceError("This removal was already marked done.")
+        removal.done_at = timezone.now()
+        removal.done_by = done_by
+        removal.note = note.strip()
+        removal.save(update_fields=["done_at", "done_by", "note"])
+        authorisation = removal.authorisation
+        audit_record(
+            school=done_by.school,
+            actor=done_by.user,
+            action="roster.platform_removed",
+            obj=removal,
+            summary=f"Removed {authorisation.member.user.display_name} as an administrator of "
+            f"{authorisation.channel.name} on the platform"
+            + (f": {removal.note}" if removal.note else "."),
+        )
+    return removal
 
 
 def _revoke_all(member: StaffMember, revoked_by: StaffMember, reason: str) -> None:
@@ -421,22 +487,48 @@ CHANNEL_FIELDS = (
     "moderated_daily",
     "check_weekdays",
     "profanity_filter",
+    "tagging_off",
 )
 
 
-def channel_save(*, channel: Channel, saved_by: StaffMember) -> Channel:
+def channel_save(*, channel: Channel, saved_by: StaffMember, reason: str = "") -> Channel:
     """Add or edit a channel (head and SLT only). Changes are audited field
-    by field."""
+    by field.
+
+    Switching a safeguard off — daily moderation or some of its days
+    (Threemilestone 5.1 "moderated daily"), the profanity filter below
+    strong (5.3), or allowing tagging and visitor photo posts (4.3) — is the
+    headteacher's decision and needs a written reason; SLT may switch them
+    on. A channel added with a safeguard off counts as switching it off.
+    While any is off the head and SLT see a warning on the dashboard."""
     _require_leader(saved_by, "add or edit channels")
     creating = channel.pk is None
     if creating:
         channel.school = saved_by.school
     _same_school(channel, saved_by)
+    reason = reason.strip()
     with transaction.atomic():
+        before = None if creating else Channel.objects.select_for_update().get(pk=channel.pk)
+        was = (before or Channel(platform=channel.platform)).safeguard_levels()
+        now = channel.safeguard_levels()
+        weakened = [name for name, level in now.items() if level < was[name]]
+        if weakened:
+            if "head" not in saved_by.effective_roles():
+                raise ServiceError(
+                    f"Only the headteacher can switch off {', '.join(weakened)} "
+                    f"(Threemilestone 4.3, 5.1, 5.3). Ask the head, or leave it on."
+                )
+            if not reason:
+                raise ServiceError(
+                    f"Give a reason for switching off {', '.join(weakened)}: it is kept in "
+                    "the audit trail and shown on the dashboard while it stays off."
+                )
+            channel.safeguards_off_reason = reason
+        elif not channel.safeguards_off():
+            channel.safeguards_off_reason = ""
         if creating:
             changes = f"Added channel {channel.name} ({channel.get_platform_display()})."
         else:
-            before = Channel.objects.select_for_update().get(pk=channel.pk)
             changed = [
                 f"{Channel._meta.get_field(f).verbose_name}: "
                 f"{getattr(before, f)!s} → {getattr(channel, f)!s}"
@@ -446,6 +538,8 @@ def channel_save(*, channel: Channel, saved_by: StaffMember) -> Channel:
             if not changed:
                 return channel
             changes = f"Edited channel {channel.name}: " + "; ".join(changed)
+        if weakened:
+            changes += f" Switched off {', '.join(weakened)}: {reason}"
         channel.full_clean()
         channel.save()
         audit_record(

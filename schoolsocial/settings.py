@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "csp",
     "schoolsocial",
+    "policy",
     "consent",
     "moderation",
 ]
@@ -219,7 +220,7 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 # which needs no server (the folders are created by `make run`/the worker).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
-    for folder in ("queue", "processed"):
+    for folder in ("queue", "processed", "control"):
         (VAR_DIR / "celery" / folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {}
@@ -228,6 +229,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(VAR_DIR / "celery" / "queue"),
         "data_folder_out": str(VAR_DIR / "celery" / "queue"),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        # The exchange table; kombu's default is ./control, in the working
+        # directory (the repository), not with the other broker folders.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 )

@@ -4,7 +4,6 @@ services change state, ``schoolsocial.access`` decides who gets in."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 
 from allauth.account.adapter import get_adapter
@@ -13,8 +12,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,6 +30,7 @@ from schoolsocial.access import (
     staff_view,
 )
 from schoolsocial.audit import action_label, audit_record
+from schoolsocial.exports import csv_response
 from schoolsocial.forms import (
     ActingHeadForm,
     AuditFilterForm,
@@ -49,6 +49,7 @@ from schoolsocial.models import (
     ChannelAuthorisation,
     Invitation,
     Notification,
+    PlatformRemoval,
     StaffMember,
     User,
 )
@@ -182,12 +183,14 @@ def invitation_accept(request, token: str):
 @leaders_only
 def roster(request):
     school = request.school
+    q = request.GET.get("q", "").strip()[:100]
     return render(
         request,
         "schoolsocial/roster.html",
         {
-            "members": selectors.roster(school=school),
-            "former_members": selectors.roster(school=school, former=True),
+            "q": q,
+            "members": selectors.roster(school=school, q=q),
+            "former_members": selectors.roster(school=school, former=True, q=q),
             "invitations": Invitation.objects.filter(
                 school=school, accepted_at__isnull=True, cancelled_at__isnull=True
             ).select_related("invited_by__user"),
@@ -397,13 +400,41 @@ def _channel_form(request, channel: Channel):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                services.channel_save(channel=form.instance, saved_by=request.member)
+                services.channel_save(
+                    channel=form.instance,
+                    saved_by=request.member,
+                    reason=form.cleaned_data.get("safeguard_reason", ""),
+                )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, f"Channel {channel.name} {'added' if creating else 'saved'}.")
             return redirect("channels")
     return render(request, "schoolsocial/channel_form.html", {"form": form, "creating": creating})
+
+
+# --- Removing a former administrator on the platform itself --------------------------
+
+
+@require_POST
+@leaders_only
+def platform_removal_done(request, platform_removal_id: int):
+    removal = get_for_school(
+        request,
+        PlatformRemoval.objects.select_related(
+            "authorisation__member__user", "authorisation__channel"
+        ),
+        pk=platform_removal_id,
+    )
+    try:
+        services.platform_removal_done(
+            removal=removal, done_by=request.member, note=request.POST.get("note", "")
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "Marked done: the task has left the dashboard.")
+    return redirect("dashboard")
 
 
 # --- Notifications ---------------------------------------------------------------
@@ -414,6 +445,21 @@ def notification_list(request):
     notifications = Notification.objects.filter(recipient=request.member)
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
     return render(request, "schoolsocial/notifications.html", {"page": page, "query": ""})
+
+
+@staff_view
+def notification_open(request):
+    """Follow a notification's link: it is marked read on the way. The id is
+    a query parameter; only the recipient's own notifications are found."""
+    notification_id = request.GET.get("notification", "")
+    if not notification_id.isdigit():
+        return redirect("notifications")
+    notification = get_object_or_404(
+        Notification, pk=int(notification_id), recipient=request.member
+    )
+    return redirect(
+        notifications.open_notification(member=request.member, notification=notification)
+    )
 
 
 @require_POST
@@ -475,11 +521,6 @@ def audit(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @leaders_only
 def audit_export(request):
     form, events = _filtered_audit(request)
@@ -491,34 +532,21 @@ def audit_export(request):
         + (f" (filters: {request.GET.urlencode()})" if request.GET else "")
         + ".",
     )
-    writer = csv.writer(_Echo())
     tz = request.school.tz
-
-    def rows():
-        yield writer.writerow(["when", "person", "kind", "summary", "object", "ip address"])
-        for event in events.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-                    event.actor_label,
-                    action_label(event.action),
-                    _csv_safe(event.summary),
-                    f"{event.object_type} {event.object_id}".strip(),
-                    event.ip_address or "",
-                ]
-            )
-
-    stamp = timezone.now().astimezone(tz).strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="audit-{request.school.slug}-{stamp}.csv"'
+    rows = (
+        [
+            event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+            event.actor_label,
+            action_label(event.action),
+            event.summary,
+            f"{event.object_type} {event.object_id}".strip(),
+            event.ip_address or "",
+        ]
+        for event in events.iterator(chunk_size=2000)
     )
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
+    stamp = timezone.now().astimezone(tz).strftime("%Y%m%d-%H%M")
+    return csv_response(
+        filename=f"audit-{request.school.slug}-{stamp}.csv",
+        header=["when", "person", "kind", "summary", "object", "ip address"],
+        rows=rows,
+    )

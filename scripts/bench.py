@@ -153,13 +153,13 @@ def moderation_queue():
     from django.test import Client
     from django.utils import timezone
 
-    from moderation.categories import CATEGORIES
     from moderation.models import Incident, IncidentCategory
+    from policy.catalogue import CATEGORY_CODES
 
     school, head, _admin, channels = _school_with_staff("queue")
     other, other_head, _, other_channels = _school_with_staff("elsewhere")
     now = timezone.now()
-    codes = [c.code for c in CATEGORIES]
+    codes = list(CATEGORY_CODES)
 
     def make(school, member, channels, n):
         incidents = Incident.objects.bulk_create(
@@ -241,6 +241,164 @@ def screening():
         f"matcher built (cache empty): median {cold_median * 1000:.1f} ms, {cold_queries} queries",
         f"matcher reused: median {warm_median * 1000:.2f} ms, {warm_queries} queries",
     ]
+
+
+@bench("pupil register, 10,000 pupils on roll, 2 consent forms each")
+def register_page():
+    from django.test import Client
+
+    from consent.models import ConsentForm, ConsentRecord, Pupil
+    from schoolsocial.models import StaffMember, User
+
+    school, head, _admin, _channels = _school_with_staff("register")
+    office = StaffMember.objects.create(
+        school=school,
+        user=User.objects.create_user(email="office@register.example"),
+        is_office=True,
+    )
+    firsts = ["Siân", "Tom", "Rhodri", "Zoë", "Michał", "Elis", "Megan", "Osian", "Ffion", "Noah"]
+    lasts = ["O'Connor", "Smith-Jones", "Evans", "Brontë", "Łukasz", "Price", "Lloyd"]
+    pupils = Pupil.objects.bulk_create(
+        Pupil(
+            school=school,
+            mis_id=f"R{n:012d}",
+            first_name=firsts[n % len(firsts)],
+            last_name=f"{lasts[n % len(lasts)]}{n}",
+            year_group="NR123456"[n % 8],
+            class_name=f"Class {n % 60}",
+        )
+        for n in range(10_000)
+    )
+    received = datetime.date(2025, 9, 5)
+    forms = ConsentForm.objects.bulk_create(
+        ConsentForm(
+            pupil=pupil,
+            given_by_name="Parent",
+            relationship="parent",
+            received_on=received,
+            valid_until=datetime.date(2099, 8, 31),
+            recorded_by=office,
+        )
+        for pupil in pupils
+        for _ in range(2)
+    )
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(pupil_id=form.pupil_id, form=form, purpose=purpose, decision="granted")
+        for i, form in enumerate(forms)
+        for purpose in (["website", "social_public", "press"] if i % 2 else ["video"])
+    )
+    client = Client()
+    client.force_login(office.user)
+    session = client.session
+    session["schoolsocial_school_id"] = school.pk
+    session.save()
+
+    lines = []
+    for label, query in [
+        ("first page", {}),
+        ("page 150", {"page": 150}),
+        ("search “sian oconnor”", {"q": "sian oconnor"}),
+        ("search “smith jones” in one class", {"q": "smith jones", "class_name": "Class 7"}),
+    ]:
+
+        def get(query=query):
+            response = client.get("/consent/pupils/", query)
+            assert response.status_code == 200, response.status_code
+            return response
+
+        median, queries = measure(get, repeat=7)
+        size = len(get().content)
+        lines.append(
+            f"{label}: median {median * 1000:.0f} ms, {queries} queries, {size / 1024:.0f} KB"
+        )
+
+
+# One image operation in a fresh interpreter, so its peak memory is its own:
+# Pillow's pixels are allocated in C, which tracemalloc does not see, and a
+# process that has decoded images before reuses that memory. The peak is
+# Linux's high-water mark of resident memory (reset just before the work),
+# or the process's maximum RSS elsewhere.
+_IMAGE_CHILD = r"""
+import json, resource, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+from schoolsocial import images
+data = open(sys.argv[2], "rb").read()
+operation = sys.argv[3]
+repeat = int(sys.argv[4])
+
+def run():
+    if operation == "inspect":
+        images.inspect_image(data)
+    elif operation == "copies":
+        images.make_copies(data, thumbnail_size=(480, 480))
+    elif operation == "all":
+        images.check_image(data, thumbnail_size=(480, 480))
+    else:
+        images.check_image(data, thumbnail_size=(160, 160), max_side=1200)
+
+def status(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
+
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset the high-water mark to the current size
+    before = status("VmRSS")
+    run()
+    peak = status("VmHWM") - before
+except OSError:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    run()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+timings = []
+for _ in range(repeat):
+    start = time.perf_counter()
+    run()
+    timings.append(time.perf_counter() - start)
+print(json.dumps({"median_ms": statistics.median(timings) * 1000, "peak_mb": peak}))
+"""
+
+
+@bench("images: a 12-megapixel phone JPEG and a 4K PNG screenshot (median of 5, peak memory)")
+def image_processing():
+    import json
+    import subprocess
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.moderation.images import phone_photo, screenshot_4k
+
+    root = str(Path(__file__).resolve().parent.parent)
+    lines = []
+    with tempfile.TemporaryDirectory() as folder:
+        samples = [
+            ("12 MP JPEG (4000×3000, EXIF+GPS)", "photo.jpg", phone_photo(orientation=6)),
+            ("4K PNG screenshot (3840×2160)", "screenshot.png", screenshot_4k()),
+        ]
+        for label, name, data in samples:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            lines.append(f"{label}, {len(data) / 1e6:.1f} MB:")
+            for operation, what in [
+                ("inspect", "checked in the request (type, size, decodes)"),
+                ("copies", "display copy + thumbnail (Celery task)"),
+                ("all", "both steps, start to finish"),
+                ("pupil", "as a pupil photo (checked + 1200 px copy + thumbnail)"),
+            ]:
+                result = subprocess.run(  # noqa: S603 - our own interpreter and script
+                    [sys.executable, "-c", _IMAGE_CHILD, root, str(path), operation, "5"],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                numbers = json.loads(result.stdout)
+                lines.append(
+                    f"  {what}: median {numbers['median_ms']:.0f} ms, "
+                    f"peak {numbers['peak_mb']:.0f} MB"
+                )
+    return lines
 
 
 def main():

@@ -8,18 +8,26 @@
     if (!box) { return; }
     box.hidden = false;
     var input = box.querySelector("input");
+    // Each row carries its search key, folded on the server by
+    // schoolsocial.folding; this folds what is typed the same way for
+    // everyday input (accents, case, apostrophes, hyphens). Whatever it
+    // misses, the search form below finds with the server's folding.
+    function words(text) {
+      return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    }
     input.addEventListener("input", function () {
-      var words = input.value.toLowerCase().trim().split(/\s+/).filter(Boolean);
+      var typed = words(input.value);
       document.querySelectorAll("[data-pupil-class]").forEach(function (group) {
         var shown = 0;
         group.querySelectorAll("[data-pupil-name]").forEach(function (item) {
           var name = item.getAttribute("data-pupil-name");
-          var match = words.every(function (w) { return name.indexOf(w) !== -1; });
+          var match = typed.every(function (w) { return name.indexOf(w) !== -1; });
           item.hidden = !match;
           if (match) { shown += 1; }
         });
         group.hidden = shown === 0;
-        if (words.length && shown) { group.open = true; }
+        if (typed.length && shown) { group.open = true; }
       });
     });
   });

@@ -68,7 +68,7 @@ def test_a_named_pupil_goes_to_the_head_who_decides_delete_and_ban(
 
     first.get_by_role("link", name="Decide").click()
     assert head_page.locator("[data-suggestions]").is_visible()
-    head_page.get_by_label("Delete and ban").check()
+    head_page.get_by_role("radio", name="Delete and ban").check()
     head_page.get_by_label("Note for the timeline").fill("Delete it and ban the account.")
     head_page.get_by_role("button", name="Record the decision").click()
     assert "Decision recorded: Delete and ban" in head_page.locator(".messages").inner_text()

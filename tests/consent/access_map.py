@@ -6,24 +6,28 @@ from django.core.files.base import ContentFile
 from tests.factories import ChannelFactory, StaffMemberFactory
 
 ALL_STAFF = {"head", "slt", "admin", "office"}
-REGISTER_READERS = {"office", "head", "slt", "admin"}
+# Page administrators see the register and run checks only while they hold a
+# current channel authorisation (Threemilestone 4.2; Whitchurch "Legal considerations").
+REGISTER_READERS = {"office", "head", "slt", "authorised_admin"}
 EDITORS = {"office", "head"}
-CHECKERS = {"admin", "slt", "head"}
+CHECKERS = {"authorised_admin", "slt", "head"}
 GROUP_STAFF = {"office", "slt", "head"}
 
 EXPECTED = {
     "consent:pupils": REGISTER_READERS,
     "consent:pupil_add": EDITORS,
     "consent:pupil_import": EDITORS,
+    "consent:class_forms": EDITORS,
     "consent:pupil": REGISTER_READERS,
     "consent:pupil_edit": EDITORS,
     "consent:pupil_never_publish": {"head"},
-    "consent:pupil_photo": ALL_STAFF,
-    "consent:pupil_thumbnail": ALL_STAFF,
+    "consent:pupil_photo": REGISTER_READERS,
+    "consent:pupil_thumbnail": REGISTER_READERS,
     "consent:consent_form": EDITORS,
     "consent:consent_withdraw": EDITORS,
     "consent:consent_scan": {"office", "head", "slt"},
-    "consent:followup_reviewed": EDITORS,
+    "consent:followup_reviewed": {"office", "head", "slt", "authorised_admin"},
+    "consent:followups": {"office", "head", "slt", "authorised_admin"},
     "consent:do_not_publish": ALL_STAFF,
     "consent:do_not_publish_print": ALL_STAFF,
     "consent:do_not_publish_csv": ALL_STAFF,

@@ -110,7 +110,8 @@ def test_import_pages_preview_then_confirm(login, office):
 def test_a_file_without_the_needed_columns_is_explained(login, office):
     upload = SimpleUploadedFile("x.csv", b"Name,Age\nTom,7\n", "text/csv")
     page = login(office).post(reverse("consent:pupil_import"), {"file": upload}).content.decode()
-    assert "no column for: UPN, first name, last name, year group, class" in page
+    assert "no column for: first name, last name, year group, class, UPN or date of birth" in page
+    assert "Which column is which in x.csv?" in page
 
 
 def test_group_applications_pending_oldest_first_and_decided_with_a_reason(

@@ -11,7 +11,7 @@ from consent import services
 from consent.models import CheckedPupil, PublicationCheck
 from schoolsocial.models import AuditEvent
 from tests.consent.factories import PupilFactory, give_consent
-from tests.factories import ChannelFactory
+from tests.factories import ChannelFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,15 +54,69 @@ def test_do_not_publish_per_purpose_and_class(login, office, pupils):
     assert "Gwenllïan" not in page and "HYPERLINK" in page
 
 
-def test_print_view_has_one_page_per_class_and_the_date_printed(login, office, pupils):
-    page = login(office).get(reverse("consent:do_not_publish_print")).content.decode()
-    assert page.count('class="dnp-class page-break"') == 1  # the second class starts a page
+def test_the_staff_room_sheet_says_what_each_pupil_may_not_appear_in(login, office, school, pupils):
+    never = PupilFactory(school=school, first_name="Nia", last_name="Owen", class_name="6 Ash")
+    services.pupil_set_never_publish(
+        pupil=never,
+        never_publish=True,
+        reason="Court order",
+        set_by=StaffMemberFactory(school=school, is_head=True),
+    )
+    for purpose in ["website", "social_group", "press", "print", "video"]:
+        give_consent(pupils["ok"], purpose, "granted")
+    response = login(office).get(reverse("consent:do_not_publish_print"))
+    page = response.content.decode()
+    assert "CONFIDENTIAL" in page and "Example Primary" in page
     assert "Printed 3 November 2025" in page
+    cell = page[page.index("Gwenllïan Ap Rhys") :].split("</td>")[0]
+    assert "Not in: public social media" not in cell  # refused one, no form for the rest
+    assert "Nothing: no photo or video at all" in cell
+    assert "Dafydd" not in page  # granted for every purpose
+    cell = page[page.index("Nia Owen") :].split("</td>")[0]
+    assert "NEVER PUBLISH" in cell
+    assert "Court order" not in page  # the head's reason stays private
+    # No photo: the pupil's initials, never a "?".
+    assert '<span class="sheet__photo sheet__initials" aria-hidden="true">NO</span>' in page
+    assert ">?<" not in page
+    event = AuditEvent.objects.get(action="consent.print")
+    assert event.actor == office.user
+    assert "any purpose, the whole school" in event.summary and "3 pupils" in event.summary
+
+
+def test_the_sheet_for_one_purpose_and_class(login, office, pupils):
+    give_consent(pupils["refused"], "website", "granted")
+    page = (
+        login(office)
+        .get(
+            reverse("consent:do_not_publish_print"), {"purpose": "social_public", "class": "5 Oak"}
+        )
+        .content.decode()
+    )
+    assert "Gwenllïan Ap Rhys" in page and "Not in: public social media" in page
+    assert "HYPERLINK" not in page
+    assert "Do not publish: public social media — 5 Oak" in page
+    assert "class 5 Oak" in AuditEvent.objects.get(action="consent.print").summary
+
+
+def test_the_sheet_shows_the_photo_inline_without_auditing_each_one(login, office, pupils):
+    from django.core.files.base import ContentFile
+
+    from tests.consent.access_map import PNG
+
+    pupil = pupils["refused"]
+    pupil.photo_thumbnail.save("thumb.png", ContentFile(PNG))
+    page = login(office).get(reverse("consent:do_not_publish_print")).content.decode()
+    assert 'src="data:image/png;base64,' in page
+    assert not AuditEvent.objects.filter(action="consent.file_view").exists()
+    assert AuditEvent.objects.filter(action="consent.print").count() == 1
 
 
 def test_csv_export_is_audited_and_formula_safe(login, office, pupils):
     response = login(office).get(reverse("consent:do_not_publish_csv"))
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    data = response.getvalue()
+    # Excel reads a CSV as UTF-8 only when it starts with the byte-order mark.
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:3] == ["class", "year group", "first name"]
     names = [r[2] for r in rows[1:]]
     assert "Gwenllïan" in names
@@ -174,7 +228,10 @@ def test_withdrawal_lists_earlier_cleared_posts_and_office_marks_them_reviewed(
     assert "withdrawn on 02 Nov 2025" in page
     assert "Match day" in page
     followup = CheckedPupil.objects.get(pupil=ok)
-    client.post(reverse("consent:followup_reviewed", args=[followup.pk]), {"note": "Post removed"})
+    client.post(
+        reverse("consent:followup_reviewed", args=[followup.pk]),
+        {"outcome": "taken_down", "note": "Post removed"},
+    )
     followup.refresh_from_db()
     assert followup.reviewed_by == office
     page = client.get(reverse("consent:pupil", args=[ok.pk])).content.decode()
@@ -209,7 +266,10 @@ def test_a_later_refusal_form_lists_earlier_cleared_posts_for_review(
     page = client.get(reverse("consent:pupil", args=[ok.pk])).content.decode()
     assert "Posts to review" in page
     assert "Refused for public social media by Mam" in page
-    client.post(reverse("consent:followup_reviewed", args=[cleared.pk]), {"note": "Taken down"})
+    client.post(
+        reverse("consent:followup_reviewed", args=[cleared.pk]),
+        {"outcome": "taken_down", "note": "Taken down"},
+    )
     cleared.refresh_from_db()
     assert cleared.reviewed_by == office
     event = AuditEvent.objects.get(action="consent.followup_reviewed")
@@ -230,7 +290,9 @@ def test_never_publish_lists_earlier_cleared_posts_for_review(
     page = login(office).get(reverse("consent:pupil", args=[ok.pk])).content.decode()
     assert "Posts to review" in page
     assert "Must never be published" in page
-    services.followup_mark_reviewed(followup=cleared, reviewed_by=office, note="Removed")
+    services.followup_mark_reviewed(
+        followup=cleared, reviewed_by=office, outcome="taken_down", note="Removed"
+    )
     cleared.refresh_from_db()
     assert cleared.reviewed_at is not None
 
@@ -247,7 +309,7 @@ def test_expiry_does_not_list_earlier_cleared_posts_for_review(
     assert pupil.current_consent("social_public").status == "expired"
     assert selectors.followups(pupil) == []
     with pytest.raises(services.ServiceError, match="does not need reviewing"):
-        services.followup_mark_reviewed(followup=cleared, reviewed_by=office)
+        services.followup_mark_reviewed(followup=cleared, reviewed_by=office, outcome="taken_down")
 
 
 def test_a_first_name_of_a_pupil_in_the_photo_blocks_the_check(
@@ -298,3 +360,47 @@ def test_a_blocked_pupil_and_a_first_name_in_the_photo_are_both_reported(
         "Blocked: 1 pupil may not appear, and the caption gives the first name of a pupil "
         "in the photo" in page.content.decode()
     )
+
+
+def test_run_another_check_keeps_the_channel_pupils_and_caption(
+    login, authorised_admin, channel, pupils
+):
+    client = login(authorised_admin)
+    response = client.post(
+        reverse("consent:check"),
+        {
+            "channel": channel.pk,
+            "pupils": [pupils["ok"].pk, pupils["refused"].pk],
+            "caption": "Well done Dafydd Rees’s team!",
+        },
+    )
+    result = client.get(response["Location"]).content.decode()
+    check = PublicationCheck.objects.get()
+    again = f"{reverse('consent:check')}?again={check.pk}"
+    assert again in result
+    page = client.get(again).content.decode()
+    assert f'<option value="{channel.pk}" selected>' in page
+    assert f'value="{pupils["ok"].pk}" id="pupil-{pupils["ok"].pk}" checked' in page
+    assert f'value="{pupils["refused"].pk}" id="pupil-{pupils["refused"].pk}" checked' in page
+    assert "Well done Dafydd Rees’s team!</textarea>" in page
+    # Changed and sent again, it is a new check; the first stays as it was.
+    response = client.post(
+        reverse("consent:check"),
+        {
+            "channel": channel.pk,
+            "pupils": [pupils["ok"].pk],
+            "caption": "Well done team!",
+            "submission_key": "second",
+        },
+    )
+    assert PublicationCheck.objects.count() == 2
+    assert PublicationCheck.objects.get(pk=check.pk).caption == "Well done Dafydd Rees’s team!"
+
+
+def test_another_schools_check_cannot_be_used_to_start_one(login, authorised_admin, pupils):
+    from tests.consent.access_map import _check
+    from tests.factories import SchoolFactory
+
+    elsewhere = _check(SchoolFactory(slug="elsewhere")).check_run
+    response = login(authorised_admin).get(reverse("consent:check"), {"again": elsewhere.pk})
+    assert response.status_code == 404

@@ -4,7 +4,9 @@ office gets 403), for the URLconf walk in tests/schoolsocial/test_access.py."""
 from moderation.models import Escalation
 from tests.moderation.factories import BannedAccountFactory, IncidentFactory, make_evidence
 
-MODERATORS = {"admin", "slt", "head"}
+# A page administrator only while they hold a current channel authorisation
+# (Threemilestone 4.2): "admin" alone, with none, gets 403.
+MODERATORS = {"authorised_admin", "slt", "head"}
 
 EXPECTED = {
     "moderation:queue": MODERATORS,
@@ -15,8 +17,11 @@ EXPECTED = {
     "moderation:evidence_add": MODERATORS,
     "moderation:evidence": MODERATORS,
     "moderation:incident_escalate": MODERATORS,
+    "moderation:incident_waive": {"head", "slt"},
+    "moderation:incident_name_review": MODERATORS,
     "moderation:escalations": {"head", "slt"},
-    "moderation:escalation_acknowledge": {"head"},
+    # SLT pass the page rule; the school's policy (who decides) then refuses or allows.
+    "moderation:escalation_acknowledge": {"head", "slt"},
     "moderation:escalation_decide": {"head"},
     "moderation:checks": MODERATORS,
     "moderation:banned": MODERATORS,

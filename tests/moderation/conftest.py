@@ -13,8 +13,8 @@ from tests.moderation.images import png_bytes
 @pytest.fixture(autouse=True)
 def _private_cache(settings):
     """The project's test settings share a file cache (var/cache) with every
-    test run on this machine; another run clearing it mid-test would let a
-    form through twice. Keep this run's cache to itself."""
+    test run on this machine; another run clearing it mid-test would drop
+    the name matcher or a rate limit. Keep this run's cache to itself."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -46,11 +46,15 @@ def incident_data(channel, **overrides):
 
 
 @pytest.fixture
-def post_incident(login):
+def post_incident(login, django_capture_on_commit_callbacks):
+    """Post the incident form; what is queued on commit (the display copies
+    of the screenshots) runs as the worker would run it."""
+
     def post(member, channel, **overrides):
-        return login(member).post(
-            reverse("moderation:incident_new"), incident_data(channel, **overrides)
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            return login(member).post(
+                reverse("moderation:incident_new"), incident_data(channel, **overrides)
+            )
 
     return post
 

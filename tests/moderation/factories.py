@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from moderation import services
-from moderation.categories import Severity
 from moderation.models import BannedAccount, Incident, IncidentCategory, ModerationCheck
+from moderation.services import evidence as evidence_services
+from policy.catalogue import Severity
 from tests.factories import ChannelFactory, SchoolFactory, StaffMemberFactory
 from tests.moderation.images import png_bytes
 
@@ -45,9 +46,12 @@ def make_evidence(incident: Incident, data: bytes | None = None):
     """Store a real screenshot for ``incident`` and return the Evidence row."""
     checked = services.check_screenshots([upload(data or png_bytes())])
     written: list[str] = []
-    return services._store_evidence(
+    evidence = evidence_services._store_evidence(
         incident=incident, checked=checked, uploaded_by=incident.reported_by, written=written
     )[0]
+    evidence_services.evidence_prepare(evidence_id=evidence.pk)
+    evidence.refresh_from_db()
+    return evidence
 
 
 class ModerationCheckFactory(factory.django.DjangoModelFactory):

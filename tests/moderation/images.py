@@ -70,3 +70,40 @@ SVG = (
     b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
     b"<script>alert(1)</script></svg>"
 )
+
+
+def phone_photo(size=(4000, 3000), orientation=None) -> bytes:
+    """A 12-megapixel phone photo: noisy pixels (so it compresses like a
+    real photo, a few MB), with the EXIF a phone writes, GPS included."""
+    noise = Image.effect_noise(size, 40).convert("RGB")
+    gradient = Image.linear_gradient("L").resize(size).convert("RGB")
+    image = Image.blend(noise, gradient, 0.5)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "SecretPhone 9"  # Model
+    if orientation:
+        exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 12.0), 3: "W", 4: (3.0, 10.0, 5.0)}  # GPSInfo
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=92, exif=exif)
+    return out.getvalue()
+
+
+def screenshot_4k() -> bytes:
+    """A 3840×2160 PNG screenshot: text, flat colour and a photo in the feed,
+    with the text chunks and EXIF some phones add."""
+    from PIL import PngImagePlugin
+
+    image = Image.new("RGB", (3840, 2160), (245, 245, 250))
+    draw = ImageDraw.Draw(image)
+    for y in range(0, 2160, 24):
+        draw.text((20 + y % 200, y), "A comment about the school trip " * 8, fill=(20, 20, 20))
+    image.paste(Image.effect_noise((1600, 900), 50).convert("RGB"), (1200, 600))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "SecretPhone 9")
+    info.add_text("Location", "51.5033, -0.1196")
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 12.0)}
+    out = io.BytesIO()
+    image.save(out, format="PNG", pnginfo=info, exif=exif)
+    return out.getvalue()

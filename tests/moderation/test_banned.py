@@ -16,14 +16,14 @@ def test_the_banned_list_shows_bans_with_their_incidents(school, slt, login):
     assert reverse("moderation:incident", args=[incident.pk]) in page
 
 
-def test_a_ban_can_be_added_directly(admin, login):
-    response = login(admin).post(
+def test_a_ban_can_be_added_directly(authorised_admin, login):
+    response = login(authorised_admin).post(
         reverse("moderation:banned"),
         {"platform": "x", "account_name": "@spammer", "reason": "Spam links"},
     )
     assert response.status_code == 302
     ban = BannedAccount.objects.get()
-    assert ban.banned_by == admin
+    assert ban.banned_by == authorised_admin
     assert ban.is_current
 
 

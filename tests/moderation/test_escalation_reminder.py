@@ -116,7 +116,7 @@ def test_many_schools_cost_a_fixed_number_of_queries(django_assert_max_num_queri
         escalate(school)
         schools.append(school)
     now = T0 + datetime.timedelta(minutes=61)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         due = list(reminder.due(schools=schools, now=now))
     assert len(due) == 8
     assert all(len(d.recipients) == 2 for d in due)

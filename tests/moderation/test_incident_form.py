@@ -14,7 +14,7 @@ def test_an_administrator_records_an_incident_with_a_screenshot(
     incident = Incident.objects.get()
     assert response["Location"] == reverse("moderation:incident", args=[incident.pk])
     assert incident.reported_by == authorised_admin
-    assert incident.severity == 3  # offensive: high
+    assert incident.severity == 4  # offensive: urgent (Threemilestone 6.1 "urgent attention")
     assert incident.evidence.count() == 1
     assert incident.actions.filter(kind="recorded").exists()
     assert AuditEvent.objects.filter(action="moderation.incident_record").exists()
@@ -82,8 +82,9 @@ def test_the_incident_page_shows_earlier_incidents_and_bans_of_the_same_author(
 
 
 def test_an_administrator_without_channels_is_told_why(admin, login):
-    page = login(admin).get(reverse("moderation:incident_new")).content.decode()
-    assert "not a current administrator" in page
+    response = login(admin).get(reverse("moderation:incident_new"))
+    assert response.status_code == 403
+    assert "not authorised for any channel" in response.content.decode()
 
 
 def test_a_refused_incident_can_be_corrected_and_sent_with_the_same_page(

@@ -174,7 +174,7 @@ def test_a_failing_address_does_not_stop_the_others_and_goes_at_the_next_tick(
             raise smtplib.SMTPRecipientsRefused({broken: (450, b"mailbox busy")})
         return real_send_mail(recipient_list=recipient_list, **kwargs)
 
-    monkeypatch.setattr("schoolsocial.tasks.send_mail", send_mail)
+    monkeypatch.setattr("schoolsocial.notifications.send_mail", send_mail)
     with (
         time_machine.travel(at(2026, 3, 4, 15, 31)),
         django_capture_on_commit_callbacks(execute=True),
@@ -189,7 +189,7 @@ def test_a_failing_address_does_not_stop_the_others_and_goes_at_the_next_tick(
     stuck = Notification.objects.get(recipient=admins[1])
     assert stuck.emailed_at is None and stuck.email_claimed_at is None
     # The mailbox recovers: the next tick queues it again and it goes, once.
-    monkeypatch.setattr("schoolsocial.tasks.send_mail", real_send_mail)
+    monkeypatch.setattr("schoolsocial.notifications.send_mail", real_send_mail)
     from schoolsocial.reminders import tick
 
     with time_machine.travel(at(2026, 3, 4, 15, 50)):

@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from moderation import services
-from moderation.categories import Severity
 from moderation.models import Incident
 from moderation.profanity import screen_profanity
+from policy.catalogue import Severity
 from tests.consent.factories import PupilFactory
 from tests.moderation.conftest import incident_data
 from tests.moderation.factories import upload
@@ -67,7 +67,8 @@ def test_profanity_selects_offensive_and_raises_the_severity(authorised_admin, c
     incident = _record(authorised_admin, channel, "What a load of BOLLOCKS from the head")
     assert incident.screening["profanity"][0]["matched_text"] == "BOLLOCKS"
     assert incident.category_rows.filter(category="offensive").exists()
-    assert incident.severity == Severity.HIGH
+    # Threemilestone 6.1: offensive comments go to the "urgent attention" of the head and SLT.
+    assert incident.severity == Severity.URGENT
 
 
 def test_profanity_matches_whole_words_only():

@@ -26,11 +26,13 @@ EXPECTED = {
     "roster_member_left": LEADERS,
     "roster_authorisation_revoke": LEADERS,
     "roster_invitation_cancel": LEADERS,
+    "platform_removal_done": LEADERS,
     "channels": ALL_STAFF,
     "channel_add": LEADERS,
     "channel_edit": LEADERS,
     "notifications": ALL_STAFF,
     "notification_read": ALL_STAFF,
+    "notification_open": ALL_STAFF,
     "audit": LEADERS,
     "audit_export": LEADERS,
     "subject_access": {"head"},
@@ -66,6 +68,19 @@ def _subject_access_request(school):
     )
 
 
+def _platform_removal(school):
+    from schoolsocial.models import PlatformRemoval
+
+    authorisation = ChannelAuthorisationFactory(
+        member=StaffMemberFactory(school=school, is_admin=True),
+        channel=ChannelFactory(school=school),
+        authorised_by=StaffMemberFactory(school=school, is_slt=True),
+        revoked_on="2025-01-01",
+        revoked_reason="Left",
+    )
+    return PlatformRemoval.objects.create(authorisation=authorisation, school=school)
+
+
 # URL parameter -> makes an object of the given school and returns the value.
 OBJECTS = {
     "member_id": lambda school: StaffMemberFactory(school=school, is_admin=True).pk,
@@ -78,6 +93,7 @@ OBJECTS = {
         ).pk
     ),
     "invitation_id": lambda school: _invitation(school).pk,
+    "platform_removal_id": lambda school: _platform_removal(school).pk,
     "token": lambda school: "not-a-real-token",
     "request_id": lambda school: _subject_access_request(school).pk,
 }

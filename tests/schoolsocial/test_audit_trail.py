@@ -43,7 +43,9 @@ def test_the_trail_filters_by_person_kind_and_date(login, head, slt, events):
 def test_the_csv_export_is_itself_audited_and_safe_in_a_spreadsheet(login, slt, events):
     response = login(slt).get(reverse("audit_export"), {"person": slt.user.pk})
     assert response["Content-Disposition"].startswith("attachment;")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    data = b"".join(response.streaming_content)
+    assert data.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:3] == ["when", "person", "kind"]
     summaries = [row[3] for row in rows[1:]]
     assert "Added B" in summaries

@@ -79,7 +79,7 @@ def test_a_failed_email_schedules_a_retry_with_a_growing_pause(head, monkeypatch
     def broken(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("mail server went away")
 
-    monkeypatch.setattr("schoolsocial.tasks.send_mail", broken)
+    monkeypatch.setattr("schoolsocial.notifications.send_mail", broken)
     with pytest.raises(Retry) as retry:
         send_notification_email.apply(args=[notification.pk])
     assert 22 <= retry.value.when <= 30  # seconds, with jitter
@@ -101,7 +101,7 @@ def test_a_failed_email_is_released_for_a_retry(head, monkeypatch):
     def broken(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("mail server went away")
 
-    monkeypatch.setattr("schoolsocial.tasks.send_mail", broken)
+    monkeypatch.setattr("schoolsocial.notifications.send_mail", broken)
     with pytest.raises(smtplib.SMTPServerDisconnected):
         send_notification_email.run(notification.pk)
     notification.refresh_from_db()
@@ -149,3 +149,24 @@ def test_the_school_name_is_not_repeated_in_the_subject(head, django_capture_on_
             title="Urgent escalation: Spam — Example Primary",
         )
     assert mail.outbox[0].subject == "Urgent escalation: Spam — Example Primary"
+
+
+def test_following_a_notification_marks_it_read(login, head):
+    (notification,) = send([head])
+    client = login(head)
+    page = client.get(reverse("notifications")).content.decode()
+    link = f"{reverse('notification_open')}?notification={notification.pk}"
+    assert link.replace("?", "?") in page.replace("&amp;", "&")
+    response = client.get(link)
+    assert response.status_code == 302
+    assert response["Location"] == "/moderation/incidents/1/"
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
+def test_someone_elses_notification_cannot_be_opened(login, head, slt):
+    (notification,) = send([head])
+    response = login(slt).get(reverse("notification_open"), {"notification": notification.pk})
+    assert response.status_code == 404
+    notification.refresh_from_db()
+    assert notification.read_at is None

@@ -384,3 +384,19 @@ def test_the_nightly_check_tells_the_head_of_a_broken_chain_once(school, head, l
     assert notice.recipient == head
     page = login(head).get("/notifications/").content.decode()
     assert "The audit trail failed its integrity check" in page
+
+
+def test_a_screenshot_accepts_its_display_copy_once_and_nothing_else(records):
+    """The display copy is made by a task after the original is stored
+    (moderation.services.evidence.evidence_prepare): that one change is
+    allowed; replacing the copy, or touching the original's hash, is not."""
+    evidence = records[Evidence]
+    assert evidence.display  # the factory ran evidence_prepare: the one change
+    with pytest.raises(DatabaseError, match="protected record"), transaction.atomic():
+        Evidence.objects.filter(pk=evidence.pk).update(display="elsewhere.png")
+    with pytest.raises(RecordProtected, match="cannot be changed"):
+        Evidence.objects.filter(pk=evidence.pk).update(sha256="0" * 64)
+    with pytest.raises(RecordProtected, match="cannot be changed"):
+        Evidence.objects.filter(pk=evidence.pk).update(display="x.png", sha256="0" * 64)
+    evidence.refresh_from_db()
+    assert evidence.display.name != "elsewhere.png"

@@ -65,7 +65,9 @@ def test_leaders_add_and_edit_channels(login, slt):
             "url": "https://facebook.com/groups/example",
             "audience": "private_group",
             "moderated_daily": "on",
+            "check_weekdays": [str(d) for d in range(7)],
             "profanity_filter": "strong",
+            "tagging_off": "on",
         },
     )
     channel = Channel.objects.get(name="Parents' Group")
@@ -75,13 +77,17 @@ def test_leaders_add_and_edit_channels(login, slt):
         {
             "platform": "facebook_group",
             "name": "Parents' Group",
+            "url": "https://facebook.com/groups/parents",
             "audience": "private_group",
-            "profanity_filter": "medium",
+            "moderated_daily": "on",
+            "check_weekdays": [str(d) for d in range(7)],
+            "profanity_filter": "strong",
+            "tagging_off": "on",
         },
         follow=True,
     )
     channel.refresh_from_db()
-    assert channel.profanity_filter == "medium" and not channel.moderated_daily
+    assert channel.url == "https://facebook.com/groups/parents"
     assert "Parents&#x27; Group" in response.content.decode()
 
 
@@ -134,3 +140,23 @@ def test_the_head_changes_school_settings_and_it_is_audited(login, head):
     head.school.refresh_from_db()
     assert head.school.closure_dates == ["2026-12-23", "2026-12-24"]
     assert "reminder" in AuditEvent.objects.get(action="school.settings").summary.lower()
+
+
+def test_the_roster_search_forgives_accents_and_apostrophes(login, slt, school):
+    from tests.factories import StaffMemberFactory
+
+    StaffMemberFactory(
+        school=school, is_office=True, user__first_name="Siân", user__last_name="O’Connor"
+    )
+    StaffMemberFactory(
+        school=school, is_admin=True, user__first_name="Rhys", user__last_name="Smith-Jones"
+    )
+    client = login(slt)
+    for q in ["sian", "oconnor", "Sian O'Connor"]:
+        page = client.get(reverse("roster"), {"q": q}).content.decode()
+        assert "Siân O’Connor" in page, q
+        assert "Rhys Smith-Jones" not in page, q
+    page = client.get(reverse("roster"), {"q": "smith jones"}).content.decode()
+    assert "Rhys Smith-Jones" in page and "Siân" not in page
+    page = client.get(reverse("roster"), {"q": "nobody"}).content.decode()
+    assert "Nobody on the staff matches “nobody”." in page

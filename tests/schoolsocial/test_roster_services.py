@@ -139,9 +139,9 @@ def test_the_acting_head_has_head_rights_only_within_the_dates(head, slt):
         services.acting_head_set(member=slt, starts_on=today, ends_on=today, set_by=head)
 
 
-def test_channel_edits_are_audited_field_by_field(slt, channel):
+def test_channel_edits_are_audited_field_by_field(head, channel):
     channel.moderated_daily = False
-    services.channel_save(channel=channel, saved_by=slt)
+    services.channel_save(channel=channel, saved_by=head, reason="Summer holidays")
     event = AuditEvent.objects.get(action="channel.update")
     assert "moderated daily: True → False" in event.summary
 

@@ -20,10 +20,22 @@ class Command(BaseCommand):
         parser.add_argument("--head-first-name", required=True)
         parser.add_argument("--head-last-name", required=True)
         parser.add_argument("--time-zone", default="Europe/London")
+        parser.add_argument(
+            "--policy",
+            default="",
+            help="Start the school's policy from this template: threemilestone, whitchurch, "
+            "westbrook, roman-road or carey (the head can choose later in School settings).",
+        )
 
     def handle(self, *args, **options):
         name = options["name"]
         slug = slugify(name)[:80]
+        template = options["policy"]
+        if template:
+            from policy.profile import TEMPLATES
+
+            if template not in TEMPLATES:
+                raise CommandError(f"Unknown policy template {template!r}: {', '.join(TEMPLATES)}.")
         if School.objects.filter(slug=slug).exists():
             raise CommandError(f"A school with the short name {slug!r} already exists.")
         try:
@@ -46,6 +58,17 @@ class Command(BaseCommand):
                     last_name=options["head_last_name"],
                     roles=["head"],
                 )
+                if template:
+                    from policy.models import PolicyProfile
+
+                    PolicyProfile.objects.create(school=school, template=template)
+                    audit_record(
+                        school=school,
+                        actor=None,
+                        action="policy.choose",
+                        obj=school,
+                        summary=f"Policy template: {template} (chosen at creation).",
+                    )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(

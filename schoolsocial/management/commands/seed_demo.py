@@ -14,7 +14,7 @@ from schoolsocial.models import Channel, ChannelAuthorisation, School, StaffMemb
 
 DEMO_SCHOOL = "Example Primary School"
 # Apps with a ``demo.seed(school=, members=, stdout=)`` function, in order.
-DEMO_APPS: list[str] = ["consent", "moderation"]
+DEMO_APPS: list[str] = ["policy", "consent", "moderation"]
 DEMO_PEOPLE = [
     # email, first, last, roles, job title
     ("head@demo.school", "Helen", "Hughes", ["head"], "Headteacher"),
@@ -72,7 +72,13 @@ class Command(BaseCommand):
                 channel, _ = Channel.objects.get_or_create(
                     school=school,
                     name=name,
-                    defaults={"platform": platform, "url": url, "audience": audience},
+                    defaults={
+                        "platform": platform,
+                        "url": url,
+                        "audience": audience,
+                        # Threemilestone 4.3, as the demo school has done.
+                        "tagging_off": True,
+                    },
                 )
                 # The demo administrator looks after every channel.
                 if not ChannelAuthorisation.objects.filter(

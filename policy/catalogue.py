@@ -1,0 +1,112 @@
+"""What the app knows how to do, whatever a school's policy says: the
+severities, the categories of incident it can record, and the steps it can
+require before an incident closes.
+
+A school's policy profile (``policy.profile``) chooses among these: which
+category escalates, how serious it is, who is told, what is suggested and
+which steps are required, with the school's own clause numbers. Codes never
+change (incidents store them); labels and clauses come from the profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class Severity(models.IntegerChoices):
+    LOW = 1, "Low"
+    MEDIUM = 2, "Medium"
+    HIGH = 3, "High"
+    URGENT = 4, "Urgent"
+
+
+SEVERITY_BY_NAME = {s.name.lower(): int(s) for s in Severity}
+
+PUPIL_NAMED = "pupil_named"
+OFFENSIVE = "offensive"
+
+# Every category an incident can carry, in the order a form lists them.
+CATEGORY_CODES: tuple[str, ...] = (
+    "pupil_named",
+    "pupil_media",
+    "indecent_image",
+    "staff_child_contact",
+    "threat_hate",
+    "extremist",
+    "offensive",
+    "bullying",
+    "negative_about_pupil",
+    "about_head",
+    "data_breach",
+    "pupil_social_media",
+    "defamatory",
+    "unconnected_person",
+    "staff_personal",
+    "name_logo_misuse",
+    "follower_under_age",
+    "private_concern",
+    "copyright",
+    "spam",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Something that must be on an incident's timeline before it is
+    resolved or closed. Done by an action of one of ``kinds``, or waived by
+    a leader with a written reason."""
+
+    code: str
+    label: str
+    kinds: tuple[str, ...]
+    hint: str = ""
+
+
+STEPS: dict[str, Step] = {
+    s.code: s
+    for s in (
+        Step(
+            "comment_removed",
+            "Comment deleted or hidden",
+            ("comment_deleted", "comment_hidden", "asked_to_remove"),
+            "Record “Comment deleted” or “Comment hidden” once it is gone (or “Asked to "
+            "remove” when it is on someone else's page).",
+        ),
+        Step("cpoms", "Logged on CPOMS", ("cpoms",), "Record “CPOMS logged” with its reference."),
+        Step("parents_informed", "Parents informed", ("parents_informed",)),
+        Step(
+            "police",
+            "Reported to the police",
+            ("reported_police",),
+            "Record “Reported to the police” with the crime reference.",
+        ),
+        Step(
+            "lado",
+            "Referred to the LADO",
+            ("lado_referral",),
+            "Record “Referred to the LADO” with the referral reference.",
+        ),
+        Step("dpo", "Data protection officer informed", ("dpo_informed",)),
+        Step("asked_to_remove", "Asked to take it down", ("asked_to_remove", "comment_deleted")),
+        Step("chair_informed", "Chair of governors informed", ("chair_informed",)),
+        Step(
+            "name_reviewed",
+            "Possible pupil's name confirmed or dismissed",
+            ("name_confirmed", "name_dismissed"),
+            "Screening found a first name that only a few pupils have. Confirm it (the "
+            "incident becomes urgent) or dismiss it with a reason.",
+        ),
+    )
+}
+
+STEP_CHOICES = [(s.code, s.label) for s in STEPS.values()]
+
+# Who may be told of an escalation beside the person who decides.
+NOTIFY_CHOICES = [
+    ("head", "Headteacher"),
+    ("slt", "Senior leaders"),
+    ("dsl", "Designated safeguarding lead"),
+]

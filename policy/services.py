@@ -1,0 +1,247 @@
+"""Changing a school's policy profile: choosing a template, the settings
+where the five policies disagree, and how each category is handled.
+
+Only the headteacher changes the school's policy (Threemilestone 5.1: the
+page is run under the Head Teacher's authority; Whitchurch, Organisational
+control: the policy is approved by the head). Every change is audited with
+the old and new values.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from policy import selectors
+from policy.catalogue import SEVERITY_BY_NAME, STEPS, Severity
+from policy.models import PolicyProfile
+from policy.profile import (
+    CONSENT_VALIDITY,
+    DECIDERS,
+    PRIVATE_CONCERN_REPLIES,
+    PURPOSE_CODES,
+    TEMPLATES,
+    template_data,
+)
+from schoolsocial.audit import audit_record
+from schoolsocial.models import Role, School, StaffMember
+from schoolsocial.services import ServiceError
+
+SETTING_LABELS = {
+    "decider": "Who decides escalations",
+    "private_concern_reply": "Private concerns posted publicly",
+    "website_naming": "Pupils may be named on the school website",
+    "follower_min_age": "Followers under this age are removed",
+    "consent_valid_months": "How long a consent form lasts",
+    "rare_first_name_max": "A first name is rare when at most this many pupils have it",
+    "dpo_contact": "Data protection officer",
+    "chair_contact": "Chair of governors",
+}
+
+
+def _require_head(member: StaffMember, school: School) -> None:
+    if member.school_id != school.pk:
+        raise ServiceError("You can only change the policy of the school you are working in.")
+    if not member.is_active or Role.HEAD not in member.effective_roles():
+        raise ServiceError("Only the headteacher can change the school's policy.")
+
+
+def _row_for_update(school: School) -> PolicyProfile | None:
+    return PolicyProfile.objects.select_for_update().filter(school=school).first()
+
+
+def profile_choose(*, school: School, template: str, by: StaffMember) -> PolicyProfile:
+    """Start from one of the five templates. Choosing again replaces the
+    school's earlier edits (the audit trail keeps what they were)."""
+    _require_head(by, school)
+    if template not in TEMPLATES:
+        raise ServiceError("Choose one of the policy templates.")
+    with transaction.atomic():
+        row = _row_for_update(school)
+        before = f"{row.template} with {len(row.overrides or {})} edited part(s)" if row else "none"
+        if row is None:
+            row = PolicyProfile(school=school)
+        row.template = template
+        row.overrides = {}
+        row.updated_by = by
+        row.save()
+        audit_record(
+            school=school,
+            actor=by.user,
+            action="policy.choose",
+            obj=row,
+            summary=f"Policy template: {template_data(template)['name']} (before: {before}).",
+        )
+    selectors.forget(school)
+    return row
+
+
+def _ensure_row(school: School, by: StaffMember) -> PolicyProfile:
+    row = _row_for_update(school)
+    if row is None:
+        row = PolicyProfile.objects.create(
+            school=school, template=selectors.profile_for(school).template, updated_by=by
+        )
+    return row
+
+
+def profile_update_settings(
+    *, school: School, by: StaffMember, changes: dict, dsl: StaffMember | None | str = "keep"
+) -> PolicyProfile:
+    """Change the choices where the five policies disagree. Each value is
+    checked against what the app can do; unknown keys are refused."""
+    _require_head(by, school)
+    cleaned = _clean_settings(changes)
+    if dsl != "keep" and dsl is not None and (dsl.school_id != school.pk or not dsl.is_active):
+        raise ServiceError("The safeguarding lead must be a current member of this school's staff.")
+    current = selectors.profile_for(school)
+    with transaction.atomic():
+        row = _ensure_row(school, by)
+        overrides = dict(row.overrides or {})
+        settings = dict(overrides.get("settings", {}))
+        said = []
+        for key, value in cleaned.items():
+            old = current.settings.get(key)
+            if old != value:
+                settings[key] = value
+                said.append(f"{SETTING_LABELS.get(key, key)}: {_show(old)} → {_show(value)}")
+        if dsl != "keep" and (row.dsl_id or None) != (dsl.pk if dsl else None):
+            old_name = row.dsl.user.display_name if row.dsl else "none"
+            row.dsl = dsl
+            said.append(
+                f"Designated safeguarding lead: {old_name} → "
+                f"{dsl.user.display_name if dsl else 'none'}"
+            )
+        if not said:
+            return row
+        overrides["settings"] = settings
+        row.overrides = overrides
+        row.updated_by = by
+        row.save()
+        audit_record(
+            school=school,
+            actor=by.user,
+            action="policy.update",
+            obj=row,
+            summary="Policy settings changed. " + "; ".join(said) + ".",
+        )
+    selectors.forget(school)
+    return row
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {'/'.join(v) or 'none'}" for k, v in sorted(value.items()))
+    return str(value) if value not in (None, "") else "none"
+
+
+def _clean_settings(changes: dict) -> dict:
+    cleaned = {}
+    for key, value in changes.items():
+        if key == "decider":
+            if value not in dict(DECIDERS):
+                raise ServiceError("Choose who decides escalations.")
+        elif key == "private_concern_reply":
+            if value not in dict(PRIVATE_CONCERN_REPLIES):
+                raise ServiceError("Choose how private concerns posted publicly are answered.")
+        elif key == "website_naming":
+            value = bool(value)
+        elif key == "follower_min_age":
+            value = int(value)
+            if not 13 <= value <= 18:
+                raise ServiceError("The follower age must be between 13 and 18.")
+        elif key == "consent_valid_months":
+            value = int(value)
+            if value not in dict(CONSENT_VALIDITY):
+                raise ServiceError("Choose how long a consent form lasts.")
+        elif key == "rare_first_name_max":
+            value = int(value)
+            if not 0 <= value <= 10:
+                raise ServiceError("Choose a number from 0 (off) to 10.")
+        elif key in ("dpo_contact", "chair_contact"):
+            value = str(value).strip()[:300]
+        elif key == "channel_purposes":
+            if not isinstance(value, dict) or any(
+                p not in PURPOSE_CODES for purposes in value.values() for p in purposes
+            ):
+                raise ServiceError("Choose consent purposes from the list.")
+            value = {k: list(dict.fromkeys(v)) for k, v in value.items()}
+        else:
+            raise ServiceError(f"Unknown policy setting: {key}.")
+        cleaned[key] = value
+    return cleaned
+
+
+def category_update(
+    *,
+    school: School,
+    by: StaffMember,
+    code: str,
+    severity: int | str,
+    escalate: bool,
+    required: list[str],
+    notify: list[str],
+    reason: str,
+) -> PolicyProfile:
+    """Change how one category is handled: its severity, whether it goes to
+    the decider straight away, who else is told and which steps must be
+    done before such an incident closes. Taking a required step away, or
+    lowering a category, needs a written reason (it weakens a safeguard)."""
+    _require_head(by, school)
+    profile = selectors.profile_for(school)
+    rule = profile.category(code)
+    if rule is None:
+        raise ServiceError("Unknown category.")
+    if isinstance(severity, str):
+        severity = SEVERITY_BY_NAME.get(severity, severity)
+    try:
+        severity = int(severity)
+        Severity(severity)
+    except (TypeError, ValueError):
+        raise ServiceError("Choose a severity.") from None
+    required = list(dict.fromkeys(required))
+    unknown = [s for s in required if s not in STEPS]
+    if unknown:
+        raise ServiceError("Choose required steps from the list.")
+    notify = [n for n in dict.fromkeys(notify) if n in ("head", "slt", "dsl")]
+    weaker = (
+        severity < rule.severity
+        or (rule.escalate and not escalate)
+        or bool(set(rule.required) - set(required))
+    )
+    reason = reason.strip()
+    if weaker and not reason:
+        raise ServiceError(
+            "Give a reason: this lowers the category, stops it escalating or removes a "
+            "required step."
+        )
+    with transaction.atomic():
+        row = _ensure_row(school, by)
+        overrides = dict(row.overrides or {})
+        categories = dict(overrides.get("categories", {}))
+        entry = dict(categories.get(code, {}))
+        entry.update(
+            severity=Severity(severity).name.lower(),
+            escalate=bool(escalate),
+            required=required,
+            notify=notify,
+        )
+        categories[code] = entry
+        overrides["categories"] = categories
+        row.overrides = overrides
+        row.updated_by = by
+        row.save()
+        audit_record(
+            school=school,
+            actor=by.user,
+            action="policy.category",
+            obj=row,
+            summary=f"{rule.label}: severity {rule.severity_label} → {Severity(severity).label}; "
+            f"escalates {'yes' if rule.escalate else 'no'} → {'yes' if escalate else 'no'}; "
+            f"required {', '.join(rule.required) or 'none'} → {', '.join(required) or 'none'}; "
+            f"told {', '.join(rule.notify) or 'none'} → {', '.join(notify) or 'none'}"
+            + (f". Reason: {reason}" if reason else "."),
+        )
+    selectors.forget(school)
+    return row

@@ -1,0 +1,19 @@
+"""``{% clause "daily_check" %}``: the school's own clause reference for a
+rule, from its policy profile — never another school's. Renders nothing
+when the school's policy has no such clause."""
+
+from django import template
+
+from policy.selectors import profile_for
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def clause(context, key: str, before: str = "", after: str = "") -> str:
+    request = context.get("request")
+    school = getattr(request, "school", None)
+    if school is None:
+        return ""
+    ref = profile_for(school).clause(key).ref
+    return f"{before}{ref}{after}" if ref else ""

@@ -1,0 +1,123 @@
+"""The school's policy in School settings: the head chooses a template,
+sets the choices where the policies disagree and adjusts categories; every
+change is audited (policy.services)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from policy import selectors, services
+from policy.catalogue import STEPS
+from policy.forms import CategoryForm, SettingsForm, TemplateForm
+from schoolsocial.access import roles_required
+
+head_only = roles_required("head")
+
+
+@roles_required("head", "slt")
+def policy_page(request):
+    """The school's policy: what each category triggers, with the clause of
+    the school's own policy. Senior leaders read it; the head edits it."""
+    school = request.school
+    profile = selectors.profile_for(school)
+    row = getattr(profile, "row", None)
+    settings_form = SettingsForm(
+        initial={**profile.settings, "dsl": row.dsl_id if row else None},
+        school=school,
+        profile=profile,
+    )
+    return render(
+        request,
+        "policy/policy.html",
+        {
+            "profile": profile,
+            "chosen": row is not None,
+            "template_form": TemplateForm(initial={"template": profile.template}),
+            "settings_form": settings_form,
+            "categories": list(profile.categories.values()),
+            "steps": STEPS,
+            "may_edit": "head" in request.roles,
+        },
+    )
+
+
+@head_only
+def policy_choose(request):
+    if request.method != "POST":
+        return redirect("policy:page")
+    form = TemplateForm(request.POST)
+    if form.is_valid() and form.claim(request):
+        try:
+            services.profile_choose(
+                school=request.school, template=form.cleaned_data["template"], by=request.member
+            )
+        except ValidationError as error:
+            form.release(request)
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "The school's policy template is set.")
+    return redirect("policy:page")
+
+
+@head_only
+def policy_settings(request):
+    school = request.school
+    profile = selectors.profile_for(school)
+    form = SettingsForm(request.POST or None, school=school, profile=profile)
+    if request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            return redirect("policy:page")
+        data = dict(form.cleaned_data)
+        data.pop("submission_key", None)
+        dsl = data.pop("dsl")
+        try:
+            services.profile_update_settings(
+                school=school, by=request.member, changes=data, dsl=dsl
+            )
+        except ValidationError as error:
+            form.refuse(request, error)
+        else:
+            messages.success(request, "Policy settings saved.")
+            return redirect("policy:page")
+    return render(request, "policy/settings_form.html", {"form": form, "profile": profile})
+
+
+@head_only
+def policy_category(request, code: str):
+    school = request.school
+    profile = selectors.profile_for(school)
+    rule = profile.category(code)
+    if rule is None:
+        raise Http404
+    initial = {
+        "severity": rule.severity,
+        "escalate": rule.escalate,
+        "notify": list(rule.notify),
+        "required": list(rule.required),
+    }
+    form = CategoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if not form.claim(request):
+            return redirect("policy:page")
+        data = form.cleaned_data
+        try:
+            services.category_update(
+                school=school,
+                by=request.member,
+                code=code,
+                severity=data["severity"],
+                escalate=data["escalate"],
+                required=data["required"],
+                notify=data["notify"],
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            form.refuse(request, error)
+        else:
+            messages.success(request, f"Saved: {rule.label}.")
+            return redirect("policy:page")
+    return render(request, "policy/category_form.html", {"form": form, "rule": rule})
