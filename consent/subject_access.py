@@ -92,6 +92,7 @@ class ConsentContributor(Contributor):
             ("Legal name", pupil.full_name),
             ("Preferred first name", pupil.preferred_name),
             ("UPN or admission number", pupil.mis_id),
+            ("Date of birth", date_text(pupil.date_of_birth)),
             ("Year group", pupil.year_label),
             ("Class", pupil.class_name),
             ("Left on", date_text(pupil.left_on)),
