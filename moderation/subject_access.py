@@ -64,7 +64,8 @@ class ModerationContributor(Contributor):
         section = Section(title, intro)
         for incident in incidents:
             row = [
-                ("Incident", f"#{incident.pk} on {incident.channel.name}"),
+                ("Incident", f"#{incident.pk} {incident.where_label}"),
+                ("Link", incident.permalink),
                 ("Posted", date_text(incident.occurred_at)),
                 ("Author", f"{incident.author_name} ({incident.get_author_kind_display()})"),
                 ("Comment, as written", incident.content),

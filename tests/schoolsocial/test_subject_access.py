@@ -39,6 +39,13 @@ def pupil_records(school, head, office, channel, other_school):
         screening={"names": [{"pupil_id": pupil.pk, "kind": "named"}]},
     )
     screenshot = make_evidence(named)
+    elsewhere_online = IncidentFactory(
+        school=school,
+        reported_by=head,
+        channel=None,
+        where="a parents' chat group",
+        content="Saw Tomasz Kowalski crying at the gate",
+    )
     unrelated = IncidentFactory(
         school=school, reported_by=head, channel=channel, content="Ffion Evans again"
     )
@@ -62,6 +69,7 @@ def pupil_records(school, head, office, channel, other_school):
         "screenshot": screenshot,
         "unrelated": unrelated,
         "elsewhere": elsewhere,
+        "elsewhere_online": elsewhere_online,
     }
 
 
@@ -106,6 +114,7 @@ def test_the_head_gets_everything_that_names_a_pupil_once(
     assert "Tomek K from year 3 is a liar" in index  # the incident screening found
     assert pupil_records["screenshot"].sha256 in index
     assert "Sports day" in index  # the publication check
+    assert "elsewhere online (a parents&#x27; chat group)" in index
     assert "Edited a pupil." in index  # an audit event about the pupil's record
     assert "Ffion" not in index and "Rhian Evans" not in index  # nobody else
     assert f"files/consent-form-{pupil_records['form'].pk}.pdf" in names
