@@ -41,36 +41,25 @@ PURPOSE_SHORT = {
     Purpose.VIDEO: "video",
 }
 
-# DESIGN.md "Channel": the platform decides which purpose a photo needs.
-# The one table of platform → purpose (read only through purpose_for_channel).
-CHANNEL_PURPOSE = {
-    Channel.Platform.FACEBOOK_PAGE: Purpose.SOCIAL_PUBLIC,
-    Channel.Platform.X: Purpose.SOCIAL_PUBLIC,
-    Channel.Platform.INSTAGRAM: Purpose.SOCIAL_PUBLIC,
-    Channel.Platform.YOUTUBE: Purpose.SOCIAL_PUBLIC,
-    Channel.Platform.FACEBOOK_GROUP: Purpose.SOCIAL_GROUP,
-    Channel.Platform.WEBSITE: Purpose.WEBSITE,
-}
-# Platforms that carry video whatever the post (Whitchurch "Use of images":
-# "photos or video recordings"; Threemilestone 4.2 "photographs and videos").
-VIDEO_PLATFORMS = frozenset({Channel.Platform.YOUTUBE})
-
 
 def purpose_for_channel(channel: Channel, *, video: bool = False) -> tuple[str, ...]:
     """Every consent purpose a post on ``channel`` needs, the channel's own
-    purpose first; empty when the channel carries no pupils' photos at all
-    (Class Dojo, WhatsApp, other).
+    purpose first; empty when the channel carries no pupils' photos at all.
 
-    A post with video — any post on YouTube, or one the administrator says
-    includes video — needs the ``video`` purpose as well (Whitchurch "Use of
-    images"; Threemilestone 4.2). The single entry point for "what does
-    this channel need", so a per-school mapping can replace the table."""
-    purpose = CHANNEL_PURPOSE.get(channel.platform)
-    if purpose is None:
+    Which purposes each platform needs is the school's own policy
+    (``policy.profile.Profile.purposes_for``): a Carey school maps Class Dojo
+    to the parents' purpose (Carey B.3), others carry no photos there.
+    YouTube needs ``video`` in every template; a post the administrator says
+    includes video needs it too (Whitchurch "Use of images": "photos or
+    video recordings"; Threemilestone 4.2 "photographs and videos")."""
+    from policy.selectors import profile_for
+
+    purposes = profile_for(channel.school).purposes_for(channel.platform)
+    if not purposes:
         return ()
-    if video or channel.platform in VIDEO_PLATFORMS:
-        return (purpose, Purpose.VIDEO)
-    return (purpose,)
+    if video and Purpose.VIDEO not in purposes:
+        purposes = (*purposes, Purpose.VIDEO.value)
+    return tuple(purposes)
 
 
 class YearGroup(models.TextChoices):

@@ -282,6 +282,28 @@ def matcher_for(school) -> NameMatcher:
     return matcher
 
 
+def rare_possible(matches: list[NameMatch], *, rare_max: int) -> set[tuple[int, int, int]]:
+    """The possible matches (a first name on its own) of names few pupils
+    share: ``(pupil_id, start, end)`` for each. A name is rare when at most
+    ``rare_max`` pupils have it and it is not an everyday word — "Gwenllian"
+    is, "Tom" among thirty Toms and "Rose" are not. One rule for comments
+    and captions (Threemilestone 3.4: "Under no circumstances should any
+    pupils be named")."""
+    if not rare_max:
+        return set()
+    sharing: dict[tuple[int, int], set[int]] = {}
+    for m in matches:
+        if m.kind == "possible":
+            sharing.setdefault((m.start, m.end), set()).add(m.pupil_id)
+    return {
+        (m.pupil_id, m.start, m.end)
+        for m in matches
+        if m.kind == "possible"
+        and len(sharing[(m.start, m.end)]) <= rare_max
+        and fold(m.matched_text).strip() not in EVERYDAY_WORDS
+    }
+
+
 def screen_names(*, school, text: str) -> list[NameMatch]:
     """Pupil names of ``school`` (leavers included) found in ``text``."""
     if not text or not text.strip():

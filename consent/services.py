@@ -8,6 +8,7 @@ the person using the page. Nothing is ever deleted.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import logging
 import uuid
@@ -486,8 +487,10 @@ def consent_form_record(
     someone with parental responsibility; no consent is the default. The
     form is kept as received; a later form or a withdrawal changes the
     current answer, never this record. Without a "valid until" date the form
-    lasts to 31 August of the school year it was received in (not the
-    current one: a form found in a drawer from two years ago has expired).
+    lasts as long as the school's policy says (``consent_valid_months``):
+    by default to 31 August of the school year it was received in (not the
+    current one: a form found in a drawer from two years ago has expired),
+    or a number of months from the day it was received.
     """
     _require(recorded_by, EDITORS, "record consent forms")
     _same_school(recorded_by, pupil)
@@ -506,7 +509,7 @@ def consent_form_record(
         raise ServiceError("Choose how the form was received.")
     _not_in_future(received_on, school, "date the form was received")
     if valid_until is None:
-        valid_until = school_year_end(received_on)
+        valid_until = default_valid_until(school, received_on)
     if valid_until < received_on:
         raise ServiceError("“Valid until” must be on or after the date the form was received.")
     answered = {p: d for p, d in decisions.items() if d}
@@ -671,6 +674,63 @@ def may_check_channel(member: StaffMember, channel: Channel) -> bool:
     )
 
 
+def default_valid_until(school: School, received_on: datetime.date) -> datetime.date:
+    """When a form received on ``received_on`` stops counting, by the
+    school's policy: the end of that school year, or N months on."""
+    from policy.selectors import profile_for
+
+    months = int(profile_for(school).setting("consent_valid_months", 0) or 0)
+    if not months:
+        return school_year_end(received_on)
+    month = received_on.month - 1 + months
+    year, month = received_on.year + month // 12, month % 12 + 1
+    day = min(received_on.day, calendar.monthrange(year, month)[1])
+    return datetime.date(year, month, day) - datetime.timedelta(days=1)
+
+
+def caption_names_a_pupil(*, school, channel, matches, in_photo, purposes) -> bool:
+    """Does the caption name a pupil in a way the school's policy forbids?
+
+    Threemilestone 3.4 and 4.4: no pupil is named on the page, so a full
+    name blocks the post as written, whoever is in the photo. A first name
+    alone names a pupil when that pupil is in the photo beside it, or when
+    it is a rare name (few pupils have it and it is not an everyday word)
+    and that pupil's consent does not allow this post. Where the school's
+    policy lets pupils be named on the website (Threemilestone 4.4: "links
+    to the school website … where pupils may be photographed and named"),
+    a pupil whose consent allows the website may be named there."""
+    from consent.screening import rare_possible
+    from policy.selectors import profile_for
+
+    profile = profile_for(school)
+    rare = rare_possible(matches, rare_max=int(profile.setting("rare_first_name_max", 2) or 0))
+    website_naming = bool(profile.setting("website_naming")) and (
+        channel.platform == Channel.Platform.WEBSITE
+    )
+    today = school.local_today()
+    allowed_cache: dict[int, bool] = {}
+
+    def consent_allows(pupil_id: int) -> bool:
+        if pupil_id not in allowed_cache:
+            pupil = Pupil.objects.filter(pk=pupil_id).with_consent().first()
+            allowed_cache[pupil_id] = (
+                bool(purposes)
+                and pupil is not None
+                and all(pupil.current_consent(p, on=today).allowed for p in purposes)
+            )
+        return allowed_cache[pupil_id]
+
+    for m in matches:
+        names = m.kind == "named" or (m.kind == "possible" and m.pupil_id in in_photo)
+        if names:
+            if website_naming and consent_allows(m.pupil_id):
+                continue
+            return True
+        if (m.pupil_id, m.start, m.end) in rare and not consent_allows(m.pupil_id):
+            return True
+    return False
+
+
 def publication_check_run(
     *,
     channel: Channel,
@@ -736,13 +796,9 @@ def publication_check_run(
             )
         )
     matches = screen_names(school=school, text=caption)
-    # Threemilestone 3.4 and 4.4: no pupil is named on the page, so a caption
-    # that names one blocks the post as written, whoever is in the photo. A
-    # first name alone ("possible") names a pupil too when that pupil is in
-    # the photo beside it; a "possible" match of anyone else stays a warning.
     in_photo = set(ids)
-    names_a_pupil = any(
-        m.kind == "named" or (m.kind == "possible" and m.pupil_id in in_photo) for m in matches
+    names_a_pupil = caption_names_a_pupil(
+        school=school, channel=channel, matches=matches, in_photo=in_photo, purposes=purposes
     )
     if not purpose and not names_a_pupil:
         result = PublicationCheck.Result.NO_PHOTOS

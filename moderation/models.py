@@ -237,6 +237,7 @@ class IncidentAction(AppendOnly):
         CHAIR_INFORMED = "chair_informed", "Chair of governors informed"
         FOLLOWER_REMOVED = "follower_removed", "Follower removed"
         AUDIENCE_INFORMED = "audience_informed", "Audience told why it was removed"
+        REMOVED_FROM_GROUP = "removed_from_group", "Removed from the group"
         NAME_CONFIRMED = "name_confirmed", "Pupil's name confirmed"
         NAME_DISMISSED = "name_dismissed", "Possible name dismissed"
         NO_FURTHER_ACTION = "nfa", "No further action"

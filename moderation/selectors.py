@@ -107,6 +107,24 @@ def status_counts(*, school: School) -> dict[str, int]:
 # --- One incident -----------------------------------------------------------------------
 
 
+def visible_to(qs, *, member: StaffMember, path: str = "", roles=None):
+    """What of ``qs`` (incidents, or rows reached through ``path`` to an
+    incident) this member may see: leaders see the whole school; a page
+    administrator sees the channels they are currently authorised for and
+    what was seen elsewhere online (Threemilestone 4.2, 5.1: administrators
+    work on the channels they are authorised for; Whitchurch "Legal
+    considerations": data protection)."""
+    from schoolsocial.models import LEADERS
+
+    if LEADERS & (roles if roles is not None else member.effective_roles()):
+        return qs
+    channel_ids = ChannelAuthorisation.objects.current().filter(member=member).values("channel_id")
+    prefix = f"{path}__" if path else ""
+    return qs.filter(
+        Q(**{f"{prefix}channel__isnull": True}) | Q(**{f"{prefix}channel_id__in": channel_ids})
+    )
+
+
 def incident_detail_qs(*, school: School):
     return (
         Incident.objects.filter(school=school)

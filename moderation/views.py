@@ -32,7 +32,7 @@ from moderation.forms import (
     ResolveForm,
     WaiveStepForm,
 )
-from moderation.models import BannedAccount, Escalation, Evidence, Incident
+from moderation.models import BannedAccount, Escalation, Evidence
 from moderation.services.common import is_current_moderator
 from moderation.services.escalations import may_decide
 from moderation.services.incidents import possible_name_review
@@ -56,6 +56,16 @@ PAGE_SIZE = 25
 
 def _messages(error: ValidationError) -> list[str]:
     return list(error.messages)
+
+
+def _detail_qs(request):
+    """The school's incidents this member may open: another channel's
+    incident is "not found" to an administrator not authorised for it."""
+    return selectors.visible_to(
+        selectors.incident_detail_qs(school=request.school),
+        member=request.member,
+        roles=request.roles,
+    )
 
 
 def _is_leader(request) -> bool:
@@ -89,7 +99,9 @@ def queue(request):
         }
     else:
         messages.error(request, "Some filters were not understood and were left out.")
-    incidents = selectors.queue(school=school, **filters)
+    incidents = selectors.visible_to(
+        selectors.queue(school=school, **filters), member=request.member, roles=request.roles
+    )
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
     return render(
@@ -246,8 +258,7 @@ def _note_evidence_elsewhere(request, incident, added) -> None:
 
 @moderators
 def incident(request, incident_id: int):
-    school = request.school
-    obj = get_for_school(request, selectors.incident_detail_qs(school=school), pk=incident_id)
+    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
     if request.method == "POST":
         return HttpResponseNotAllowed(["GET"])
     return _incident_page(request, obj)
@@ -346,9 +357,7 @@ def _incident_page(
 @moderators
 def incident_escalate(request, incident_id: int):
     """Escalate an incident to the headteacher by hand, with a reason."""
-    obj = get_for_school(
-        request, selectors.incident_detail_qs(school=request.school), pk=incident_id
-    )
+    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
     form = EscalateForm(request.POST)
     if form.is_valid():
         if not form.claim(request):
@@ -370,9 +379,7 @@ def incident_escalate(request, incident_id: int):
 @require_POST
 @moderators
 def incident_action(request, incident_id: int):
-    obj = get_for_school(
-        request, selectors.incident_detail_qs(school=request.school), pk=incident_id
-    )
+    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
     form = ActionForm(request.POST)
     if form.is_valid():
         if not form.claim(request):
@@ -400,9 +407,7 @@ def incident_action(request, incident_id: int):
 @leaders
 def incident_waive(request, incident_id: int):
     """A leader waives a required step with a written reason."""
-    obj = get_for_school(
-        request, selectors.incident_detail_qs(school=request.school), pk=incident_id
-    )
+    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
     form = WaiveStepForm(request.POST)
     if form.is_valid():
         if not form.claim(request):
@@ -426,9 +431,7 @@ def incident_waive(request, incident_id: int):
 @moderators
 def incident_name_review(request, incident_id: int):
     """Confirm or dismiss a rare first name that screening found."""
-    obj = get_for_school(
-        request, selectors.incident_detail_qs(school=request.school), pk=incident_id
-    )
+    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
     form = NameReviewForm(request.POST)
     if form.is_valid():
         if not form.claim(request):
@@ -458,9 +461,7 @@ def incident_name_review(request, incident_id: int):
 @require_POST
 @moderators
 def incident_status(request, incident_id: int):
-    obj = get_for_school(
-        request, selectors.incident_detail_qs(school=request.school), pk=incident_id
-    )
+    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
     op = request.POST.get("op")
     forms = {"resolve": ResolveForm, "reopen": ReopenForm, "close": ReopenForm}
     if op not in forms:
@@ -499,7 +500,7 @@ def incident_status(request, incident_id: int):
 @require_POST
 @moderators
 def evidence_add(request, incident_id: int):
-    obj = get_for_school(request, Incident, pk=incident_id)
+    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
     files = request.FILES.getlist("screenshots")
     try:
         rows = services.evidence_add(incident=obj, uploads=files, added_by=request.member)
@@ -520,7 +521,16 @@ CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 def evidence(request, evidence_id: int):
     """Serve a screenshot: role checked by the decorator, school by
     ``get_for_school``, every view audited."""
-    item = get_for_school(request, Evidence.objects.select_related("incident"), pk=evidence_id)
+    item = get_for_school(
+        request,
+        selectors.visible_to(
+            Evidence.objects.select_related("incident"),
+            member=request.member,
+            path="incident",
+            roles=request.roles,
+        ),
+        pk=evidence_id,
+    )
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     if _evidence_hidden(request, item.incident):

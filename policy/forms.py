@@ -4,7 +4,7 @@ from django import forms
 
 from policy.catalogue import NOTIFY_CHOICES, STEP_CHOICES, Severity
 from policy.profile import CONSENT_VALIDITY, DECIDERS, PRIVATE_CONCERN_REPLIES, template_choices
-from schoolsocial.forms import OnceOnlyForm
+from schoolsocial.forms import DateInput, OnceOnlyForm
 from schoolsocial.models import StaffMember
 
 
@@ -50,6 +50,12 @@ class SettingsForm(OnceOnlyForm):
         required=False,
         empty_label="Not named",
         help_text="Told of safeguarding escalations (staff contact with pupils, indecent images).",
+    )
+    head_approved_on = forms.DateField(
+        label="Policy approved by the headteacher on", required=False, widget=DateInput()
+    )
+    governors_approved_on = forms.DateField(
+        label="Policy ratified by the governing body on", required=False, widget=DateInput()
     )
     dpo_contact = forms.CharField(label="Data protection officer", required=False, max_length=300)
     chair_contact = forms.CharField(label="Chair of governors", required=False, max_length=300)

@@ -24,6 +24,12 @@ class PolicyProfile(models.Model):
         related_name="+",
         verbose_name="designated safeguarding lead",
     )
+    # ALL-approval: the policy is signed off by the head and ratified by the
+    # governing body (Threemilestone's sign-off; Whitchurch "approved by" the chair).
+    head_approved_on = models.DateField("approved by the headteacher on", null=True, blank=True)
+    governors_approved_on = models.DateField(
+        "ratified by the governing body on", null=True, blank=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -85,7 +85,12 @@ def _ensure_row(school: School, by: StaffMember) -> PolicyProfile:
 
 
 def profile_update_settings(
-    *, school: School, by: StaffMember, changes: dict, dsl: StaffMember | None | str = "keep"
+    *,
+    school: School,
+    by: StaffMember,
+    changes: dict,
+    dsl: StaffMember | None | str = "keep",
+    approvals: dict | None = None,
 ) -> PolicyProfile:
     """Change the choices where the five policies disagree. Each value is
     checked against what the app can do; unknown keys are refused."""
@@ -111,6 +116,15 @@ def profile_update_settings(
                 f"Designated safeguarding lead: {old_name} → "
                 f"{dsl.user.display_name if dsl else 'none'}"
             )
+        for field, value in (approvals or {}).items():
+            if field not in ("head_approved_on", "governors_approved_on"):
+                raise ServiceError("Unknown approval date.")
+            if value and value > school.local_today():
+                raise ServiceError("An approval date cannot be in the future.")
+            if getattr(row, field) != value:
+                label = PolicyProfile._meta.get_field(field).verbose_name
+                said.append(f"{label.capitalize()}: {_show(getattr(row, field))} → {_show(value)}")
+                setattr(row, field, value)
         if not said:
             return row
         overrides["settings"] = settings

@@ -25,7 +25,12 @@ def policy_page(request):
     profile = selectors.profile_for(school)
     row = getattr(profile, "row", None)
     settings_form = SettingsForm(
-        initial={**profile.settings, "dsl": row.dsl_id if row else None},
+        initial={
+            **profile.settings,
+            "dsl": row.dsl_id if row else None,
+            "head_approved_on": row.head_approved_on if row else None,
+            "governors_approved_on": row.governors_approved_on if row else None,
+        },
         school=school,
         profile=profile,
     )
@@ -67,16 +72,28 @@ def policy_choose(request):
 def policy_settings(request):
     school = request.school
     profile = selectors.profile_for(school)
-    form = SettingsForm(request.POST or None, school=school, profile=profile)
+    row = getattr(profile, "row", None)
+    form = SettingsForm(
+        request.POST or None,
+        school=school,
+        profile=profile,
+        initial={
+            **profile.settings,
+            "dsl": row.dsl_id if row else None,
+            "head_approved_on": row.head_approved_on if row else None,
+            "governors_approved_on": row.governors_approved_on if row else None,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         if not form.claim(request):
             return redirect("policy:page")
         data = dict(form.cleaned_data)
         data.pop("submission_key", None)
         dsl = data.pop("dsl")
+        approvals = {k: data.pop(k) for k in ("head_approved_on", "governors_approved_on")}
         try:
             services.profile_update_settings(
-                school=school, by=request.member, changes=data, dsl=dsl
+                school=school, by=request.member, changes=data, dsl=dsl, approvals=approvals
             )
         except ValidationError as error:
             form.refuse(request, error)

@@ -165,6 +165,7 @@ class ChannelForm(forms.ModelForm):
             "check_weekdays",
             "profanity_filter",
             "tagging_off",
+            "private_messages_on",
         ]
 
     safeguard_reason = forms.CharField(

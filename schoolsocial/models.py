@@ -323,6 +323,12 @@ class Channel(models.Model):
         help_text="Threemilestone 4.3: the setting that lets others post or tag photos "
         "is turned off.",
     )
+    private_messages_on = models.BooleanField(
+        "private messages to the page are turned on",
+        default=True,
+        help_text="Threemilestone 5.4: the Facebook private message facility is active so "
+        "parents can contact the school privately.",
+    )
     # The head's reason for the safeguards now switched off (shown on the
     # dashboard while they stay off; every change is also in the audit trail).
     safeguards_off_reason = models.TextField(blank=True)
@@ -365,6 +371,9 @@ class Channel(models.Model):
             "tagging and visitor photo posts off": (
                 int(self.tagging_off) if self.platform in self.TAGGING_PLATFORMS else 1
             ),
+            "private messages on": (
+                int(self.private_messages_on) if self.platform == "facebook_page" else 1
+            ),
         }
 
     def safeguards_off(self) -> list[str]:
@@ -383,6 +392,8 @@ class Channel(models.Model):
             )
         if self.platform in self.TAGGING_PLATFORMS and not self.tagging_off:
             off.append("tagging and visitor photo posts are allowed")
+        if self.platform == "facebook_page" and not self.private_messages_on:
+            off.append("private messages to the page are off")
         return off
 
     def check_days_label(self) -> str:

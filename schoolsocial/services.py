@@ -488,6 +488,7 @@ CHANNEL_FIELDS = (
     "check_weekdays",
     "profanity_filter",
     "tagging_off",
+    "private_messages_on",
 )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 
 from moderation.profanity import screen_profanity
 from policy.catalogue import OFFENSIVE, PUPIL_NAMED
@@ -26,8 +25,11 @@ def screen_text(*, school: School, text: str) -> dict:
     the incident closes (Threemilestone 3.4: "Under no circumstances should
     any pupils be named").
     """
-    from consent.screening import EVERYDAY_WORDS, fold, screen_names
+    from consent.screening import rare_possible, screen_names
 
+    found = screen_names(school=school, text=text)
+    rare_max = int(profile_for(school).setting("rare_first_name_max", 2) or 0)
+    rare = rare_possible(found, rare_max=rare_max)
     names = [
         {
             "pupil_id": m.pupil_id,
@@ -36,20 +38,10 @@ def screen_text(*, school: School, text: str) -> dict:
             "matched_text": m.matched_text,
             "start": m.start,
             "end": m.end,
+            **({"rare": (m.pupil_id, m.start, m.end) in rare} if m.kind == "possible" else {}),
         }
-        for m in screen_names(school=school, text=text)
+        for m in found
     ]
-    rare_max = int(profile_for(school).setting("rare_first_name_max", 2) or 0)
-    by_span = defaultdict(set)
-    for m in names:
-        if m["kind"] == "possible":
-            by_span[(m["start"], m["end"])].add(m["pupil_id"])
-    for m in names:
-        if m["kind"] != "possible":
-            continue
-        sharing = len(by_span[(m["start"], m["end"])])
-        word = fold(m["matched_text"]).strip()
-        m["rare"] = bool(rare_max) and sharing <= rare_max and word not in EVERYDAY_WORDS
     profanity = [m.as_dict() for m in screen_profanity(text)]
     result = {"names": names, "profanity": profanity}
     result["suggested"] = suggested_categories(result)

@@ -330,9 +330,12 @@ def test_a_first_name_of_a_pupil_in_the_photo_blocks_the_check(
     assert "names Dafydd Rees, who is in the photo" in page
 
 
-def test_a_first_name_of_a_pupil_not_in_the_photo_is_only_a_warning(
+def test_a_rare_first_name_of_a_pupil_whose_consent_says_no_blocks_the_caption(
     login, authorised_admin, channel, pupils
 ):
+    """Threemilestone 3.4: "Under no circumstances should any pupils be
+    named". Gwenllïan is the only one: her name alone identifies her, and
+    her parents refused."""
     check = services.publication_check_run(
         channel=channel,
         pupils=[pupils["ok"]],
@@ -340,9 +343,70 @@ def test_a_first_name_of_a_pupil_not_in_the_photo_is_only_a_warning(
         checked_by=authorised_admin,
     )
     assert [(m["kind"], m["in_photo"]) for m in check.caption_matches] == [("possible", False)]
-    assert check.result == "allowed"
+    assert check.result == "blocked"
     page = login(authorised_admin).get(reverse("consent:check_result", args=[check.pk]))
     assert "may refer to Gwenllïan Ap Rhys" in page.content.decode()
+
+
+def test_a_first_name_many_pupils_share_is_only_a_warning(
+    school, authorised_admin, channel, pupils
+):
+    for n in range(3):
+        PupilFactory(school=school, first_name="Tom", last_name=f"Jones{n}")
+    check = services.publication_check_run(
+        channel=channel,
+        pupils=[pupils["ok"]],
+        caption="Tom's team won the match",
+        checked_by=authorised_admin,
+    )
+    assert {m["kind"] for m in check.caption_matches} == {"possible"}
+    assert check.result == "allowed"
+
+
+def test_a_rare_first_name_of_a_pupil_whose_consent_allows_it_is_only_a_warning(
+    school, authorised_admin, channel, pupils
+):
+    osian = PupilFactory(school=school, first_name="Osian", last_name="Pritchard")
+    give_consent(osian, "social_public", "granted")
+    check = services.publication_check_run(
+        channel=channel,
+        pupils=[pupils["ok"]],
+        caption="Osian's drawing is on the wall",
+        checked_by=authorised_admin,
+    )
+    assert check.result == "allowed"
+
+
+def test_where_the_policy_allows_it_a_pupil_may_be_named_on_the_website(
+    school, head, authorised_admin, pupils
+):
+    """Threemilestone 4.4 allows names on the school website; other
+    templates (and every other channel) do not."""
+    from policy import services as policy_services
+    from tests.factories import ChannelAuthorisationFactory, ChannelFactory
+
+    website = ChannelFactory(school=school, platform="website", name="School website")
+    ChannelAuthorisationFactory(member=authorised_admin, channel=website)
+    give_consent(pupils["ok"], "website", "granted")
+    check = services.publication_check_run(
+        channel=website,
+        pupils=[pupils["ok"]],
+        caption="Well done Dafydd Rees",
+        checked_by=authorised_admin,
+    )
+    assert check.result == "allowed"
+    policy_services.profile_update_settings(
+        school=school, by=head, changes={"website_naming": False}
+    )
+    school.refresh_from_db()
+    website = type(website).objects.get(pk=website.pk)
+    check = services.publication_check_run(
+        channel=website,
+        pupils=[pupils["ok"]],
+        caption="Well done Dafydd Rees",
+        checked_by=authorised_admin,
+    )
+    assert check.result == "blocked"
 
 
 def test_a_blocked_pupil_and_a_first_name_in_the_photo_are_both_reported(

@@ -28,9 +28,17 @@ EXPECTED = {
     "moderation:banned_lift": MODERATORS,
 }
 
+
+def _elsewhere(school):
+    """Seen elsewhere online, so any current administrator of the school may
+    open it (an incident on a channel is only for that channel's
+    administrators: tests/moderation/test_required_steps.py)."""
+    return IncidentFactory(school=school, channel=None, where="A parents' group")
+
+
 OBJECTS = {
-    "incident_id": lambda school: IncidentFactory(school=school).pk,
-    "evidence_id": lambda school: make_evidence(IncidentFactory(school=school)).pk,
+    "incident_id": lambda school: _elsewhere(school).pk,
+    "evidence_id": lambda school: make_evidence(_elsewhere(school)).pk,
     "banned_account_id": lambda school: BannedAccountFactory(school=school).pk,
     "escalation_id": lambda school: (
         Escalation.objects.create(

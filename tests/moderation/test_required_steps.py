@@ -354,3 +354,24 @@ def test_no_further_action_cannot_be_combined(school, channel, authorised_admin,
     with pytest.raises(services.ServiceError, match="cannot be combined"):
         services.escalation_decide(escalation=escalation, by=head, decision="nfa", more=["speak"])
     assert Escalation.objects.get(pk=escalation.pk).is_open
+
+
+def test_an_administrator_sees_only_their_channels_and_what_was_seen_elsewhere(
+    school, channel, authorised_admin, slt, login
+):
+    from tests.factories import ChannelFactory
+    from tests.moderation.factories import IncidentFactory, make_evidence
+
+    other_channel = ChannelFactory(school=school, name="School X account", platform="x")
+    mine = IncidentFactory(school=school, channel=channel)
+    theirs = IncidentFactory(school=school, channel=other_channel)
+    elsewhere = IncidentFactory(school=school, channel=None, where="A parents' group")
+    evidence = make_evidence(theirs)
+    client = login(authorised_admin)
+    queue = client.get(reverse("moderation:queue")).content.decode()
+    shown = set(re.findall(r'href="/moderation/incidents/(\d+)/"', queue))
+    assert shown == {str(mine.pk), str(elsewhere.pk)}
+    assert client.get(reverse("moderation:incident", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("moderation:evidence", args=[evidence.pk])).status_code == 404
+    # Senior leaders see the whole school.
+    assert login(slt).get(reverse("moderation:incident", args=[theirs.pk])).status_code == 200

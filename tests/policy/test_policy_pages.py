@@ -99,3 +99,53 @@ def test_senior_leaders_read_the_policy_but_cannot_change_it(school, head, slt, 
     assert "Pupil named or described" in page and "Change these choices" not in page
     assert client.post(reverse("policy:choose"), {"template": "carey"}).status_code == 403
     assert profile_for(school).template == "threemilestone"
+
+
+def test_how_long_a_consent_form_lasts_follows_the_schools_policy(school, head, office):
+    import datetime
+
+    from consent import services as consent_services
+    from policy import services as policy_services
+    from tests.consent.factories import PupilFactory
+
+    received = datetime.date(2025, 10, 15)
+    assert consent_services.default_valid_until(school, received) == datetime.date(2026, 8, 31)
+    policy_services.profile_update_settings(
+        school=school, by=head, changes={"consent_valid_months": 12}
+    )
+    school = School.objects.get(pk=school.pk)
+    assert consent_services.default_valid_until(school, received) == datetime.date(2026, 10, 14)
+    pupil = PupilFactory(school=school)
+    form = consent_services.consent_form_record(
+        pupil=pupil,
+        decisions={"website": "granted"},
+        given_by_name="A Parent",
+        relationship="parent",
+        received_on=received,
+        recorded_by=office,
+    )
+    assert form.valid_until == datetime.date(2026, 10, 14)
+
+
+def test_the_policys_approval_dates_are_recorded_and_audited(school, head, login):
+    import datetime
+
+    client = login(head)
+    data = {
+        "decider": "head",
+        "private_concern_reply": "invite",
+        "website_naming": "on",
+        "follower_min_age": 18,
+        "consent_valid_months": 0,
+        "rare_first_name_max": 2,
+        "head_approved_on": "2025-09-01",
+        "governors_approved_on": "2025-09-20",
+    }
+    client.post(reverse("policy:settings"), data)
+    row = profile_for(School.objects.get(pk=school.pk)).row
+    assert row.governors_approved_on == datetime.date(2025, 9, 20)
+    summary = AuditEvent.objects.get(action="policy.update").summary
+    assert "Ratified by the governing body on: none → 2025-09-20" in summary
+    future = {**data, "governors_approved_on": "2099-01-01"}
+    page = client.post(reverse("policy:settings"), future).content.decode()
+    assert "cannot be in the future" in page

@@ -112,6 +112,7 @@ def _channel_post(channel, **changes):
         "check_weekdays": ALL_DAYS,
         "profanity_filter": "strong",
         "tagging_off": "on",
+        "private_messages_on": "on",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -199,3 +200,24 @@ def test_the_menu_offers_an_administrator_without_an_authorisation_no_closed_pag
     assert reverse("moderation:queue") not in closed
     assert reverse("consent:pupils") not in closed
     assert reverse("consent:do_not_publish") in closed
+
+
+def test_turning_off_private_messages_on_the_facebook_page_needs_the_head(
+    login, head, slt, safe_channel
+):
+    """Threemilestone 5.4: the private message facility stays active so
+    parents can raise concerns privately (3.3)."""
+    url = reverse("channel_edit", args=[safe_channel.pk])
+    login(slt).post(url, _channel_post(safe_channel, private_messages_on=None))
+    safe_channel.refresh_from_db()
+    assert safe_channel.private_messages_on
+    login(head).post(
+        url,
+        _channel_post(
+            safe_channel, private_messages_on=None, safeguard_reason="Moving to email only"
+        ),
+    )
+    safe_channel.refresh_from_db()
+    assert not safe_channel.private_messages_on
+    page = login(head).get(reverse("dashboard")).content.decode()
+    assert "private messages to the page are off" in page
