@@ -32,7 +32,7 @@ def chain_existing_events(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schoolsocial', '0006_once_only_claims_and_stashed_uploads'),
+        ('schoolsocial', '0007_channel_private_messages'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schoolsocial', '0007_audit_hash_chain_and_erasure_permit'),
+        ('schoolsocial', '0008_audit_hash_chain_and_erasure_permit'),
     ]
 
     operations = [

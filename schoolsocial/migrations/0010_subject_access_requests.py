@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schoolsocial', '0008_school_retention_periods'),
+        ('schoolsocial', '0009_school_retention_periods'),
     ]
 
     operations = [
