@@ -8,6 +8,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 schoolsocial
 
+# pg_dump/pg_restore for `backup` and `restore`, the same major version as the
+# compose file's PostgreSQL 16 (Debian's own client is 15, which refuses a 16
+# server), from the PostgreSQL project's apt repository.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates curl \
+ && install -d /usr/share/postgresql-common/pgdg \
+ && curl -fsSL -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc \
+      https://www.postgresql.org/media/keys/ACCC4CF8.asc \
+ && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt $(. /etc/os-release && echo "$VERSION_CODENAME")-pgdg main" \
+      > /etc/apt/sources.list.d/pgdg.list \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client-16 \
+ && apt-get purge -y curl && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
+
 COPY pyproject.toml README.md ./
 COPY schoolsocial/__init__.py schoolsocial/__init__.py
 RUN pip install --upgrade pip && pip install .  # dependencies only change with pyproject.toml

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lint format bench worker clean
+.PHONY: run test install lint format bench worker clean backup restore
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,19 @@ test: install
 ## Time the hot paths at realistic sizes (medians, with data sizes).
 bench: install
 	DJANGO_ENV=test $(PY) scripts/bench.py
+
+## Back up the database and the private files together (BACKUP_DIR, default
+## var/backups): pg_dump or SQLite's backup API, the files tarred beside it,
+## and a manifest of SHA-256s.
+BACKUP_DIR ?= var/backups
+backup: install
+	$(PY) manage.py backup "$(BACKUP_DIR)"
+
+## Restore one: make restore BACKUP=var/backups/schoolsocial-backup-…
+## (checks every SHA-256 first; add REPLACE=1 to write over existing files).
+restore: install
+	@test -n "$(BACKUP)" || { echo "Usage: make restore BACKUP=<backup folder> [REPLACE=1]"; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)" $(if $(REPLACE),--replace,)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -8,10 +8,29 @@ class ConsentConfig(AppConfig):
 
     def ready(self):
         from consent import reminders, selectors
-        from schoolsocial import dashboard
+        from consent.models import ConsentForm, ConsentRecord
+        from consent.retention import ConsentRetention
+        from consent.subject_access import ConsentContributor, pupil_choices, pupil_subject
+        from schoolsocial import dashboard, retention, subject_access
         from schoolsocial.audit import ACTION_LABELS
+        from schoolsocial.records_db import protect
 
         reminders.register_all()
+        retention.register(ConsentRetention())
+        subject_access.register(ConsentContributor())
+        subject_access.register_subject_kind("pupil", choices=pupil_choices, resolve=pupil_subject)
+        protect(ConsentForm)
+        # The one later change to a consent record: its withdrawal, once.
+        protect(
+            ConsentRecord,
+            settable_once=(
+                "withdrawn_on",
+                "withdrawn_by_name",
+                "withdrawal_recorded_by",
+                "withdrawal_recorded_at",
+            ),
+            marker="withdrawn_on",
+        )
         dashboard.register(
             dashboard.Panel(
                 key="consent_followups",

@@ -19,6 +19,7 @@ from django.db.models import Q
 from schoolsocial.folding import name_search_key, search_words
 from schoolsocial.models import Channel, School, StaffMember
 from schoolsocial.private_files import get_private_storage
+from schoolsocial.records import AppendOnlyManager
 
 
 class Purpose(models.TextChoices):
@@ -433,6 +434,8 @@ class ConsentForm(models.Model):
     recorded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AppendOnlyManager()
+
     SCHOOL_PATH = "pupil__school"
 
     class Meta:
@@ -466,6 +469,8 @@ class ConsentRecord(models.Model):
         StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     withdrawal_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AppendOnlyManager()
 
     SCHOOL_PATH = "pupil__school"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One image, three roles: web (migrates, then gunicorn), worker, beat.
+# One image, three roles: web (migrates as the owner, then gunicorn), worker, beat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +8,8 @@ role=${1:-web}
 shift || true
 case "$role" in
   web)
-    python manage.py migrate --noinput
+    # Migrations run as the database owner; the app itself does not.
+    DATABASE_URL="${DATABASE_MIGRATE_URL:-$DATABASE_URL}" python manage.py migrate --noinput
     # Bind, workers and the request timeout (60 s, GUNICORN_TIMEOUT) are in
     # docker/gunicorn.conf.py, with the reasons.
     exec gunicorn schoolsocial.wsgi:application --config docker/gunicorn.conf.py "$@"
@@ -22,6 +23,11 @@ case "$role" in
     ;;
   manage)
     exec python manage.py "$@"
+    ;;
+  migrate|backup|restore)
+    # As the database owner: the app's own role may not restore tables.
+    if [ "$role" = migrate ]; then set -- --noinput "$@"; fi
+    DATABASE_URL="${DATABASE_MIGRATE_URL:-$DATABASE_URL}" exec python manage.py "$role" "$@"
     ;;
   *)
     exec "$role" "$@"

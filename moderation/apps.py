@@ -8,11 +8,25 @@ class ModerationConfig(AppConfig):
     def ready(self):
         from moderation import reminders
         from moderation.escalation import EscalationOverdueReminder
-        from schoolsocial import dashboard
+        from moderation.models import Evidence, IncidentAction
+        from moderation.retention import IncidentRetention
+        from moderation.subject_access import ModerationContributor
+        from schoolsocial import dashboard, retention, subject_access
         from schoolsocial.audit import ACTION_LABELS
+        from schoolsocial.records_db import protect
         from schoolsocial.reminders import register
 
         reminders.register_all()
+        retention.register(IncidentRetention())
+        subject_access.register(ModerationContributor())
+        # The one later change to a screenshot: its display copy and thumbnail,
+        # made once by a task after the original was stored.
+        protect(
+            Evidence,
+            settable_once=("display", "thumbnail", "display_format"),
+            marker="display",
+        )
+        protect(IncidentAction)
         register(EscalationOverdueReminder())
         dashboard.register(dashboard.Panel(key="moderation", build=_dashboard_panel))
 

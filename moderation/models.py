@@ -16,6 +16,7 @@ from django.utils import timezone
 from policy.catalogue import CATEGORY_CODES, Severity
 from schoolsocial.models import Channel, School, StaffMember
 from schoolsocial.private_files import get_private_storage
+from schoolsocial.records import AppendOnlyManager
 
 
 class AppendOnly(models.Model):
@@ -196,6 +197,8 @@ class Evidence(AppendOnly):
     uploaded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 
+    objects = AppendOnlyManager()
+
     SCHOOL_PATH = "incident__school"
 
     class Meta:
@@ -279,6 +282,8 @@ class IncidentAction(AppendOnly):
     banned_account = models.ForeignKey(
         "BannedAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = AppendOnlyManager()
 
     SCHOOL_PATH = "incident__school"
 

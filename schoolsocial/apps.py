@@ -7,7 +7,23 @@ class SchoolsocialConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from schoolsocial import dashboard, reminders, selectors
+        from django.db.models.signals import post_migrate
+
+        from schoolsocial import dashboard, records_db, reminders, selectors, subject_access
+        from schoolsocial.models import AuditEvent
+
+        records_db.protect(AuditEvent)
+        subject_access.register(subject_access.StaffRecord())
+        subject_access.register_subject_kind(
+            "staff", choices=subject_access.staff_choices, resolve=subject_access.staff_subject
+        )
+        # Triggers are (re)installed after every migrate: SQLite's schema
+        # editor rebuilds a table to alter it, which drops its triggers.
+        post_migrate.connect(
+            records_db.install_guards_after_migrate,
+            sender=self,
+            dispatch_uid="schoolsocial-record-guards",
+        )
 
         reminders.register(reminders.TrainingOverdueReminder())
         reminders.register(reminders.PolicyReviewReminder())

@@ -16,10 +16,11 @@ def audit_record(
     obj: Model | None = None,
     ip: str | None = None,
 ) -> AuditEvent:
-    """Append one event. ``ip`` defaults to the client of the current request."""
+    """Append one event to the school's hash-chained trail. ``ip`` defaults
+    to the client of the current request."""
     from schoolsocial.access import current_ip
 
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         school=school,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=getattr(actor, "email", "") or "",
@@ -27,8 +28,10 @@ def audit_record(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         summary=summary,
-        ip_address=ip if ip is not None else current_ip.get(),
+        ip_address=(ip if ip is not None else current_ip.get()) or None,
     )
+    event.save()  # joins the school's hash chain (AuditEvent.save)
+    return event
 
 
 # Plain-English names for the kinds of event; apps add theirs in AppConfig.ready.
@@ -49,6 +52,14 @@ ACTION_LABELS: dict[str, str] = {
     "channel.update": "Edited a channel",
     "school.settings": "Changed school settings",
     "audit.export": "Exported the audit trail",
+    "retention.run": "Retention run started",
+    "retention.summary": "Removed records past retention",
+    "retention.audit_pruned": "Removed old audit events",
+    "subject_access.request": "Requested a subject access export",
+    "subject_access.ready": "Subject access export ready",
+    "subject_access.download": "Downloaded a subject access export",
+    "subject_access.failed": "Subject access export failed",
+    "subject_access.expired": "Subject access export removed unread",
 }
 
 

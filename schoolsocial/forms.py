@@ -208,16 +208,51 @@ class SchoolSettingsForm(forms.ModelForm):
             "policy_next_review",
             "language",
             "leaders_require_mfa",
+            "evidence_retention_years",
+            "safeguarding_retention_years",
+            "consent_retention_years",
+            "audit_retention_years",
         ]
         widgets = {
             "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "policy_next_review": DateInput(),
         }
 
+    RETENTION_FIELDS = (
+        "evidence_retention_years",
+        "safeguarding_retention_years",
+        "consent_retention_years",
+        "audit_retention_years",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["closure_dates_text"] = "\n".join(self.instance.closure_dates or [])
+        # Left out of a post (an older page): keep what is stored.
+        for name in self.RETENTION_FIELDS:
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.RETENTION_FIELDS:
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = getattr(self.instance, name)
+        routine = cleaned.get("evidence_retention_years")
+        if routine is not None:
+            # docs/retention.md: safeguarding records outlive routine ones, and
+            # the trail lasts as long as the records it describes.
+            if (cleaned.get("safeguarding_retention_years") or routine) < routine:
+                self.add_error(
+                    "safeguarding_retention_years",
+                    "Safeguarding incidents cannot be kept for less time than routine ones.",
+                )
+            if (cleaned.get("audit_retention_years") or routine) < routine:
+                self.add_error(
+                    "audit_retention_years",
+                    "The audit trail must be kept at least as long as routine incidents.",
+                )
+        return cleaned
 
     def clean_closure_dates_text(self):
         dates = []

@@ -14,11 +14,22 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from schoolsocial.private_files import get_private_storage
+from schoolsocial.records import AppendOnlyQuerySet, RecordProtected
+
+
+class AuditEventQuerySet(AppendOnlyQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # Each event must join the hash chain one at a time (save()).
+        raise RecordProtected("Audit events are written one at a time (audit_record).")
+
+
+AuditEventManager = models.Manager.from_queryset(AuditEventQuerySet)
 
 
 def validate_time_zone(value: str) -> None:
@@ -104,8 +115,34 @@ class School(models.Model):
         blank=True,
         help_text="Dates (YYYY-MM-DD) the school is closed and channels need not be checked.",
     )
-    evidence_retention_years = models.PositiveSmallIntegerField(default=6)
-    audit_retention_years = models.PositiveSmallIntegerField(default=6)
+    # Retention (schoolsocial/retention.py, docs/retention.md): whole years,
+    # defaults from the IRMS Information Management Toolkit for Schools.
+    evidence_retention_years = models.PositiveSmallIntegerField(
+        "routine incidents and screenshots: years kept after closing",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Incidents with no safeguarding side, their screenshots and the daily "
+        "moderation log. IRMS: complaints, resolution + 6 years.",
+    )
+    safeguarding_retention_years = models.PositiveSmallIntegerField(
+        "safeguarding incidents: years kept after closing",
+        default=25,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Incidents that name a pupil, bullying, pupils' photos, threats, extremism, "
+        "staff personal accounts. IRMS: child protection records, date of birth + 25 years.",
+    )
+    consent_retention_years = models.PositiveSmallIntegerField(
+        "consent forms: years kept after the pupil leaves",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="A leaver's consent forms, scans, publication-check results and register entry.",
+    )
+    audit_retention_years = models.PositiveSmallIntegerField(
+        "audit trail: years kept",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="At least as long as the routine records the trail describes.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -502,8 +539,9 @@ class AuditEvent(models.Model):
 
     Written by the services for every change to a register, every view or
     download of evidence, every export and every sign-in. Rows are never
-    updated or deleted by the application (the queryset refuses; on
-    PostgreSQL a trigger refuses too).
+    updated, and deleted only by audit retention (the queryset refuses; a
+    trigger refuses too; each row carries the previous row's hash — see
+    schoolsocial/records.py).
     """
 
     school = models.ForeignKey(
@@ -524,12 +562,20 @@ class AuditEvent(models.Model):
     summary = models.TextField()
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The hash chain (schoolsocial/records.py): the previous event's hash in
+    # this school's trail, and this event's own, over its contents and that.
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
-    objects = models.Manager()
+    objects = AuditEventManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["school", "-created_at"], name="audit_school_recent")]
+        indexes = [
+            models.Index(fields=["school", "-created_at"], name="audit_school_recent"),
+            # The tail of each school's hash chain, read on every write.
+            models.Index(fields=["school", "-id"], name="audit_chain_tail"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}: {self.summary}"
@@ -538,10 +584,28 @@ class AuditEvent(models.Model):
         # Append-only is a property of the record itself, not a business rule.
         if self.pk is not None:
             raise ValidationError("Audit events cannot be changed.")
+        if not self.hash:
+            # However it is created, an event joins its school's chain.
+            from schoolsocial.records import append_to_chain
+
+            with transaction.atomic():
+                append_to_chain(self)
+            return
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Audit events cannot be deleted.")
+
+
+class ErasurePermit(models.Model):
+    """Exists only inside the transaction of a retention run or an erasure
+    (``schoolsocial.records.erasure``), naming its audit event; the delete
+    triggers on protected records refuse unless one exists."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Erasure permit for audit event {self.event_id}"
 
 
 class Notification(models.Model):
@@ -584,6 +648,64 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SubjectAccessRequest(models.Model):
+    """A subject access request (UK GDPR Art. 15) answered from this app:
+    everything that names one pupil, parent or member of staff, built as a
+    ZIP by a background task (schoolsocial/subject_access.py), downloadable
+    once by the head, after which the file is removed. Every step is
+    audited."""
+
+    class Kind(models.TextChoices):
+        PUPIL = "pupil", "A pupil"
+        PARENT = "parent", "A parent or carer (by name)"
+        STAFF = "staff", "A member of staff"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to be built"
+        BUILDING = "building", "Being built"
+        READY = "ready", "Ready to download (once)"
+        DOWNLOADED = "downloaded", "Downloaded; file removed"
+        EXPIRED = "expired", "Not downloaded within 30 days; file removed"
+        FAILED = "failed", "Failed"
+
+    # A ready export not downloaded by then is removed (nightly).
+    KEPT_FOR = datetime.timedelta(days=30)
+    # A build that has not finished by then died with its worker: build again.
+    BUILD_TIMEOUT = datetime.timedelta(minutes=15)
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The subject: a pupil's or staff member's id, or the parent's name.
+    subject_ref = models.CharField(max_length=200)
+    subject_name = models.CharField(max_length=200)
+    reference = models.CharField(
+        "request reference",
+        max_length=200,
+        blank=True,
+        help_text="How and when the request reached the school, e.g. “letter of 3 March”.",
+    )
+    requested_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    item_count = models.PositiveIntegerField(null=True, blank=True)
+    downloaded_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Subject access request {self.pk}: {self.subject_name}"
 
 
 class FormSubmission(models.Model):

@@ -18,11 +18,26 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Nightly at 01:30 UTC: remove what is past each school's retention
+    # periods (schoolsocial/retention.py). Boundaries are whole school-local
+    # days, so the hour only needs to be quiet; a run that is missed is
+    # caught up by the next, and a second run the same night finds nothing.
+    "apply-retention": {
+        "task": "schoolsocial.tasks.apply_retention",
+        "schedule": crontab(hour=1, minute=30),
+    },
     # Nightly at 02:15 UTC: drop expired sign-in sessions so the session table
     # does not grow without end (sessions end after 30 minutes idle).
     "clear-expired-sessions": {
         "task": "schoolsocial.tasks.clear_expired_sessions",
         "schedule": crontab(hour=2, minute=15),
+    },
+    # Nightly at 02:45 UTC, after retention: check every school's audit
+    # trail hash chain (schoolsocial/records.py); a broken one is logged and
+    # its head told, once a day, so a change made outside the app is noticed.
+    "check-audit-chains": {
+        "task": "schoolsocial.tasks.check_audit_chains",
+        "schedule": crontab(hour=2, minute=45),
     },
     # Every 10 minutes: queue again any screenshot whose display copy was
     # not made (its task lost with a worker, or failed after its retries);

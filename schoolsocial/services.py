@@ -618,6 +618,10 @@ SCHOOL_SETTING_FIELDS = (
     "language",
     "leaders_require_mfa",
     "closure_dates",
+    "evidence_retention_years",
+    "safeguarding_retention_years",
+    "consent_retention_years",
+    "audit_retention_years",
 )
 
 

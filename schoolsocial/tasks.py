@@ -53,3 +53,34 @@ def housekeeping() -> dict:
     from schoolsocial.uploads import prune_stashes
 
     return {"form_keys": prune_form_submissions(), "stashed_uploads": prune_stashes()}
+
+
+@shared_task
+def apply_retention() -> int:
+    """Remove what is past each school's retention periods, and subject
+    access exports nobody downloaded within 30 days (nightly). Safe to run
+    twice: a second run finds nothing left to remove."""
+    from schoolsocial.retention import apply_all
+    from schoolsocial.subject_access import subject_access_expire
+
+    results = apply_all()
+    expired = subject_access_expire()
+    return sum(item.count for removed in results.values() for item in removed) + expired
+
+
+@shared_task
+def build_subject_access(request_id: int) -> bool:
+    """Build one subject access export. Safe to run twice: the request is
+    claimed first, so a second copy finds it taken and does nothing."""
+    from schoolsocial.subject_access import subject_access_build
+
+    return subject_access_build(request_id)
+
+
+@shared_task
+def check_audit_chains() -> int:
+    """Verify every school's audit chain; the head hears of a broken one
+    (once a day). Returns the number of broken chains."""
+    from schoolsocial.records import audit_chain_check
+
+    return len(audit_chain_check())

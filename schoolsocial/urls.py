@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from schoolsocial import views
+from schoolsocial import subject_access_views, views
 
 # The admin's own login goes through allauth's: rate limits and two-factor.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -53,6 +53,12 @@ urlpatterns = [
     path("notifications/open/", views.notification_open, name="notification_open"),
     path("audit/", views.audit, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
+    path("subject-access/", subject_access_views.subject_access_page, name="subject_access"),
+    path(
+        "subject-access/<int:request_id>/download/",
+        subject_access_views.subject_access_download,
+        name="subject_access_download",
+    ),
     path("consent/", include("consent.urls")),
     path("moderation/", include("moderation.urls")),
     path("accounts/", include("allauth.urls")),

@@ -57,11 +57,12 @@ def _pupil(school):
 def _record(school):
     from tests.consent.factories import give_consent
 
-    record = give_consent(_pupil(school))
-    record.form.scan.save("scan.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
-    record.form.scan_content_type = "application/pdf"
-    record.form.save()
-    return record
+    # A form is never changed once saved: the scan comes with it.
+    return give_consent(
+        _pupil(school),
+        scan=ContentFile(b"%PDF-1.4\n%%EOF\n", name="scan.pdf"),
+        scan_content_type="application/pdf",
+    )
 
 
 def _check(school):

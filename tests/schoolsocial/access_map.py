@@ -35,6 +35,8 @@ EXPECTED = {
     "notification_open": ALL_STAFF,
     "audit": LEADERS,
     "audit_export": LEADERS,
+    "subject_access": {"head"},
+    "subject_access_download": {"head"},
 }
 
 
@@ -51,6 +53,18 @@ def _invitation(school):
         token_hash=f"{inviter.pk:064d}",
         invited_by=inviter,
         expires_at="2999-01-01T00:00:00Z",
+    )
+
+
+def _subject_access_request(school):
+    from schoolsocial.models import SubjectAccessRequest
+
+    return SubjectAccessRequest.objects.create(
+        school=school,
+        kind="parent",
+        subject_ref="Pat Parent",
+        subject_name="Pat Parent",
+        requested_by=StaffMemberFactory(school=school, is_head=False, is_slt=True),
     )
 
 
@@ -81,4 +95,5 @@ OBJECTS = {
     "invitation_id": lambda school: _invitation(school).pk,
     "platform_removal_id": lambda school: _platform_removal(school).pk,
     "token": lambda school: "not-a-real-token",
+    "request_id": lambda school: _subject_access_request(school).pk,
 }
