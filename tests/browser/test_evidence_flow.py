@@ -42,7 +42,10 @@ def test_a_phone_photo_stays_attached_after_checking_the_text_and_is_recorded(
     )
     thumbnail = page.locator(".gallery__item img")
     thumbnail.wait_for()
-    assert page.evaluate("img => img.naturalWidth > 0", thumbnail.element_handle())
+    # The thumbnail is lazy-loaded: wait until the browser has decoded it.
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
     display = page.request.get(f"{live_server.url}/moderation/evidence/{evidence.pk}/")
     assert display.headers["content-type"] == "image/jpeg"
     image = Image.open(io.BytesIO(display.body()))
