@@ -9,11 +9,14 @@ shift || true
 case "$role" in
   web)
     python manage.py migrate --noinput
+    # gunicorn trusts no forwarder's X-Forwarded-* (only its own host); the
+    # app reads the client's address itself, as far as TRUSTED_PROXY_COUNT
+    # says, and gunicorn is reachable only from the proxy.
     exec gunicorn schoolsocial.wsgi:application \
       --bind "0.0.0.0:${PORT:-8000}" \
       --workers "${WEB_CONCURRENCY:-3}" \
       --access-logfile - \
-      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}" "$@"
+      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" "$@"
     ;;
   worker)
     exec celery -A schoolsocial worker --loglevel=INFO --concurrency "${CELERY_CONCURRENCY:-2}" "$@"

@@ -19,11 +19,13 @@ so an id from another school is a 404, never a 403 that confirms it exists.
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Model, QuerySet
@@ -109,11 +111,28 @@ def is_third_party(view: Callable) -> bool:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the compose file's proxy the client is the last hop it appended.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if forwarded:
-        return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The address of the person making the request, for the audit trail and
+    for allauth's rate limits alike (``AccountAdapter.get_client_ip``).
+
+    ``X-Forwarded-For`` is believed only as far as ``TRUSTED_PROXY_COUNT``
+    proxies of our own appended it: with one proxy (the compose file's Caddy)
+    the client is the last address in the header, whatever a client wrote in
+    front of it. With none (the default) the header is ignored. A request
+    that reached the app without passing the proxies (a health check from
+    inside the container network) is known by its socket address. Anything
+    that is not an IP address counts as unknown.
+    """
+    count = settings.TRUSTED_PROXY_COUNT
+    candidate = request.META.get("REMOTE_ADDR") or ""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR") or ""
+    if count and forwarded:
+        hops = forwarded.split(",")
+        if len(hops) >= count:
+            candidate = hops[-count]
+    try:
+        return str(ipaddress.ip_address(candidate.strip()))
+    except ValueError:
+        return None
 
 
 def memberships_for(user) -> QuerySet[StaffMember]:

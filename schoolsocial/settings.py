@@ -47,6 +47,17 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# How many reverse proxies of our own stand in front of the app (the compose
+# file's Caddy: 1). Each appends the address it was connected from to
+# X-Forwarded-For, so the client is that many entries from the end; anything
+# further left was written by the client and proves nothing. 0 (the default)
+# ignores the header and uses the socket address. One setting serves the
+# audit trail's IP and allauth's per-IP rate limits.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
