@@ -695,6 +695,7 @@ def incident_escalate(
             title=escalation_title(urgency=escalation.urgency, codes=codes, school=school),
             url=reverse("moderation:incident", args=[incident.pk]),
             obj=escalation,
+            urgent=escalation.urgency == cats.Severity.URGENT,
         )
     return escalation
 

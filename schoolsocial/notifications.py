@@ -1,11 +1,18 @@
-"""Notifying staff: in the app and by email, each exactly once.
+"""Notifying staff: in the app exactly once, by email at least once.
 
 Every caller names what it notifies about with a ``key``; the key plus the
 recipient is unique in the database, so sending the same thing again creates
-nothing and emails nobody twice. Emails are sent by a Celery task after the
-transaction commits, and carry only the title (fixed labels: category,
-severity, school) and a link that needs sign-in — never pupil names or the
-text of a comment.
+no second notification and queues no second email. Emails are sent by a
+Celery task after the transaction commits, and carry only the title (fixed
+labels: category, severity, school) and a link that needs sign-in — never
+pupil names or the text of a comment.
+
+Why email is at least once and not exactly once: the task claims the row,
+hands the message to the mail server, then records ``emailed_at``. If the
+worker dies after the server accepted the message and before that record,
+nothing can tell whether the message left, so it is sent again once the
+claim expires. The repeat carries the Message-ID fixed when the notification
+was created (``email_message_id``), so it is recognisably the same message.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from schoolsocial.mail import new_message_id
 from schoolsocial.models import Notification, StaffMember
 
 logger = logging.getLogger(__name__)
@@ -37,6 +45,7 @@ class Delivery:
     object_type: str = ""
     object_id: str = ""
     email: bool = True
+    urgent: bool = False
 
 
 def notify(
@@ -48,6 +57,7 @@ def notify(
     url: str = "",
     obj: Model | None = None,
     email: bool = True,
+    urgent: bool = False,
 ) -> list[Notification]:
     """Create one notification per recipient unless it already exists, and
     email the new ones after commit. Returns the notifications created now."""
@@ -62,6 +72,7 @@ def notify(
                 object_type=obj._meta.label_lower if obj is not None else "",
                 object_id=str(obj.pk) if obj is not None else "",
                 email=email,
+                urgent=urgent,
             )
             for member in recipients
         ]
@@ -89,6 +100,8 @@ def deliver(deliveries: Iterable[Delivery]) -> list[Notification]:
                 object_type=d.object_type,
                 object_id=d.object_id,
                 email_wanted=d.email,
+                urgent=d.urgent,
+                email_message_id=new_message_id(),
             )
             for key, d in wanted.items()
             if key not in existing
@@ -123,23 +136,25 @@ def _enqueue_emails(ids: list[int]) -> None:
 
 
 RESEND_AFTER = datetime.timedelta(minutes=5)
+URGENT_RESEND_AFTER = datetime.timedelta(minutes=1)
 
 
 def resend_unsent(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
     """Queue again the emails that should have gone out by now and did not
     (the broker was down, or a worker died holding the claim), so nothing is
-    missed. Sending stays once-only: the task claims the row first."""
+    missed: urgent ones after a minute, others after five. Two copies of the
+    task never send at once: each claims the row first."""
     from django.db.models import Q
 
     now = now or timezone.now()
     ids = list(
-        Notification.objects.filter(
-            email_wanted=True, emailed_at__isnull=True, created_at__lt=now - RESEND_AFTER
-        )
+        Notification.objects.filter(email_wanted=True, emailed_at__isnull=True)
         .filter(
-            Q(email_claimed_at__isnull=True)
-            | Q(email_claimed_at__lt=now - Notification.EMAIL_CLAIM_TIMEOUT)
+            Q(urgent=False, created_at__lt=now - RESEND_AFTER)
+            | Q(urgent=True, created_at__lt=now - URGENT_RESEND_AFTER)
         )
+        .filter(Notification.claim_expired(now))
+        .order_by("-urgent", "created_at")
         .values_list("pk", flat=True)[:limit]
     )
     _enqueue_emails(ids)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from schoolsocial.audit import audit_record
+from schoolsocial.mail import queue_email
 from schoolsocial.models import (
     LEADERS,
     ActingHead,
@@ -138,9 +139,7 @@ def staff_invite(
 
 
 def _send_email_after_commit(*, to: str, subject: str, body: str) -> None:
-    from schoolsocial.tasks import send_email
-
-    transaction.on_commit(lambda: send_email.delay(to=to, subject=subject, body=body))
+    queue_email(to=to, subject=subject, body=body)
 
 
 def invitation_for_token(token: str) -> Invitation:

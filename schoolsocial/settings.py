@@ -221,6 +221,9 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="schoolsocial <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds any one step of talking to the mail server may take, so a send
+# ends well within the sending task's time limit (schoolsocial.tasks).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # Failed emails are retried after this many seconds, doubling each time.
 EMAIL_RETRY_SECONDS = env.float("EMAIL_RETRY_SECONDS", default=30.0)
 # Links in emails (invitations) point here.

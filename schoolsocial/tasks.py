@@ -7,18 +7,36 @@ import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.db.models import F
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, max_retries=8)
-def send_email(self, *, to: str, subject: str, body: str) -> None:
-    """Send one plain-text email; a failure is retried with growing pauses."""
+# A send that takes longer than this is stopped (EMAIL_TIMEOUT bounds each
+# socket operation on the way), so a claim older than the hard limit belongs
+# to a worker that is gone.
+SEND_SOFT_TIME_LIMIT = 40
+SEND_TIME_LIMIT = 45
+
+
+def deliver_email(*, to: str, subject: str, body: str, message_id: str) -> None:
+    """Hand one plain-text email to the mail server with the Message-ID it was
+    given when queued, so a repeat after a crash is recognisably the same."""
+    EmailMessage(subject=subject, body=body, to=[to], headers={"Message-ID": message_id}).send()
+
+
+@shared_task(
+    bind=True, max_retries=8, soft_time_limit=SEND_SOFT_TIME_LIMIT, time_limit=SEND_TIME_LIMIT
+)
+def send_email(self, *, to: str, subject: str, body: str, message_id: str = "") -> None:
+    """Send one plain-text email; a failure is retried with growing pauses,
+    under the same Message-ID (schoolsocial.mail.queue_email fixed it)."""
+    from schoolsocial.mail import new_message_id
+
     try:
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+        deliver_email(to=to, subject=subject, body=body, message_id=message_id or new_message_id())
     except (smtplib.SMTPException, OSError) as error:
         raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
 
@@ -31,28 +49,29 @@ def retry_delay(attempt: int) -> float:
     return min(base * 2**attempt, 3600) * random.uniform(0.75, 1.0)
 
 
-@shared_task(bind=True, max_retries=8)
+@shared_task(
+    bind=True, max_retries=8, soft_time_limit=SEND_SOFT_TIME_LIMIT, time_limit=SEND_TIME_LIMIT
+)
 def send_notification_email(self, notification_id: int) -> bool:
-    """Email one notification, once.
+    """Email one notification.
 
     The row is claimed with a conditional update, so two copies of this task
     (a retry racing a redelivery) cannot both send; a failure releases the
-    claim and the task is retried with growing pauses. Returns whether this
-    run sent it.
+    claim and the task is retried with growing pauses. A claim left by a
+    worker that died expires (after a minute for urgent notifications, ten
+    for the rest) and the message goes again with its stored Message-ID:
+    at least once, recognisably the same. Returns whether this run sent it.
     """
-    from django.db.models import Q
     from django.utils import timezone
 
+    from schoolsocial.mail import new_message_id
     from schoolsocial.models import Notification
     from schoolsocial.notifications import notification_email
 
     now = timezone.now()
     claimed = (
         Notification.objects.filter(pk=notification_id, emailed_at__isnull=True, email_wanted=True)
-        .filter(
-            Q(email_claimed_at__isnull=True)
-            | Q(email_claimed_at__lt=now - Notification.EMAIL_CLAIM_TIMEOUT)
-        )
+        .filter(Notification.claim_expired(now))
         .update(email_claimed_at=now, email_attempts=F("email_attempts") + 1)
     )
     if not claimed:
@@ -60,9 +79,14 @@ def send_notification_email(self, notification_id: int) -> bool:
     notification = Notification.objects.select_related("recipient__user", "school").get(
         pk=notification_id
     )
+    if not notification.email_message_id:  # queued before Message-IDs were stored
+        notification.email_message_id = new_message_id()
+        Notification.objects.filter(pk=notification_id).update(
+            email_message_id=notification.email_message_id
+        )
     to, subject, body = notification_email(notification)
     try:
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+        deliver_email(to=to, subject=subject, body=body, message_id=notification.email_message_id)
     except (smtplib.SMTPException, OSError) as error:
         Notification.objects.filter(pk=notification_id).update(email_claimed_at=None)
         logger.warning("Email for notification %s failed: %s", notification_id, error)
