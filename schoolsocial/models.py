@@ -504,6 +504,15 @@ class Notification(models.Model):
     EMAIL_CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
     URGENT_EMAIL_CLAIM_TIMEOUT = datetime.timedelta(minutes=1)
 
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
     @classmethod
     def claim_expired(cls, now: datetime.datetime) -> Q:
         """Rows whose email nobody is sending now: never claimed, or claimed
@@ -514,12 +523,3 @@ class Notification(models.Model):
             | Q(urgent=False, email_claimed_at__lt=now - cls.EMAIL_CLAIM_TIMEOUT)
             | Q(urgent=True, email_claimed_at__lt=now - cls.URGENT_EMAIL_CLAIM_TIMEOUT)
         )
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
