@@ -45,8 +45,9 @@ SESSION_SCHOOL_KEY = "schoolsocial_school_id"
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
 
 # Third-party views that bring their own checks (sign-in pages, two-factor
-# set-up, the Django admin and its own staff check).
-THIRD_PARTY_PREFIXES = ("allauth.", "django.contrib.admin.", "django.views.static")
+# set-up). The Django admin's pages are recognised by their URL namespace
+# (``is_admin_page``), whichever module their view comes from.
+THIRD_PARTY_PREFIXES = ("allauth.", "django.views.static")
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,11 @@ def is_third_party(view: Callable) -> bool:
     return module.startswith(THIRD_PARTY_PREFIXES)
 
 
+def is_admin_page(request: HttpRequest) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.app_name == "admin"
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The address of the person making the request, for the audit trail and
     for allauth's rate limits alike (``AccountAdapter.get_client_ip``).
@@ -169,6 +175,8 @@ class AccessMiddleware:
             timezone.deactivate()
 
     def process_view(self, request: HttpRequest, view_func: Callable, args, kwargs):
+        if is_admin_page(request):
+            return self._service_admin(request)
         if is_third_party(view_func):
             return None
         rule = rule_for(view_func)
@@ -205,6 +213,22 @@ class AccessMiddleware:
                 request,
                 f"This page is for: {', '.join(Role(r).label for r in sorted(rule.roles))}.",
             )
+        return None
+
+    @staticmethod
+    def _service_admin(request: HttpRequest) -> HttpResponse | None:
+        """The Django admin's pages (its own, and those ``UserAdmin`` adds
+        such as "add user" and "change password"): the admin checks
+        ``is_staff`` and each model permission itself; here a service
+        administrator without two-factor sign-in is sent to set it up first."""
+        user = request.user
+        if user.is_authenticated and user.is_staff and not user_has_totp(user):
+            messages.warning(
+                request,
+                "Service administration needs two-factor sign-in. "
+                "Set up an authenticator app to continue.",
+            )
+            return redirect("mfa_activate_totp")
         return None
 
     @staticmethod

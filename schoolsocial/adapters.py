@@ -1,15 +1,37 @@
-"""django-allauth hooks: no public sign-up, and every sign-in, failed sign-in
-and sign-out goes on the audit trail of each school the person works for."""
+"""django-allauth hooks: no public sign-up; every sign-in, failed sign-in,
+sign-out and security change to an account (password changed, reset or set;
+two-factor switched on or off; recovery codes made) goes on the audit trail of
+each school the person works for, and the person is told by email. allauth's
+emails go out like the app's own: from a Celery task, with a Message-ID fixed
+when queued, and links built on SITE_URL rather than the request's Host.
+"""
 
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 
 from schoolsocial.access import client_ip
 from schoolsocial.audit import audit_record
+from schoolsocial.mail import queue_email
 from schoolsocial.models import StaffMember, User
+
+# allauth's security notices → the audit event each one also writes.
+SECURITY_EVENTS = {
+    "account/email/password_changed": ("auth.password_change", "changed their password"),
+    "account/email/password_set": ("auth.password_set", "set a password"),
+    "account/email/password_reset": ("auth.password_reset", "reset their password by email"),
+    "mfa/email/totp_activated": ("auth.mfa_on", "switched on two-factor sign-in"),
+    "mfa/email/totp_deactivated": ("auth.mfa_off", "switched off two-factor sign-in"),
+    "mfa/email/recovery_codes_generated": (
+        "auth.recovery_codes",
+        "made new two-factor recovery codes",
+    ),
+}
 
 
 def _schools_of(user):
@@ -32,6 +54,43 @@ class AccountAdapter(DefaultAccountAdapter):
         if not ip:
             raise PermissionDenied("Unable to determine client IP address")
         return ip
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Render allauth's email in the request, send it from the worker."""
+        ctx = {
+            "request": self.request,
+            "email": email,
+            "current_site": get_current_site(self.request),
+            "site_url": settings.SITE_URL,
+        }
+        ctx.update(context)
+        message = self.render_mail(template_prefix, email, ctx)
+        queue_email(to=email, subject=message.subject, body=message.body)
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        uid, _, token = key.partition("-")
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": uid, "key": token})
+        return settings.SITE_URL + path
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        return settings.SITE_URL + reverse("account_confirm_email", args=[emailconfirmation.key])
+
+    def send_notification_mail(self, template_prefix, user, context=None, email=None) -> None:
+        """allauth calls this after each change to an account's security; the
+        change goes on the audit trail before the person is told."""
+        event = SECURITY_EVENTS.get(template_prefix)
+        if event is not None:
+            action, done = event
+            with transaction.atomic():
+                for school in _schools_of(user):
+                    audit_record(
+                        school=school,
+                        actor=user,
+                        action=action,
+                        obj=user,
+                        summary=f"{user.email} {done}.",
+                    )
+        super().send_notification_mail(template_prefix, user, context=context, email=email)
 
     def login(self, request, user) -> None:
         super().login(request, user)

@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime
 import uuid
 
+from allauth.account.forms import ResetPasswordForm
+from allauth.account.models import EmailAddress
 from django import forms
 from django.core.cache import cache
 
@@ -52,6 +54,23 @@ class OnceOnlyForm(forms.Form):
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
 
+class VerifiedAddressResetPasswordForm(ResetPasswordForm):
+    """ "Forgotten your password?" sends the link only to an address proven to
+    be the person's (by their invitation link, or by the confirmation link
+    sent when a leader changed it) — never to one merely typed into an
+    account."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        verified = set(
+            EmailAddress.objects.filter(
+                email__iexact=email, verified=True, user__in=self.users
+            ).values_list("user_id", flat=True)
+        )
+        self.users = [user for user in self.users if user.pk in verified]
+        return email
+
+
 class InviteForm(OnceOnlyForm):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
@@ -75,6 +94,14 @@ class AuthoriseForm(forms.Form):
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = Channel.objects.filter(school=school)
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label="New sign-in address",
+        help_text="Their old address is told. They confirm the new one from a link sent "
+        "to it before a password reset can go there.",
+    )
 
 
 class RevokeForm(forms.Form):

@@ -173,6 +173,18 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"  # the invitation link proves the address
 ACCOUNT_UNIQUE_EMAIL = True
+# One sign-in address per account, changed only by the head or SLT from the
+# roster (schoolsocial.services.staff_change_email): from a session left open,
+# nobody can add an address of their own and reset the password with it.
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
+ACCOUNT_CHANGE_EMAIL = False
+# Password reset goes only to a verified address, and says nothing to an
+# address that has no account.
+ACCOUNT_FORMS = {"reset_password": "schoolsocial.forms.VerifiedAddressResetPasswordForm"}
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Tell the owner of an account by email when its password or two-factor
+# sign-in changes (each change is audited too: schoolsocial.adapters).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False

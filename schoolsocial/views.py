@@ -36,6 +36,7 @@ from schoolsocial.forms import (
     AuditFilterForm,
     AuthoriseForm,
     ChannelForm,
+    EmailChangeForm,
     InviteForm,
     LeftForm,
     RevokeForm,
@@ -117,6 +118,20 @@ def school_settings(request):
             messages.success(request, "Settings saved.")
             return redirect("school_settings")
     return render(request, "schoolsocial/school_settings.html", {"form": form})
+
+
+@signed_in_view
+def account_email(request):
+    """Replaces allauth's address management: staff do not add or change
+    sign-in addresses themselves (schoolsocial.services.staff_change_email)."""
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.filter(user=request.user, primary=True).first()
+    return render(
+        request,
+        "schoolsocial/account_email.html",
+        {"email": request.user.email, "verified": bool(address and address.verified)},
+    )
 
 
 # --- Invitations ---------------------------------------------------------------
@@ -232,6 +247,7 @@ def _member_page(request, member: StaffMember, status: int = 200, **forms):
     forms.setdefault("roles_form", RolesForm(initial={"roles": sorted(member.roles)}))
     forms.setdefault("authorise_form", AuthoriseForm(school=school))
     forms.setdefault("left_form", LeftForm())
+    forms.setdefault("email_form", EmailChangeForm())
     authorisations = (
         ChannelAuthorisation.objects.filter(member=member)
         .select_related("channel", "authorised_by__user", "revoked_by__user")
@@ -295,6 +311,30 @@ def roster_member_authorise(request, member_id: int):
             )
             return redirect("roster_member", member_id=member.pk)
     return _member_page(request, member, status=400, authorise_form=form)
+
+
+@require_POST
+@leaders_only
+def roster_member_email(request, member_id: int):
+    member = get_for_school(request, StaffMember.objects.select_related("user"), pk=member_id)
+    form = EmailChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            address = services.staff_change_email(
+                member=member, email=form.cleaned_data["email"], changed_by=request.member
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            # allauth's confirmation link, sent to the new address.
+            address.send_confirmation(request)
+            messages.success(
+                request,
+                f"{member.user.display_name} now signs in with {address.email}. Their old "
+                "address was told, and the new one has a link to confirm it.",
+            )
+            return redirect("roster_member", member_id=member.pk)
+    return _member_page(request, member, status=400, email_form=form)
 
 
 @require_POST
