@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from schoolsocial.access import client_ip
 from schoolsocial.audit import audit_record
+from schoolsocial.inputs import local_path
 from schoolsocial.mail import queue_email
 from schoolsocial.models import StaffMember, User
 
@@ -45,6 +46,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         # Staff join by invitation from the head or SLT only.
         return False
+
+    def is_safe_url(self, url) -> bool:
+        # ``next`` after signing in: a path on this site only (the same rule
+        # as every other ``next``, schoolsocial.inputs.local_path).
+        return bool(url) and local_path(url, "") == url
 
     def get_client_ip(self, request) -> str:
         # One notion of the client's address for rate limits and the audit

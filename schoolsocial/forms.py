@@ -18,6 +18,40 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class BoundedDateField(forms.DateField):
+    """A date a school could mean: 1900 to 2199. Beyond that there is no
+    day after (9999-12-31) or a time zone cannot convert it (0001-01-01),
+    and nobody at a school means it anyway."""
+
+    EARLIEST = datetime.date(1900, 1, 1)
+    LATEST = datetime.date(2199, 12, 31)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DateInput())
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not (self.EARLIEST <= value <= self.LATEST):
+            raise forms.ValidationError(
+                "Enter a date between 1900 and 2199, such as 31/08/2026.", code="out_of_range"
+            )
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A moment a school could mean (1900 to 2199), for the same reason as
+    ``BoundedDateField``: year 1 in a time zone east of UTC is before the
+    first moment a database can store."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not (BoundedDateField.EARLIEST <= value.date() <= BoundedDateField.LATEST):
+            raise forms.ValidationError(
+                "Enter a date between 1900 and 2199, such as 31/08/2026 09:30.",
+                code="out_of_range",
+            )
+
+
 class OnceOnlyForm(forms.Form):
     """A form that changes nothing when it is sent a second time (a double
     click, the back button, a reload). The page carries a one-time key; the
@@ -86,8 +120,8 @@ class RolesForm(forms.Form):
 
 class AuthoriseForm(forms.Form):
     channel = forms.ModelChoiceField(queryset=Channel.objects.none())
-    trained_on = forms.DateField(label="Training completed on", widget=DateInput())
-    acceptable_use_signed_on = forms.DateField(
+    trained_on = BoundedDateField(label="Training completed on", widget=DateInput())
+    acceptable_use_signed_on = BoundedDateField(
         label="Acceptable-use agreement signed on", widget=DateInput()
     )
 
@@ -109,14 +143,14 @@ class RevokeForm(forms.Form):
 
 
 class LeftForm(forms.Form):
-    left_on = forms.DateField(label="Last day", widget=DateInput(), initial=datetime.date.today)
+    left_on = BoundedDateField(label="Last day", widget=DateInput(), initial=datetime.date.today)
     reason = forms.CharField(max_length=500)
 
 
 class ActingHeadForm(forms.Form):
     member = forms.ModelChoiceField(label="Acting head", queryset=StaffMember.objects.none())
-    starts_on = forms.DateField(label="First day", widget=DateInput())
-    ends_on = forms.DateField(label="Last day", widget=DateInput())
+    starts_on = BoundedDateField(label="First day", widget=DateInput())
+    ends_on = BoundedDateField(label="Last day", widget=DateInput())
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,6 +203,11 @@ class ChannelForm(forms.ModelForm):
 
 
 class SchoolSettingsForm(forms.ModelForm):
+    policy_next_review = BoundedDateField(
+        label="Policy next review",
+        required=False,
+        help_text=School._meta.get_field("policy_next_review").help_text,
+    )
     closure_dates_text = forms.CharField(
         label="Closure dates",
         required=False,
@@ -214,8 +253,8 @@ class SchoolSettingsForm(forms.ModelForm):
 class AuditFilterForm(forms.Form):
     person = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone")
     action = forms.ChoiceField(label="Kind", required=False)
-    date_from = forms.DateField(label="From", required=False, widget=DateInput())
-    date_to = forms.DateField(label="To", required=False, widget=DateInput())
+    date_from = BoundedDateField(label="From", required=False)
+    date_to = BoundedDateField(label="To", required=False)
 
     def __init__(self, *args, people, actions, **kwargs):
         super().__init__(*args, **kwargs)

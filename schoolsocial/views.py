@@ -17,7 +17,6 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from schoolsocial import notifications, selectors, services
@@ -43,6 +42,7 @@ from schoolsocial.forms import (
     RolesForm,
     SchoolSettingsForm,
 )
+from schoolsocial.inputs import local_path
 from schoolsocial.models import (
     ActingHead,
     AuditEvent,
@@ -90,14 +90,11 @@ def school_choose(request):
         else:
             request.session[SESSION_SCHOOL_KEY] = chosen.school_id
             messages.success(request, f"You are now working in {chosen.school.name}.")
-            next_url = request.POST.get("next") or ""
-            if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
-                next_url = reverse("dashboard")
-            return redirect(next_url)
+            return redirect(local_path(request.POST.get("next"), reverse("dashboard")))
     return render(
         request,
         "schoolsocial/school_choose.html",
-        {"memberships": memberships, "next": request.GET.get("next", "")},
+        {"memberships": memberships, "next": local_path(request.GET.get("next"), "")},
     )
 
 
@@ -462,13 +459,12 @@ def notification_read(request):
     ids = request.POST.getlist("notification")
     marked = notifications.mark_read(
         member=request.member,
-        notification_ids=[int(i) for i in ids if i.isdigit()] if ids else None,
+        notification_ids=[int(i) for i in ids if i.isascii() and i.isdigit() and len(i) < 19]
+        if ids
+        else None,
     )
     messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked as read.")
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
-    return redirect("notifications")
+    return redirect(local_path(request.POST.get("next"), reverse("notifications")))
 
 
 # --- Audit trail ---------------------------------------------------------------------
