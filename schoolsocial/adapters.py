@@ -66,7 +66,7 @@ class AccountAdapter(DefaultAccountAdapter):
         ctx = {
             "request": self.request,
             "email": email,
-            "current_site": get_current_site(self.request),
+            "current_site": get_current_site(self.request) if self.request else None,
             "site_url": settings.SITE_URL,
         }
         ctx.update(context)

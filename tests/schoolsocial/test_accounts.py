@@ -161,6 +161,7 @@ def test_the_head_changes_a_colleagues_address_and_the_old_address_is_told(
     assert "office.new@example.org" in notice.body
     assert "speak to your headteacher" in notice.body
     confirmation = next(m for m in mail.outbox if m.to == ["office.new@example.org"])
+    assert "confirm it is yours" in confirmation.body
 
     # Unconfirmed: no password reset goes to the new address yet.
     assert ask_for_reset(client, "office.new@example.org") == []
