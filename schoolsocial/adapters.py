@@ -81,6 +81,22 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         return settings.SITE_URL + reverse("account_confirm_email", args=[emailconfirmation.key])
 
+    def confirm_email(self, request, email_address) -> bool:
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed:
+            user = email_address.user
+            with transaction.atomic():
+                for school in _schools_of(user):
+                    audit_record(
+                        school=school,
+                        actor=user,
+                        action="auth.email_confirmed",
+                        obj=user,
+                        summary=f"{email_address.email} was confirmed as {user.display_name}'s "
+                        "sign-in address.",
+                    )
+        return confirmed
+
     def send_notification_mail(self, template_prefix, user, context=None, email=None) -> None:
         """allauth calls this after each change to an account's security; the
         change goes on the audit trail before the person is told."""

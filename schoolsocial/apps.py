@@ -19,6 +19,7 @@ class SchoolsocialConfig(AppConfig):
                 "auth.mfa_off": "Switched off two-factor sign-in",
                 "auth.recovery_codes": "Made new recovery codes",
                 "roster.email": "Changed a sign-in address",
+                "auth.email_confirmed": "Confirmed a sign-in address",
                 "admin.add": "Service administration: added",
                 "admin.change": "Service administration: changed",
                 "admin.delete": "Service administration: deleted",

@@ -26,6 +26,7 @@ _hypothesis = {
 }
 hypothesis_settings.register_profile("quick", max_examples=6, **_hypothesis)
 hypothesis_settings.register_profile("thorough", max_examples=300, **_hypothesis)
+hypothesis_settings.register_profile("once", max_examples=1, **_hypothesis)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 

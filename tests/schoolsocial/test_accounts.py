@@ -169,6 +169,7 @@ def test_the_head_changes_a_colleagues_address_and_the_old_address_is_told(
     confirm_url = link_in(confirmation)
     client.post(confirm_url)
     assert EmailAddress.objects.get(email="office.new@example.org").verified
+    assert AuditEvent.objects.filter(action="auth.email_confirmed", school=office.school).exists()
     assert len(ask_for_reset(client, "office.new@example.org")) == 1
     # They sign in with the new address and their old password.
     client.post(reverse("account_login"), {"login": "office.new@example.org", "password": PASSWORD})
