@@ -19,6 +19,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
 
+from schoolsocial import services
 from schoolsocial.audit import audit_record
 from schoolsocial.models import School, StaffMember, User
 
@@ -80,6 +81,14 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         ("Service administration", {"fields": ["is_active", "is_staff", "is_superuser"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def save_model(self, request, obj, form, change):
+        old = form.initial.get("email", "")
+        super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data and old:
+            # The old address is told and the new one must be confirmed
+            # before a password reset can go to it, as from the roster.
+            services.sign_in_address_changed_by_service(user=obj, old=old, changed_by=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -385,8 +385,9 @@ def staff_change_email(*, member: StaffMember, email: str, changed_by: StaffMemb
         old = user.email
         user.email = new
         user.save(update_fields=["email"])
-        EmailAddress.objects.filter(user=user).delete()
-        address = EmailAddress.objects.create(user=user, email=new, primary=True, verified=False)
+        address = _record_new_address(
+            user=user, old=old, by=f"{changed_by.user.display_name} at {member.school.name}"
+        )
         audit_record(
             school=member.school,
             actor=changed_by.user,
@@ -396,21 +397,48 @@ def staff_change_email(*, member: StaffMember, email: str, changed_by: StaffMemb
             "The old address was told; the new one is unconfirmed until its owner "
             "opens the link sent to it.",
         )
-        queue_email(
-            to=old,
-            subject=f"Your schoolsocial sign-in address was changed ({member.school.name})",
-            body=render_to_string(
-                "schoolsocial/email/address_changed.txt",
-                {
-                    "user": user,
-                    "old": old,
-                    "new": new,
-                    "school": member.school,
-                    "changed_by": changed_by.user,
-                    "site_url": settings.SITE_URL,
-                },
-            ),
-        )
+    return address
+
+
+def sign_in_address_changed_by_service(*, user: User, old: str, changed_by: User) -> EmailAddress:
+    """The service team changed an account's address in the Django admin (the
+    way for a headteacher, or someone in several schools): the same record,
+    notice and confirmation as a change from the roster, audited in each of
+    the person's schools."""
+    with transaction.atomic():
+        address = _record_new_address(user=user, old=old, by="the schoolsocial service team")
+        schools = [
+            m.school
+            for m in StaffMember.objects.active().filter(user=user).select_related("school")
+        ]
+        for school in schools or [None]:
+            audit_record(
+                school=school,
+                actor=changed_by,
+                action="roster.email",
+                obj=user,
+                summary=f"Service administration changed the sign-in address of "
+                f"{user.display_name} from {old} to {user.email}. The old address was told.",
+            )
+    return address
+
+
+def _record_new_address(*, user: User, old: str, by: str) -> EmailAddress:
+    """After ``user.email`` changed: the new address is the only one on record,
+    unconfirmed (no password reset goes to it until its owner confirms it),
+    and the old address is told."""
+    EmailAddress.objects.filter(user=user).delete()
+    address = EmailAddress.objects.create(
+        user=user, email=user.email.lower(), primary=True, verified=False
+    )
+    queue_email(
+        to=old,
+        subject="Your schoolsocial sign-in address was changed",
+        body=render_to_string(
+            "schoolsocial/email/address_changed.txt",
+            {"user": user, "old": old, "new": user.email, "by": by, "site_url": settings.SITE_URL},
+        ),
+    )
     return address
 
 

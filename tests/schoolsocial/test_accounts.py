@@ -305,3 +305,28 @@ def test_the_admin_cannot_switch_off_a_schools_two_factor_rule(service_admin, cl
     assert school.leaders_require_mfa is True
     event = AuditEvent.objects.get(action="admin.change", school=school)
     assert event.actor == service_admin and "Name" in event.summary
+
+
+def test_an_address_changed_in_the_admin_is_told_and_must_be_confirmed(service_admin, client, head):
+    verified(head)
+    TOTP.activate(service_admin, generate_totp_secret())
+    client.force_login(service_admin)
+    response = client.post(
+        f"/admin/schoolsocial/user/{head.user.pk}/change/",
+        {
+            "email": "head.new@example.org",
+            "first_name": head.user.first_name,
+            "last_name": head.user.last_name,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    head.user.refresh_from_db()
+    assert head.user.email == "head.new@example.org"
+    notice = next(m for m in mail.outbox if m.to == ["head@example.org"])
+    assert "The schoolsocial service team changed" in notice.body
+    event = AuditEvent.objects.get(action="roster.email", school=head.school)
+    assert event.actor == service_admin
+    # The old address no longer gets a reset link, the new one not until confirmed.
+    assert ask_for_reset(client, "head@example.org") == []
+    assert ask_for_reset(client, "head.new@example.org") == []
