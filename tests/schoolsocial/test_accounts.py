@@ -328,5 +328,10 @@ def test_an_address_changed_in_the_admin_is_told_and_must_be_confirmed(service_a
     event = AuditEvent.objects.get(action="roster.email", school=head.school)
     assert event.actor == service_admin
     # The old address no longer gets a reset link, the new one not until confirmed.
-    assert ask_for_reset(client, "head@example.org") == []
-    assert ask_for_reset(client, "head.new@example.org") == []
+    from django.test import Client
+
+    anonymous = Client()
+    assert ask_for_reset(anonymous, "head@example.org") == []
+    assert ask_for_reset(anonymous, "head.new@example.org") == []
+    EmailAddress.objects.filter(email="head.new@example.org").update(verified=True)
+    assert len(ask_for_reset(anonymous, "head.new@example.org")) == 1
