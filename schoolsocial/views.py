@@ -8,6 +8,7 @@ import csv
 import datetime
 
 from allauth.account.adapter import get_adapter
+from allauth.account.internal.flows.reauthentication import did_recently_reauthenticate
 from django.contrib import messages
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from schoolsocial import notifications, selectors, services
@@ -314,6 +316,12 @@ def roster_member_authorise(request, member_id: int):
 @leaders_only
 def roster_member_email(request, member_id: int):
     member = get_for_school(request, StaffMember.objects.select_related("user"), pk=member_id)
+    if not did_recently_reauthenticate(request):
+        # A leader's session left open must not be enough to move a
+        # colleague's account to an address of the intruder's choosing.
+        messages.warning(request, "Confirm your password first, then change the address again.")
+        back = reverse("roster_member", args=[member.pk])
+        return redirect(f"{reverse('account_reauthenticate')}?{urlencode({'next': back})}")
     form = EmailChangeForm(request.POST)
     if form.is_valid():
         try:

@@ -142,8 +142,20 @@ def test_a_password_reset_is_audited_and_the_owner_told(office, client):
 # --- Leaders change a colleague's address from the roster ----------------------------
 
 
-def change_address(client, member, email):
+def change_address(client, member, email, confirm_password=True):
+    if confirm_password:
+        client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     return client.post(reverse("roster_member_email", args=[member.pk]), {"email": email})
+
+
+def test_a_leaders_open_session_alone_cannot_change_an_address(head, office, login):
+    client = login(head)
+    response = change_address(client, office, "intruder@evil.example", confirm_password=False)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    office.user.refresh_from_db()
+    assert office.user.email == "office@example.org"
+    assert mail.outbox == []
 
 
 def test_the_head_changes_a_colleagues_address_and_the_old_address_is_told(
