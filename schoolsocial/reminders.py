@@ -1,4 +1,5 @@
-"""Reminders: what is due now, for every school at once, sent exactly once.
+"""Reminders: what is due now, for every school at once, notified exactly
+once (and emailed at least once: schoolsocial.notifications).
 
 Each kind of reminder is a ``Reminder`` that answers one question — *what is
 due now?* — for a batch of schools, with a fixed number of queries whatever
