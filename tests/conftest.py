@@ -18,7 +18,8 @@ from tests.factories import (
 
 # Property-based tests (tests/test_no_server_errors.py): a handful of examples
 # per property keeps `make test` quick; HYPOTHESIS_PROFILE=thorough tries many
-# more. No example database is written into the work tree.
+# more, HYPOTHESIS_PROFILE=once one (a smoke run). No example database is
+# written into the work tree.
 _hypothesis = {
     "deadline": None,
     "database": None,
