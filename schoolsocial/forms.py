@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
 
 from allauth.account.forms import ResetPasswordForm
@@ -65,7 +66,10 @@ class OnceOnlyForm(forms.Form):
             self.initial["submission_key"] = uuid.uuid4().hex
 
     def _cache_key(self, request) -> str:
-        return f"form-once:{request.user.pk}:{self.cleaned_data.get('submission_key') or ''}"
+        # Hashed: the key comes from the page, so its length and characters
+        # are whatever a client sends.
+        key = hashlib.sha256((self.cleaned_data.get("submission_key") or "").encode()).hexdigest()
+        return f"form-once:{request.user.pk}:{key}"
 
     def claim(self, request) -> bool:
         """True the first time this page's key is used; False for a resend."""
