@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from consent.models import CheckedPupil, ConsentForm, GroupApplication, Pupil, Purpose, YearGroup
-from schoolsocial.forms import DateInput, OnceOnlyForm
+from schoolsocial.forms import BoundedDateField, DateInput, OnceOnlyForm
 from schoolsocial.models import Channel
 
 YEAR_CHOICES = [("", "Any year")] + list(YearGroup.choices)
@@ -45,7 +45,7 @@ class PupilForm(OnceOnlyForm):
 
 
 class PupilEditForm(PupilForm):
-    left_on = forms.DateField(
+    left_on = BoundedDateField(
         label="Left the school on",
         required=False,
         widget=DateInput(),
@@ -109,9 +109,9 @@ class ConsentFormForm(OnceOnlyForm):
         help_text="Only a parent, carer or guardian (someone with parental responsibility) "
         "can give or refuse consent.",
     )
-    received_on = forms.DateField(label="Date received", widget=DateInput())
+    received_on = BoundedDateField(label="Date received", widget=DateInput())
     method = forms.ChoiceField(label="Received as", choices=ConsentForm.Method.choices)
-    valid_until = forms.DateField(
+    valid_until = BoundedDateField(
         label="Valid until",
         widget=DateInput(),
         required=False,
@@ -142,7 +142,7 @@ class ConsentFormForm(OnceOnlyForm):
 
 class WithdrawForm(OnceOnlyForm):
     withdrawn_by_name = forms.CharField(label="Withdrawn by (full name)", max_length=200)
-    withdrawn_on = forms.DateField(label="Date of the withdrawal", widget=DateInput())
+    withdrawn_on = BoundedDateField(label="Date of the withdrawal", widget=DateInput())
 
 
 class CheckForm(OnceOnlyForm):
@@ -196,7 +196,7 @@ class GroupApplicationForm(OnceOnlyForm):
         queryset=Pupil.objects.none(),
         help_text="Hold Ctrl (Cmd on a Mac) to choose more than one.",
     )
-    code_of_conduct_signed_on = forms.DateField(
+    code_of_conduct_signed_on = BoundedDateField(
         label="Code of conduct signed on", widget=DateInput()
     )
 

@@ -11,7 +11,10 @@ case "$role" in
     # Migrations run as the database owner; the app itself does not.
     DATABASE_URL="${DATABASE_MIGRATE_URL:-$DATABASE_URL}" python manage.py migrate --noinput
     # Bind, workers and the request timeout (60 s, GUNICORN_TIMEOUT) are in
-    # docker/gunicorn.conf.py, with the reasons.
+    # docker/gunicorn.conf.py, with the reasons. gunicorn trusts no
+    # forwarder's X-Forwarded-* but its own host's; the app reads the client's
+    # address itself, as far as TRUSTED_PROXY_COUNT says, and gunicorn is
+    # reachable only from the proxy.
     exec gunicorn schoolsocial.wsgi:application --config docker/gunicorn.conf.py "$@"
     ;;
   worker)

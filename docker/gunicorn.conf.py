@@ -22,4 +22,6 @@ graceful_timeout = 30
 max_requests = 1000
 max_requests_jitter = 100
 accesslog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+# Trust no forwarder but our own host: the app reads the client address itself,
+# as far as TRUSTED_PROXY_COUNT says (README, Security › Proxies).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

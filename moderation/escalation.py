@@ -125,6 +125,7 @@ class EscalationOverdueReminder(Reminder):
                     title=f"Not acknowledged after {hours} h — {title}",
                     url=reverse("moderation:incident", args=[escalation.incident_id]),
                     recipients=recipients,
+                    urgent=True,
                 )
             )
         return result

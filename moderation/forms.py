@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from moderation.models import Escalation, Incident, IncidentAction, ModerationCheck
 from policy.catalogue import STEP_CHOICES, Severity
-from schoolsocial.forms import DateInput, OnceOnlyForm
+from schoolsocial.forms import BoundedDateField, BoundedDateTimeField, DateInput, OnceOnlyForm
 from schoolsocial.models import Channel
 
 ACCEPT = "image/png,image/jpeg,image/webp"
@@ -88,7 +88,7 @@ class IncidentForm(OnceOnlyForm):
         max_length=10000,
         help_text="Copy it exactly. It is checked for pupils' names and offensive words.",
     )
-    occurred_at = forms.DateTimeField(label="When it was posted", widget=DateTimeLocalInput())
+    occurred_at = BoundedDateTimeField(label="When it was posted", widget=DateTimeLocalInput())
     categories = forms.MultipleChoiceField(
         choices=(),
         widget=forms.CheckboxSelectMultiple,
@@ -162,7 +162,7 @@ class ActionForm(OnceOnlyForm):
     note = forms.CharField(
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    review_on = forms.DateField(
+    review_on = BoundedDateField(
         label="Review the ban on",
         required=False,
         widget=DateInput(),
@@ -200,8 +200,8 @@ class QueueFilterForm(forms.Form):
         required=False,
     )
     author = forms.CharField(required=False, max_length=200, label="Author")
-    date_from = forms.DateField(label="Posted from", required=False, widget=DateInput())
-    date_to = forms.DateField(label="Posted to", required=False, widget=DateInput())
+    date_from = BoundedDateField(label="Posted from", required=False, widget=DateInput())
+    date_to = BoundedDateField(label="Posted to", required=False, widget=DateInput())
 
     def __init__(self, *args, school, categories, **kwargs):
         super().__init__(*args, **kwargs)
@@ -216,7 +216,7 @@ class BanForm(OnceOnlyForm):
         label="Profile link", required=False, max_length=500, assume_scheme="https"
     )
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    review_on = forms.DateField(label="Review on", required=False, widget=DateInput())
+    review_on = BoundedDateField(label="Review on", required=False, widget=DateInput())
 
 
 class LiftForm(OnceOnlyForm):

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from schoolsocial.tasks import retry_delay
+from schoolsocial.mail import retry_delay
 
 logger = logging.getLogger(__name__)
 

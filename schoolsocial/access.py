@@ -19,11 +19,13 @@ so an id from another school is a 404, never a 403 that confirms it exists.
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Model, QuerySet
@@ -43,8 +45,9 @@ SESSION_SCHOOL_KEY = "schoolsocial_school_id"
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
 
 # Third-party views that bring their own checks (sign-in pages, two-factor
-# set-up, the Django admin and its own staff check).
-THIRD_PARTY_PREFIXES = ("allauth.", "django.contrib.admin.", "django.views.static")
+# set-up). The Django admin's pages are recognised by their URL namespace
+# (``is_admin_page``), whichever module their view comes from.
+THIRD_PARTY_PREFIXES = ("allauth.", "django.views.static")
 
 
 @dataclass(frozen=True)
@@ -132,12 +135,34 @@ def is_third_party(view: Callable) -> bool:
     return module.startswith(THIRD_PARTY_PREFIXES)
 
 
+def is_admin_page(request: HttpRequest) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.app_name == "admin"
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the compose file's proxy the client is the last hop it appended.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if forwarded:
-        return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The address of the person making the request, for the audit trail and
+    for allauth's rate limits alike (``AccountAdapter.get_client_ip``).
+
+    ``X-Forwarded-For`` is believed only as far as ``TRUSTED_PROXY_COUNT``
+    proxies of our own appended it: with one proxy (the compose file's Caddy)
+    the client is the last address in the header, whatever a client wrote in
+    front of it. With none (the default) the header is ignored. A request
+    that reached the app without passing the proxies (a health check from
+    inside the container network) is known by its socket address. Anything
+    that is not an IP address counts as unknown.
+    """
+    count = settings.TRUSTED_PROXY_COUNT
+    candidate = request.META.get("REMOTE_ADDR") or ""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR") or ""
+    if count and forwarded:
+        hops = forwarded.split(",")
+        if len(hops) >= count:
+            candidate = hops[-count]
+    try:
+        return str(ipaddress.ip_address(candidate.strip()))
+    except ValueError:
+        return None
 
 
 def memberships_for(user) -> QuerySet[StaffMember]:
@@ -174,6 +199,8 @@ class AccessMiddleware:
             timezone.deactivate()
 
     def process_view(self, request: HttpRequest, view_func: Callable, args, kwargs):
+        if is_admin_page(request):
+            return self._service_admin(request)
         if is_third_party(view_func):
             return None
         rule = rule_for(view_func)
@@ -221,6 +248,22 @@ class AccessMiddleware:
                 "You are not authorised for any channel now: ask the headteacher or a senior "
                 "leader if you should be.",
             )
+        return None
+
+    @staticmethod
+    def _service_admin(request: HttpRequest) -> HttpResponse | None:
+        """The Django admin's pages (its own, and those ``UserAdmin`` adds
+        such as "add user" and "change password"): the admin checks
+        ``is_staff`` and each model permission itself; here a service
+        administrator without two-factor sign-in is sent to set it up first."""
+        user = request.user
+        if user.is_authenticated and user.is_staff and not user_has_totp(user):
+            messages.warning(
+                request,
+                "Service administration needs two-factor sign-in. "
+                "Set up an authenticator app to continue.",
+            )
+            return redirect("mfa_activate_totp")
         return None
 
     @staticmethod

@@ -10,6 +10,7 @@ class SchoolsocialConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from schoolsocial import dashboard, records_db, reminders, selectors, subject_access
+        from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.models import AuditEvent
 
         records_db.protect(AuditEvent)
@@ -23,6 +24,21 @@ class SchoolsocialConfig(AppConfig):
             records_db.install_guards_after_migrate,
             sender=self,
             dispatch_uid="schoolsocial-record-guards",
+        )
+        ACTION_LABELS.update(
+            {
+                "auth.password_change": "Changed their password",
+                "auth.password_set": "Set a password",
+                "auth.password_reset": "Reset their password by email",
+                "auth.mfa_on": "Switched on two-factor sign-in",
+                "auth.mfa_off": "Switched off two-factor sign-in",
+                "auth.recovery_codes": "Made new recovery codes",
+                "roster.email": "Changed a sign-in address",
+                "auth.email_confirmed": "Confirmed a sign-in address",
+                "admin.add": "Service administration: added",
+                "admin.change": "Service administration: changed",
+                "admin.delete": "Service administration: deleted",
+            }
         )
 
         reminders.register(reminders.TrainingOverdueReminder())

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
 
+from allauth.account.forms import ResetPasswordForm
+from allauth.account.models import EmailAddress
 from django import forms
 from django.core.signals import got_request_exception
 from django.db import IntegrityError, transaction
@@ -16,6 +19,40 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class BoundedDateField(forms.DateField):
+    """A date a school could mean: 1900 to 2199. Beyond that there is no
+    day after (9999-12-31) or a time zone cannot convert it (0001-01-01),
+    and nobody at a school means it anyway."""
+
+    EARLIEST = datetime.date(1900, 1, 1)
+    LATEST = datetime.date(2199, 12, 31)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DateInput())
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not (self.EARLIEST <= value <= self.LATEST):
+            raise forms.ValidationError(
+                "Enter a date between 1900 and 2199, such as 31/08/2026.", code="out_of_range"
+            )
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A moment a school could mean (1900 to 2199), for the same reason as
+    ``BoundedDateField``: year 1 in a time zone east of UTC is before the
+    first moment a database can store."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not (BoundedDateField.EARLIEST <= value.date() <= BoundedDateField.LATEST):
+            raise forms.ValidationError(
+                "Enter a date between 1900 and 2199, such as 31/08/2026 09:30.",
+                code="out_of_range",
+            )
 
 
 class OnceOnlyForm(forms.Form):
@@ -36,9 +73,10 @@ class OnceOnlyForm(forms.Form):
             self.initial["submission_key"] = uuid.uuid4().hex
 
     def _claim_key(self, request) -> str:
-        # The page's key is sent by the browser: bound its length, and keep
-        # one person's keys apart from another's.
-        return f"{request.user.pk}:{(self.cleaned_data.get('submission_key') or '')[:64]}"
+        # Hashed: the key comes from the page, so its length and characters
+        # are whatever a client sends; one person's keys stay apart from another's.
+        key = hashlib.sha256((self.cleaned_data.get("submission_key") or "").encode()).hexdigest()
+        return f"{request.user.pk}:{key}"
 
     def claim(self, request) -> bool:
         """True the first time this page's key is used; False for a resend."""
@@ -91,6 +129,23 @@ def prune_form_submissions(*, now=None) -> int:
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
 
+class VerifiedAddressResetPasswordForm(ResetPasswordForm):
+    """ "Forgotten your password?" sends the link only to an address proven to
+    be the person's (by their invitation link, or by the confirmation link
+    sent when a leader changed it) — never to one merely typed into an
+    account."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        verified = set(
+            EmailAddress.objects.filter(
+                email__iexact=email, verified=True, user__in=self.users
+            ).values_list("user_id", flat=True)
+        )
+        self.users = [user for user in self.users if user.pk in verified]
+        return email
+
+
 class InviteForm(OnceOnlyForm):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
@@ -106,8 +161,8 @@ class RolesForm(forms.Form):
 
 class AuthoriseForm(forms.Form):
     channel = forms.ModelChoiceField(queryset=Channel.objects.none())
-    trained_on = forms.DateField(label="Training completed on", widget=DateInput())
-    acceptable_use_signed_on = forms.DateField(
+    trained_on = BoundedDateField(label="Training completed on", widget=DateInput())
+    acceptable_use_signed_on = BoundedDateField(
         label="Acceptable-use agreement signed on", widget=DateInput()
     )
 
@@ -116,19 +171,27 @@ class AuthoriseForm(forms.Form):
         self.fields["channel"].queryset = Channel.objects.filter(school=school)
 
 
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label="New sign-in address",
+        help_text="Their old address is told. They confirm the new one from a link sent "
+        "to it before a password reset can go there.",
+    )
+
+
 class RevokeForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
 
 
 class LeftForm(forms.Form):
-    left_on = forms.DateField(label="Last day", widget=DateInput(), initial=datetime.date.today)
+    left_on = BoundedDateField(label="Last day", widget=DateInput(), initial=datetime.date.today)
     reason = forms.CharField(max_length=500)
 
 
 class ActingHeadForm(forms.Form):
     member = forms.ModelChoiceField(label="Acting head", queryset=StaffMember.objects.none())
-    starts_on = forms.DateField(label="First day", widget=DateInput())
-    ends_on = forms.DateField(label="Last day", widget=DateInput())
+    starts_on = BoundedDateField(label="First day", widget=DateInput())
+    ends_on = BoundedDateField(label="Last day", widget=DateInput())
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
@@ -192,6 +255,11 @@ class ChannelForm(forms.ModelForm):
 
 
 class SchoolSettingsForm(forms.ModelForm):
+    policy_next_review = BoundedDateField(
+        label="Policy next review",
+        required=False,
+        help_text=School._meta.get_field("policy_next_review").help_text,
+    )
     closure_dates_text = forms.CharField(
         label="Closure dates",
         required=False,
@@ -272,8 +340,8 @@ class SchoolSettingsForm(forms.ModelForm):
 class AuditFilterForm(forms.Form):
     person = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone")
     action = forms.ChoiceField(label="Kind", required=False)
-    date_from = forms.DateField(label="From", required=False, widget=DateInput())
-    date_to = forms.DateField(label="To", required=False, widget=DateInput())
+    date_from = BoundedDateField(label="From", required=False)
+    date_to = BoundedDateField(label="To", required=False)
 
     def __init__(self, *args, people, actions, **kwargs):
         super().__init__(*args, **kwargs)

@@ -632,13 +632,24 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     email_wanted = models.BooleanField(default=True)
-    # Claimed by the task sending it (a claim older than EMAIL_CLAIM_TIMEOUT
+    # Urgent (an escalation and its reminders): a lost email is sent again
+    # within about a minute rather than ten.
+    urgent = models.BooleanField(default=False)
+    # Fixed when the notification is created, before any attempt to send it:
+    # every attempt, including one repeated after a worker died between the
+    # mail server accepting the message and ``emailed_at`` being written,
+    # carries the same Message-ID, so the repeat can be recognised.
+    email_message_id = models.CharField(max_length=250, blank=True)
+    # Claimed by the task sending it (a claim older than the claim timeout
     # is taken to have died with its worker and may be taken again).
     email_claimed_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(default=0)
 
+    # A sending task is killed after SEND_TIME_LIMIT (45 s, schoolsocial.
+    # mail), so a claim older than either timeout belongs to a dead worker.
     EMAIL_CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+    URGENT_EMAIL_CLAIM_TIMEOUT = datetime.timedelta(minutes=1)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -648,6 +659,17 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def claim_expired(cls, now: datetime.datetime) -> Q:
+        """Rows whose email nobody is sending now: never claimed, or claimed
+        by a worker that has been gone longer than the timeout for the row's
+        urgency."""
+        return (
+            Q(email_claimed_at__isnull=True)
+            | Q(urgent=False, email_claimed_at__lt=now - cls.EMAIL_CLAIM_TIMEOUT)
+            | Q(urgent=True, email_claimed_at__lt=now - cls.URGENT_EMAIL_CLAIM_TIMEOUT)
+        )
 
 
 class SubjectAccessRequest(models.Model):

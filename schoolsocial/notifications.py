@@ -1,29 +1,36 @@
-"""Notifying staff: in the app and by email, each exactly once.
+"""Notifying staff: in the app exactly once, by email at least once.
 
 Every caller names what it notifies about with a ``key``; the key plus the
 recipient is unique in the database, so sending the same thing again creates
-nothing and emails nobody twice. Emails are sent by a Celery task after the
-transaction commits, and carry only the title (fixed labels: category,
-severity, school) and a link that needs sign-in — never pupil names or the
-text of a comment.
+no second notification and queues no second email. Emails are sent by a
+Celery task after the transaction commits, and carry only the title (fixed
+labels: category, severity, school) and a link that needs sign-in — never
+pupil names or the text of a comment.
+
+Why email is at least once and not exactly once: the task claims the row,
+hands the message to the mail server, then records ``emailed_at``. If the
+worker dies after the server accepted the message and before that record,
+nothing can tell whether the message left, so it is sent again once the
+claim expires. The repeat carries the Message-ID fixed when the notification
+was created (``email_message_id``), so it is recognisably the same message.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-import random
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Model, Q
 from django.utils import timezone
 
+from schoolsocial import mail
+from schoolsocial.mail import new_message_id
 from schoolsocial.models import Notification, StaffMember
 
 logger = logging.getLogger(__name__)
@@ -41,6 +48,7 @@ class Delivery:
     object_type: str = ""
     object_id: str = ""
     email: bool = True
+    urgent: bool = False
 
 
 def notify(
@@ -52,6 +60,7 @@ def notify(
     url: str = "",
     obj: Model | None = None,
     email: bool = True,
+    urgent: bool = False,
 ) -> list[Notification]:
     """Create one notification per recipient unless it already exists, and
     email the new ones after commit. Returns the notifications created now."""
@@ -66,6 +75,7 @@ def notify(
                 object_type=obj._meta.label_lower if obj is not None else "",
                 object_id=str(obj.pk) if obj is not None else "",
                 email=email,
+                urgent=urgent,
             )
             for member in recipients
         ]
@@ -93,6 +103,8 @@ def deliver(deliveries: Iterable[Delivery]) -> list[Notification]:
                 object_type=d.object_type,
                 object_id=d.object_id,
                 email_wanted=d.email,
+                urgent=d.urgent,
+                email_message_id=new_message_id(),
             )
             for key, d in wanted.items()
             if key not in existing
@@ -125,21 +137,23 @@ def _enqueue_emails(ids: list[int]) -> None:
 
 
 RESEND_AFTER = datetime.timedelta(minutes=5)
+URGENT_RESEND_AFTER = datetime.timedelta(minutes=1)
 
 
 def resend_unsent(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
     """Queue again the emails that should have gone out by now and did not
     (the broker was down, or a worker died holding the claim), so nothing is
-    missed. Sending stays once-only: the task claims the row first."""
+    missed: urgent ones after a minute, others after five. Two copies of the
+    task never send at once: each claims the row first."""
     now = now or timezone.now()
     ids = list(
-        Notification.objects.filter(
-            email_wanted=True, emailed_at__isnull=True, created_at__lt=now - RESEND_AFTER
-        )
+        Notification.objects.filter(email_wanted=True, emailed_at__isnull=True)
         .filter(
-            Q(email_claimed_at__isnull=True)
-            | Q(email_claimed_at__lt=now - Notification.EMAIL_CLAIM_TIMEOUT)
+            Q(urgent=False, created_at__lt=now - RESEND_AFTER)
+            | Q(urgent=True, created_at__lt=now - URGENT_RESEND_AFTER)
         )
+        .filter(Notification.claim_expired(now))
+        .order_by("-urgent", "created_at")
         .values_list("pk", flat=True)[:limit]
     )
     _enqueue_emails(ids)
@@ -210,30 +224,27 @@ def unread_count(member: StaffMember) -> int:
 # --- The email task (queued after commit by ``deliver``) ---------------------
 
 
-def retry_delay(attempt: int) -> float:
-    """Seconds before retry number ``attempt`` (0-based): doubling from
-    EMAIL_RETRY_SECONDS up to an hour, with some jitter so a mail server
-    that comes back is not hit by every retry at once."""
-    base = settings.EMAIL_RETRY_SECONDS
-    return min(base * 2**attempt, 3600) * random.uniform(0.75, 1.0)
-
-
-@shared_task(bind=True, max_retries=8, name="schoolsocial.tasks.send_notification_email")
+@shared_task(
+    bind=True,
+    max_retries=8,
+    soft_time_limit=mail.SEND_SOFT_TIME_LIMIT,
+    time_limit=mail.SEND_TIME_LIMIT,
+    name="schoolsocial.tasks.send_notification_email",
+)
 def send_notification_email(self, notification_id: int) -> bool:
-    """Email one notification, once.
+    """Email one notification.
 
     The row is claimed with a conditional update, so two copies of this task
     (a retry racing a redelivery) cannot both send; a failure releases the
-    claim and the task is retried with growing pauses. Returns whether this
-    run sent it.
+    claim and the task is retried with growing pauses. A claim left by a
+    worker that died expires (after a minute for urgent notifications, ten
+    for the rest) and the message goes again with its stored Message-ID:
+    at least once, recognisably the same. Returns whether this run sent it.
     """
     now = timezone.now()
     claimed = (
         Notification.objects.filter(pk=notification_id, emailed_at__isnull=True, email_wanted=True)
-        .filter(
-            Q(email_claimed_at__isnull=True)
-            | Q(email_claimed_at__lt=now - Notification.EMAIL_CLAIM_TIMEOUT)
-        )
+        .filter(Notification.claim_expired(now))
         .update(email_claimed_at=now, email_attempts=F("email_attempts") + 1)
     )
     if not claimed:
@@ -241,12 +252,19 @@ def send_notification_email(self, notification_id: int) -> bool:
     notification = Notification.objects.select_related("recipient__user", "school").get(
         pk=notification_id
     )
+    if not notification.email_message_id:  # queued before Message-IDs were stored
+        notification.email_message_id = mail.new_message_id()
+        Notification.objects.filter(pk=notification_id).update(
+            email_message_id=notification.email_message_id
+        )
     to, subject, body = notification_email(notification)
     try:
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+        mail.deliver_email(
+            to=to, subject=subject, body=body, message_id=notification.email_message_id
+        )
     except (smtplib.SMTPException, OSError) as error:
         Notification.objects.filter(pk=notification_id).update(email_claimed_at=None)
         logger.warning("Email for notification %s failed: %s", notification_id, error)
-        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
+        raise self.retry(exc=error, countdown=mail.retry_delay(self.request.retries)) from error
     Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
     return True

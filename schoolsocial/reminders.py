@@ -1,4 +1,5 @@
-"""Reminders: what is due now, for every school at once, sent exactly once.
+"""Reminders: what is due now, for every school at once, notified exactly
+once (and emailed at least once: schoolsocial.notifications).
 
 Each kind of reminder is a ``Reminder`` that answers one question — *what is
 due now?* — for a batch of schools, with a fixed number of queries whatever
@@ -40,6 +41,7 @@ class Due:
     title: str
     url: str
     recipients: Sequence[StaffMember] = field(default_factory=list)
+    urgent: bool = False
 
 
 class Reminder:
@@ -111,7 +113,17 @@ def unsent(due: Sequence[Due]) -> list[Due]:
     for item in due:
         recipients = [m for m in item.recipients if f"{item.key}:{m.pk}" not in sent]
         if recipients:
-            result.append(Due(item.school, item.kind, item.key, item.title, item.url, recipients))
+            result.append(
+                Due(
+                    item.school,
+                    item.kind,
+                    item.key,
+                    item.title,
+                    item.url,
+                    recipients,
+                    urgent=item.urgent,
+                )
+            )
     return result
 
 
@@ -128,6 +140,7 @@ def send_due(
             key=f"{item.key}:{member.pk}",
             title=item.title,
             url=item.url,
+            urgent=item.urgent,
         )
         for item in due_now(now=now, schools=schools)
         for member in item.recipients

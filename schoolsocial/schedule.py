@@ -9,7 +9,7 @@ from celery.schedules import crontab
 BEAT_SCHEDULE = {
     # Every minute: ask every school what reminders are due at its own local
     # time (daily moderation, missed days, unacknowledged escalations, weekly
-    # digests, monthly upkeep) and send each exactly once. A tick is a few
+    # digests, monthly upkeep) and notify each once (email at least once). A tick is a few
     # queries per kind of reminder (see `make bench`), so once a minute keeps
     # reminders on time; a tick not started within the minute is dropped, as
     # the next one does the same work.

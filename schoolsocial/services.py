@@ -13,14 +13,17 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from schoolsocial.audit import audit_record
+from schoolsocial.mail import queue_email
 from schoolsocial.models import (
     LEADERS,
     ActingHead,
@@ -139,9 +142,7 @@ def staff_invite(
 
 
 def _send_email_after_commit(*, to: str, subject: str, body: str) -> None:
-    from schoolsocial.tasks import send_email
-
-    transaction.on_commit(lambda: send_email.delay(to=to, subject=subject, body=body))
+    queue_email(to=to, subject=subject, body=body)
 
 
 def invitation_for_token(token: str) -> Invitation:
@@ -195,6 +196,14 @@ def invitation_accept(*, token: str, password: str | None = None, user: User | N
             raise ServiceError(
                 f"This invitation is for {invitation.email}; you are signed in as {user.email}."
             )
+        # Opening the link sent to the address proves it is theirs: password
+        # reset may go there (schoolsocial.forms.VerifiedAddressResetPasswordForm).
+        EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).delete()
+        EmailAddress.objects.update_or_create(
+            user=user,
+            email=user.email,
+            defaults={"primary": True, "verified": True},
+        )
         member, created = StaffMember.objects.get_or_create(
             school=invitation.school,
             user=user,
@@ -321,6 +330,117 @@ def staff_mark_left(
             obj=member,
             summary=f"{member.user.display_name} left on {left_on:%d %B %Y}: {reason.strip()}",
         )
+
+
+# --- Sign-in addresses -------------------------------------------------------
+
+
+def staff_change_email(*, member: StaffMember, email: str, changed_by: StaffMember) -> EmailAddress:
+    """Change a colleague's sign-in address (head or SLT, from the roster).
+
+    Nobody changes their own address, in the app or through allauth's pages
+    (``ACCOUNT_MAX_EMAIL_ADDRESSES = 1``): from a session left open on a
+    shared computer, an address of one's own plus "forgotten password" would
+    take the account over. Only the headteacher changes a leader's address,
+    so a senior leader cannot take over the head's account; an account that
+    also works for another school, or runs the service, is changed by the
+    service administrator, as this school cannot vouch for it there.
+
+    The old address is told (it may be the owner's only warning); the new one
+    is unverified until its owner opens the confirmation link, and until then
+    no password reset goes to it. Returns the new address.
+    """
+    _same_school(member, changed_by)
+    _require_leader(changed_by, "change sign-in addresses")
+    user = member.user
+    if member.pk == changed_by.pk or user.pk == changed_by.user_id:
+        raise ServiceError(
+            "You cannot change your own sign-in address: ask your headteacher "
+            "(the headteacher asks the service team)."
+        )
+    if not member.is_active:
+        raise ServiceError(f"{user.display_name} has left the school.")
+    if LEADERS & member.effective_roles() and not changed_by.is_head:
+        raise ServiceError("Only the headteacher can change a leader's sign-in address.")
+    if user.is_staff or user.is_superuser:
+        raise ServiceError("This account runs the service; only the service team can change it.")
+    if StaffMember.objects.active().filter(user=user).exclude(school=member.school).exists():
+        raise ServiceError(
+            f"{user.display_name} also works for another school, so the service team "
+            "changes their sign-in address."
+        )
+    new = (email or "").strip().lower()
+    try:
+        validate_email(new)
+    except ValidationError:
+        raise ServiceError("Enter a valid email address.") from None
+    if new == user.email.lower():
+        raise ServiceError(f"{new} is already their sign-in address.")
+    if (
+        User.objects.filter(email__iexact=new).exclude(pk=user.pk).exists()
+        or EmailAddress.objects.filter(email__iexact=new).exclude(user=user).exists()
+    ):
+        raise ServiceError(f"Another account already uses {new}.")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        old = user.email
+        user.email = new
+        user.save(update_fields=["email"])
+        address = _record_new_address(
+            user=user, old=old, by=f"{changed_by.user.display_name} at {member.school.name}"
+        )
+        audit_record(
+            school=member.school,
+            actor=changed_by.user,
+            action="roster.email",
+            obj=member,
+            summary=f"Sign-in address of {user.display_name} changed from {old} to {new}. "
+            "The old address was told; the new one is unconfirmed until its owner "
+            "opens the link sent to it.",
+        )
+    return address
+
+
+def sign_in_address_changed_by_service(*, user: User, old: str, changed_by: User) -> EmailAddress:
+    """The service team changed an account's address in the Django admin (the
+    way for a headteacher, or someone in several schools): the same record,
+    notice and confirmation as a change from the roster, audited in each of
+    the person's schools."""
+    with transaction.atomic():
+        address = _record_new_address(user=user, old=old, by="the schoolsocial service team")
+        schools = [
+            m.school
+            for m in StaffMember.objects.active().filter(user=user).select_related("school")
+        ]
+        for school in schools or [None]:
+            audit_record(
+                school=school,
+                actor=changed_by,
+                action="roster.email",
+                obj=user,
+                summary=f"Service administration changed the sign-in address of "
+                f"{user.display_name} from {old} to {user.email}. The old address was told.",
+            )
+    return address
+
+
+def _record_new_address(*, user: User, old: str, by: str) -> EmailAddress:
+    """After ``user.email`` changed: the new address is the only one on record,
+    unconfirmed (no password reset goes to it until its owner confirms it),
+    and the old address is told."""
+    EmailAddress.objects.filter(user=user).delete()
+    address = EmailAddress.objects.create(
+        user=user, email=user.email.lower(), primary=True, verified=False
+    )
+    queue_email(
+        to=old,
+        subject="Your schoolsocial sign-in address was changed",
+        body=render_to_string(
+            "schoolsocial/email/address_changed.txt",
+            {"user": user, "old": old, "new": user.email, "by": by, "site_url": settings.SITE_URL},
+        ),
+    )
+    return address
 
 
 # --- Channel authorisations --------------------------------------------------

@@ -47,6 +47,17 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# How many reverse proxies of our own stand in front of the app (the compose
+# file's Caddy: 1). Each appends the address it was connected from to
+# X-Forwarded-For, so the client is that many entries from the end; anything
+# further left was written by the client and proves nothing. 0 (the default)
+# ignores the header and uses the socket address. One setting serves the
+# audit trail's IP and allauth's per-IP rate limits.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -68,10 +79,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their long cache lifetimes; every
+    # response the app renders gets no-store and the Permissions-Policy.
+    "schoolsocial.headers.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # A NUL character in any parameter is refused with a plain message
+    # (PostgreSQL cannot store one): schoolsocial/inputs.py.
+    "schoolsocial.inputs.RejectNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -163,6 +180,18 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"  # the invitation link proves the address
 ACCOUNT_UNIQUE_EMAIL = True
+# One sign-in address per account, changed only by the head or SLT from the
+# roster (schoolsocial.services.staff_change_email): from a session left open,
+# nobody can add an address of their own and reset the password with it.
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
+ACCOUNT_CHANGE_EMAIL = False
+# Password reset goes only to a verified address, and says nothing to an
+# address that has no account.
+ACCOUNT_FORMS = {"reset_password": "schoolsocial.forms.VerifiedAddressResetPasswordForm"}
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Tell the owner of an account by email when its password or two-factor
+# sign-in changes (each change is audited too: schoolsocial.adapters).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
@@ -211,6 +240,9 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="schoolsocial <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds any one step of talking to the mail server may take, so a send
+# ends well within the sending task's time limit (schoolsocial.tasks).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # Failed emails are retried after this many seconds, doubling each time.
 EMAIL_RETRY_SECONDS = env.float("EMAIL_RETRY_SECONDS", default=30.0)
 # Links in emails (invitations) point here.
@@ -254,6 +286,38 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }
+}
+# Browser features the app never uses, denied to its pages and anything they
+# could embed (schoolsocial.headers). Screenshots are chosen, pasted or dropped
+# as files, which needs none of these; two-factor sign-in is an authenticator
+# app (TOTP), not a security key, so WebAuthn is denied too.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-create",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
 }
 FORMS_URLFIELD_ASSUME_HTTPS = True
 X_FRAME_OPTIONS = "DENY"

@@ -11,24 +11,32 @@ import logging
 import smtplib
 
 from celery import shared_task
-from django.core.mail import send_mail
 from django.core.management import call_command
 
-from schoolsocial.notifications import retry_delay, send_notification_email
+from schoolsocial import mail
+from schoolsocial.notifications import send_notification_email
 from schoolsocial.reminders import tick
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["send_email", "send_notification_email", "send_reminders_tick", "retry_delay"]
+__all__ = ["send_email", "send_notification_email", "send_reminders_tick"]
 
 
-@shared_task(bind=True, max_retries=8)
-def send_email(self, *, to: str, subject: str, body: str) -> None:
-    """Send one plain-text email; a failure is retried with growing pauses."""
+@shared_task(
+    bind=True,
+    max_retries=8,
+    soft_time_limit=mail.SEND_SOFT_TIME_LIMIT,
+    time_limit=mail.SEND_TIME_LIMIT,
+)
+def send_email(self, *, to: str, subject: str, body: str, message_id: str = "") -> None:
+    """Send one plain-text email; a failure is retried with growing pauses,
+    under the same Message-ID (schoolsocial.mail.queue_email fixed it)."""
     try:
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+        mail.deliver_email(
+            to=to, subject=subject, body=body, message_id=message_id or mail.new_message_id()
+        )
     except (smtplib.SMTPException, OSError) as error:
-        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
+        raise self.retry(exc=error, countdown=mail.retry_delay(self.request.retries)) from error
 
 
 @shared_task

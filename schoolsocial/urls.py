@@ -30,6 +30,7 @@ urlpatterns = [
         name="roster_member_authorise",
     ),
     path("roster/<int:member_id>/left/", views.roster_member_left, name="roster_member_left"),
+    path("roster/<int:member_id>/email/", views.roster_member_email, name="roster_member_email"),
     path(
         "roster/authorisations/<int:authorisation_id>/revoke/",
         views.roster_authorisation_revoke,
@@ -61,6 +62,9 @@ urlpatterns = [
     ),
     path("consent/", include("consent.urls")),
     path("moderation/", include("moderation.urls")),
+    # Before allauth's own page at this address: nobody adds or changes their
+    # sign-in address themselves.
+    path("accounts/email/", views.account_email, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

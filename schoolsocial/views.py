@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from allauth.account.adapter import get_adapter
+from allauth.account.internal.flows.reauthentication import did_recently_reauthenticate
 from django.contrib import messages
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from schoolsocial import notifications, selectors, services
@@ -36,12 +37,14 @@ from schoolsocial.forms import (
     AuditFilterForm,
     AuthoriseForm,
     ChannelForm,
+    EmailChangeForm,
     InviteForm,
     LeftForm,
     RevokeForm,
     RolesForm,
     SchoolSettingsForm,
 )
+from schoolsocial.inputs import local_path
 from schoolsocial.models import (
     ActingHead,
     AuditEvent,
@@ -90,14 +93,11 @@ def school_choose(request):
         else:
             request.session[SESSION_SCHOOL_KEY] = chosen.school_id
             messages.success(request, f"You are now working in {chosen.school.name}.")
-            next_url = request.POST.get("next") or ""
-            if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
-                next_url = reverse("dashboard")
-            return redirect(next_url)
+            return redirect(local_path(request.POST.get("next"), reverse("dashboard")))
     return render(
         request,
         "schoolsocial/school_choose.html",
-        {"memberships": memberships, "next": request.GET.get("next", "")},
+        {"memberships": memberships, "next": local_path(request.GET.get("next"), "")},
     )
 
 
@@ -118,6 +118,20 @@ def school_settings(request):
             messages.success(request, "Settings saved.")
             return redirect("school_settings")
     return render(request, "schoolsocial/school_settings.html", {"form": form})
+
+
+@signed_in_view
+def account_email(request):
+    """Replaces allauth's address management: staff do not add or change
+    sign-in addresses themselves (schoolsocial.services.staff_change_email)."""
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.filter(user=request.user, primary=True).first()
+    return render(
+        request,
+        "schoolsocial/account_email.html",
+        {"email": request.user.email, "verified": bool(address and address.verified)},
+    )
 
 
 # --- Invitations ---------------------------------------------------------------
@@ -235,6 +249,7 @@ def _member_page(request, member: StaffMember, status: int = 200, **forms):
     forms.setdefault("roles_form", RolesForm(initial={"roles": sorted(member.roles)}))
     forms.setdefault("authorise_form", AuthoriseForm(school=school))
     forms.setdefault("left_form", LeftForm())
+    forms.setdefault("email_form", EmailChangeForm())
     authorisations = (
         ChannelAuthorisation.objects.filter(member=member)
         .select_related("channel", "authorised_by__user", "revoked_by__user")
@@ -298,6 +313,36 @@ def roster_member_authorise(request, member_id: int):
             )
             return redirect("roster_member", member_id=member.pk)
     return _member_page(request, member, status=400, authorise_form=form)
+
+
+@require_POST
+@leaders_only
+def roster_member_email(request, member_id: int):
+    member = get_for_school(request, StaffMember.objects.select_related("user"), pk=member_id)
+    if not did_recently_reauthenticate(request):
+        # A leader's session left open must not be enough to move a
+        # colleague's account to an address of the intruder's choosing.
+        messages.warning(request, "Confirm your password first, then change the address again.")
+        back = reverse("roster_member", args=[member.pk])
+        return redirect(f"{reverse('account_reauthenticate')}?{urlencode({'next': back})}")
+    form = EmailChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            address = services.staff_change_email(
+                member=member, email=form.cleaned_data["email"], changed_by=request.member
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            # allauth's confirmation link, sent to the new address.
+            address.send_confirmation(request)
+            messages.success(
+                request,
+                f"{member.user.display_name} now signs in with {address.email}. Their old "
+                "address was told, and the new one has a link to confirm it.",
+            )
+            return redirect("roster_member", member_id=member.pk)
+    return _member_page(request, member, status=400, email_form=form)
 
 
 @require_POST
@@ -468,13 +513,12 @@ def notification_read(request):
     ids = request.POST.getlist("notification")
     marked = notifications.mark_read(
         member=request.member,
-        notification_ids=[int(i) for i in ids if i.isdigit()] if ids else None,
+        notification_ids=[int(i) for i in ids if i.isascii() and i.isdigit() and len(i) < 19]
+        if ids
+        else None,
     )
     messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked as read.")
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
-    return redirect("notifications")
+    return redirect(local_path(request.POST.get("next"), reverse("notifications")))
 
 
 # --- Audit trail ---------------------------------------------------------------------

@@ -1,8 +1,12 @@
 """Shared fixtures: one persona per role at one school, and an outsider at
 another (healthchecks' alice/bob/charlie)."""
 
+import os
+
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import (
     PASSWORD,
@@ -11,6 +15,20 @@ from tests.factories import (
     SchoolFactory,
     StaffMemberFactory,
 )
+
+# Property-based tests (tests/test_no_server_errors.py): a handful of examples
+# per property keeps `make test` quick; HYPOTHESIS_PROFILE=thorough tries many
+# more, HYPOTHESIS_PROFILE=once one (a smoke run). No example database is
+# written into the work tree.
+_hypothesis = {
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+hypothesis_settings.register_profile("quick", max_examples=6, **_hypothesis)
+hypothesis_settings.register_profile("thorough", max_examples=300, **_hypothesis)
+hypothesis_settings.register_profile("once", max_examples=1, **_hypothesis)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 @pytest.fixture(autouse=True)

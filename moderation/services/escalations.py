@@ -184,6 +184,7 @@ def incident_escalate(
             title=escalation_title(urgency=escalation.urgency, codes=codes, school=school),
             url=reverse("moderation:incident", args=[incident.pk]),
             obj=escalation,
+            urgent=escalation.urgency == Severity.URGENT,
         )
     return escalation
 

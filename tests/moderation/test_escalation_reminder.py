@@ -120,3 +120,21 @@ def test_many_schools_cost_a_fixed_number_of_queries(django_assert_max_num_queri
         due = list(reminder.due(schools=schools, now=now))
     assert len(due) == 8
     assert all(len(d.recipients) == 2 for d in due)
+
+
+def test_an_urgent_escalation_and_its_reminders_are_sent_as_urgent(school, head, slt):
+    """Urgent ones get the short claim timeout: a lost email goes again in a
+    minute (schoolsocial.models.Notification.URGENT_EMAIL_CLAIM_TIMEOUT)."""
+    escalation = escalate(school)
+    tick(school, 61)
+    first = Notification.objects.filter(kind="escalation", object_id=str(escalation.pk))
+    reminders = Notification.objects.filter(kind="escalation_overdue")
+    assert first.exists() and reminders.exists()
+    assert all(n.urgent for n in [*first, *reminders])
+
+
+def test_a_high_but_not_urgent_escalation_is_not_urgent(school, head, slt):
+    escalation = escalate(school, severity=3)
+    notifications = Notification.objects.filter(kind="escalation", object_id=str(escalation.pk))
+    assert notifications.exists()
+    assert not any(n.urgent for n in notifications)

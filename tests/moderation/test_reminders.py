@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core import mail
 
+from schoolsocial import mail as mailer
 from schoolsocial.models import Channel, Notification
 from schoolsocial.reminders import send_due
 from tests.factories import ChannelAuthorisationFactory, ChannelFactory, StaffMemberFactory
@@ -166,15 +167,15 @@ def test_a_failing_address_does_not_stop_the_others_and_goes_at_the_next_tick(
         ChannelAuthorisationFactory(member=admin, channel=channel, authorised_by=head)
     broken = admins[1].user.email
     attempts = []
-    real_send_mail = mail.send_mail
+    real_deliver = mailer.deliver_email
 
-    def send_mail(*, recipient_list, **kwargs):
-        if recipient_list == [broken]:
+    def deliver_email(*, to, **kwargs):
+        if to == broken:
             attempts.append(1)
             raise smtplib.SMTPRecipientsRefused({broken: (450, b"mailbox busy")})
-        return real_send_mail(recipient_list=recipient_list, **kwargs)
+        return real_deliver(to=to, **kwargs)
 
-    monkeypatch.setattr("schoolsocial.notifications.send_mail", send_mail)
+    monkeypatch.setattr("schoolsocial.mail.deliver_email", deliver_email)
     with (
         time_machine.travel(at(2026, 3, 4, 15, 31)),
         django_capture_on_commit_callbacks(execute=True),
@@ -189,7 +190,7 @@ def test_a_failing_address_does_not_stop_the_others_and_goes_at_the_next_tick(
     stuck = Notification.objects.get(recipient=admins[1])
     assert stuck.emailed_at is None and stuck.email_claimed_at is None
     # The mailbox recovers: the next tick queues it again and it goes, once.
-    monkeypatch.setattr("schoolsocial.notifications.send_mail", real_send_mail)
+    monkeypatch.setattr("schoolsocial.mail.deliver_email", real_deliver)
     from schoolsocial.reminders import tick
 
     with time_machine.travel(at(2026, 3, 4, 15, 50)):

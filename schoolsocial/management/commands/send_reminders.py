@@ -10,7 +10,7 @@ from schoolsocial.reminders import due_now, tick, unsent
 
 
 class Command(BaseCommand):
-    help = "Send the reminders due now (each exactly once); --dry-run only prints them."
+    help = "Send the reminders due now (each notified once); --dry-run only prints them."
 
     def add_arguments(self, parser):
         parser.add_argument(
