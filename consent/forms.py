@@ -34,6 +34,12 @@ class PupilForm(OnceOnlyForm):
         required=False,
         help_text="As in the MIS; the import matches pupils by it.",
     )
+    date_of_birth = BoundedDateField(
+        label="Date of birth",
+        required=False,
+        widget=DateInput(),
+        help_text="Matches the pupil in an MIS export that has no UPN.",
+    )
     year_group = forms.ChoiceField(choices=YearGroup.choices)
     class_name = forms.CharField(label="Class", max_length=50)
     photo = forms.FileField(

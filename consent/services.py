@@ -148,6 +148,7 @@ def pupil_create(
     class_name: str,
     preferred_name: str = "",
     mis_id: str = "",
+    date_of_birth: datetime.date | None = None,
     photo=None,
 ) -> Pupil:
     """Add a pupil to the register (office or head; Threemilestone 4.1: the
@@ -159,10 +160,12 @@ def pupil_create(
         raise ServiceError("Choose the pupil's year group.")
     if not class_name.strip():
         raise ServiceError("Give the pupil's class.")
+    _check_birth_date(school, date_of_birth)
     written: list[str] = []
     try:
         with transaction.atomic():
             pupil = Pupil(
+                date_of_birth=date_of_birth,
                 school=school,
                 mis_id=_check_mis_id(school, mis_id),
                 first_name=first_name,
@@ -188,6 +191,17 @@ def pupil_create(
     return pupil
 
 
+def _check_birth_date(school: School, day: datetime.date | None) -> None:
+    """A primary-school pupil is born within the last 13 years, not in the future."""
+    if day is None:
+        return
+    today = school.local_today()
+    if day > today:
+        raise ServiceError("The date of birth cannot be in the future.")
+    if day < today.replace(year=today.year - 13, day=min(today.day, 28)):
+        raise ServiceError("Check the date of birth: a primary-school pupil is under 13.")
+
+
 def pupil_update(
     *,
     pupil: Pupil,
@@ -199,6 +213,7 @@ def pupil_update(
     preferred_name: str = "",
     mis_id: str = "",
     left_on: datetime.date | None = None,
+    date_of_birth: datetime.date | None = None,
     photo=None,
     remove_photo: bool = False,
 ) -> Pupil:
@@ -218,7 +233,9 @@ def pupil_update(
         raise ServiceError("Give the pupil's class.")
     if left_on is not None:
         _not_in_future(left_on, pupil.school, "leaving date")
+    _check_birth_date(pupil.school, date_of_birth)
     new = {
+        "date_of_birth": date_of_birth,
         "mis_id": _check_mis_id(pupil.school, mis_id, pupil),
         "first_name": first_name,
         "last_name": last_name,

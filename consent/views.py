@@ -158,6 +158,7 @@ def pupil_edit(request, pupil_id: int):
             "preferred_name",
             "last_name",
             "mis_id",
+            "date_of_birth",
             "year_group",
             "class_name",
             "left_on",

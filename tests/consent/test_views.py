@@ -385,3 +385,23 @@ def test_an_image_scan_is_shown_inline(login, office, pupil):
     response = client.get(reverse("consent:consent_scan", args=[record.pk]))
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("inline;")
+
+
+def test_the_office_records_a_date_of_birth_by_hand(login, office, school):
+    from consent.models import Pupil
+
+    client = login(office)
+    data = {
+        "first_name": "Siân",
+        "last_name": "Prys",
+        "year_group": "3",
+        "class_name": "3 Derw",
+        "date_of_birth": "2018-03-14",
+    }
+    client.post(reverse("consent:pupil_add"), data)
+    pupil = Pupil.objects.get(last_name="Prys")
+    assert str(pupil.date_of_birth) == "2018-03-14"
+    page = client.get(reverse("consent:pupil", args=[pupil.pk])).content.decode()
+    assert "14 March 2018" in page
+    refused = client.post(reverse("consent:pupil_add"), {**data, "date_of_birth": "1990-01-01"})
+    assert "a primary-school pupil is under 13" in refused.content.decode()
