@@ -171,8 +171,8 @@ class CheckForm(OnceOnlyForm):
     includes_video = forms.BooleanField(
         label="This post includes video",
         required=False,
-        help_text="A video needs the parent's consent for video as well (Whitchurch “Use of "
-        "images”). Every post on YouTube is checked as a video.",
+        help_text="A video needs the parent's consent for video as well. Every post on "
+        "YouTube is checked as a video.",
     )
 
     def __init__(self, *args, channels, pupils, **kwargs):
