@@ -86,7 +86,10 @@ class IncidentForm(OnceOnlyForm):
         label="The comment, as written",
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=10000,
-        help_text="Copy it exactly. It is checked for pupils' names and offensive words.",
+        required=False,
+        help_text="Copy it exactly. It is checked for pupils' names and offensive words. "
+        "If you attach a screenshot you may leave it empty: the screenshot's text is read "
+        "and checked the same way, and offered to fill it in.",
     )
     occurred_at = forms.DateTimeField(label="When it was posted", widget=DateTimeLocalInput())
     categories = forms.MultipleChoiceField(
@@ -130,6 +133,11 @@ class IncidentForm(OnceOnlyForm):
                 "school's channels.",
             )
         return data
+
+    def clean_content(self):
+        # Empty only with a screenshot (checked in clean_screenshots, which
+        # refuses a form with neither).
+        return (self.cleaned_data.get("content") or "").strip()
 
     def clean_screenshots(self):
         files = self.cleaned_data.get("screenshots") or []

@@ -510,3 +510,10 @@ def _open_escalations_brief(*, school: School):
         .select_related("incident__channel", "routed_to__user")
         .order_by("-urgency", "raised_at", "pk")
     )
+
+
+def read_texts(*, incident: Incident) -> dict:
+    """The text read from each of the incident's screenshots, by evidence id."""
+    from moderation.models import EvidenceText
+
+    return {t.evidence_id: t for t in EvidenceText.objects.filter(evidence__incident=incident)}

@@ -20,6 +20,9 @@ def _test_settings(settings, tmp_path):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # OCR of screenshots is slow for the many tests that only need a
+    # screenshot stored; tests of it use the ``ocr`` fixture (tests/moderation/conftest.py).
+    settings.OCR_ENABLED = False
     if not settings.REDIS_URL:
         # Each test run its own cache (a file cache is shared by concurrent runs).
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

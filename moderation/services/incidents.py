@@ -84,7 +84,9 @@ def incident_record(
     content = content.strip()
     if not author_name:
         raise ServiceError("Give the author's display name as it appears on the platform.")
-    if not content:
+    if not content and not any(s is not None for s in screenshots):
+        # With a screenshot the box may be left empty: the screenshot's text
+        # is read after the save and offered to fill it (services.reading).
         raise ServiceError("Write down the comment as it was posted.")
     if author_kind not in Incident.AuthorKind.values:
         raise ServiceError("Choose who the author is.")
