@@ -208,6 +208,12 @@ class QueueFilterForm(forms.Form):
         required=False,
     )
     author = forms.CharField(required=False, max_length=200, label="Author")
+    text = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Words",
+        help_text="In the comment or in the text read from its screenshots.",
+    )
     date_from = forms.DateField(label="Posted from", required=False, widget=DateInput())
     date_to = forms.DateField(label="Posted to", required=False, widget=DateInput())
 

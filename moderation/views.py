@@ -34,9 +34,9 @@ from moderation.forms import (
     WaiveStepForm,
 )
 from moderation.models import BannedAccount, Escalation, Evidence
+from moderation.services import reading
 from moderation.services.common import is_current_moderator
 from moderation.services.escalations import may_decide
-from moderation.services import reading
 from moderation.services.incidents import possible_name_review
 from moderation.services.screening import rare_possible_names
 from moderation.services.steps import step_states, step_waive
@@ -96,6 +96,7 @@ def queue(request):
             "category": data["category"],
             "severity": data["severity"],
             "author": data["author"].strip(),
+            "text": data["text"].strip(),
             "date_from": data["date_from"],
             "date_to": data["date_to"],
         }

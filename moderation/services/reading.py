@@ -25,12 +25,12 @@ from django.utils import timezone
 from moderation import ocr
 from moderation.models import Evidence, EvidenceText, Incident, IncidentAction, IncidentCategory
 from moderation.services.common import _locked, _may_work_on
-from moderation.services.evidence import GIVE_UP_AFTER, PREPARE_AGAIN_AFTER
 from moderation.services.escalations import (
     escalation_recipients,
     escalation_title,
     incident_escalate,
 )
+from moderation.services.evidence import GIVE_UP_AFTER, PREPARE_AGAIN_AFTER
 from moderation.services.screening import screen_safely
 from moderation.services.steps import refresh_steps
 from policy.catalogue import PUPIL_NAMED
@@ -261,8 +261,7 @@ def _read_row(evidence: Evidence) -> EvidenceText:
         raise ServiceError("The screenshot's text is still being read. Try again in a moment.")
     if row.error:
         raise ServiceError(
-            "The screenshot's text could not be read, so names cannot be found on it: "
-            + row.error
+            "The screenshot's text could not be read, so names cannot be found on it: " + row.error
         )
     return row
 
@@ -296,9 +295,7 @@ def evidence_redact(*, evidence: Evidence, member: StaffMember, marked: list[str
     if member.school_id != evidence.incident.school_id:
         raise ServiceError("These records belong to different schools.")
     if not member.is_active or not is_leader(member):
-        raise ServiceError(
-            "Only the headteacher or a senior leader can download a redacted copy."
-        )
+        raise ServiceError("Only the headteacher or a senior leader can download a redacted copy.")
     row = _read_row(evidence)
     marked = [w.strip() for w in marked if w.strip()][:50]
     names = redaction.name_boxes(row.screening or {})

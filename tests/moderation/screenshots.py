@@ -142,9 +142,7 @@ def corpus(sizes=(32, 44), dark_too: bool = True) -> list[Sample]:
                     "Tomato and basil pasta is on the menu",
                 ]
                 image = chat_screenshot(lines, font=font, font_size=size, dark=mode)
-                samples.append(
-                    Sample(f"{label} {size}px{' dark' if mode else ''}", image, names)
-                )
+                samples.append(Sample(f"{label} {size}px{' dark' if mode else ''}", image, names))
                 n += 1
     return samples
 
