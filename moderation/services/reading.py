@@ -23,7 +23,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from moderation import ocr
-from moderation.models import Evidence, EvidenceText, Incident, IncidentAction, IncidentCategory
+from moderation.models import (
+    Escalation,
+    Evidence,
+    EvidenceText,
+    Incident,
+    IncidentAction,
+    IncidentCategory,
+)
 from moderation.services.common import _locked, _may_work_on
 from moderation.services.escalations import (
     escalation_recipients,
@@ -177,7 +184,20 @@ def _act_on(row: EvidenceText, evidence: Evidence) -> None:
             codes=codes,
         )
     elif open_escalation is not None and (named or automatic):
-        # Already with the head: tell them what the screenshot adds.
+        # Already with the head: it is now as urgent as the incident, and
+        # they are told what the screenshot adds.
+        raised = Escalation.objects.filter(
+            pk=open_escalation.pk, decided_at__isnull=True, urgency__lt=incident.severity
+        ).update(urgency=incident.severity)
+        if raised:
+            audit_record(
+                school=school,
+                actor=None,
+                action="moderation.escalate",
+                obj=open_escalation,
+                summary=f"Escalation of incident {incident.pk} raised to "
+                f"{incident.get_severity_display().lower()}: {what}.",
+            )
         notify(
             recipients=escalation_recipients(open_escalation, school, codes),
             kind="escalation",
