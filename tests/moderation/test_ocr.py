@@ -254,3 +254,26 @@ def test_an_escalation_already_waiting_becomes_urgent_when_the_screenshot_names_
         recipient=head,
         key=f"escalation:{escalation.pk}:screenshot:{incident.evidence.get().pk}:{head.pk}",
     ).exists()
+
+
+def test_without_tesseract_the_incident_is_saved_and_the_page_says_to_read_it_by_eye(
+    tom, authorised_admin, channel, post_incident, login, settings, monkeypatch
+):
+    import pytesseract
+
+    from moderation import ocr as engine
+
+    settings.OCR_ENABLED = True
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    engine._engine.cache_clear()
+    try:
+        incident, url = _record(
+            post_incident, authorised_admin, channel, screenshot_with_name("Tom Smith")
+        )
+    finally:
+        engine._engine.cache_clear()
+    read = EvidenceText.objects.get(evidence__incident=incident)
+    assert "not installed" in read.error and read.text == ""
+    page = login(authorised_admin).get(url).content.decode()
+    assert "The text could not be read automatically" in page
+    assert "Reading…" not in page
