@@ -38,7 +38,7 @@ from moderation.services import reading
 from moderation.services.common import is_current_moderator
 from moderation.services.escalations import may_decide
 from moderation.services.incidents import possible_name_review
-from moderation.services.screening import rare_possible_names
+from moderation.services.screening import rare_possible_for
 from moderation.services.steps import step_states, step_waive
 from policy.selectors import profile_for
 from schoolsocial import uploads
@@ -323,7 +323,7 @@ def _incident_page(
     reviewed = {a.note for a in timeline if a.kind in ("name_confirmed", "name_dismissed")}
     possible = [
         m
-        for m in rare_possible_names(obj.screening or {})
+        for m in rare_possible_for(obj)
         if not any(n.startswith(f"“{m['matched_text']}”") for n in reviewed)
     ]
     evidence = [] if _evidence_hidden(request, obj) else _with_elsewhere(obj)

@@ -38,7 +38,7 @@ from moderation.services.escalations import (
     incident_escalate,
 )
 from moderation.services.evidence import GIVE_UP_AFTER, PREPARE_AGAIN_AFTER
-from moderation.services.screening import screen_safely
+from moderation.services.screening import rare_possible_names, screen_safely
 from moderation.services.steps import refresh_steps
 from policy.catalogue import PUPIL_NAMED
 from policy.selectors import profile_for
@@ -141,7 +141,11 @@ def _act_on(row: EvidenceText, evidence: Evidence) -> None:
         summary=summary + ".",
     )
     suggested = screening.get("suggested") or []
-    if not suggested or incident.is_closed:
+    if incident.is_closed:
+        return
+    if not suggested:
+        if rare_possible_names(screening):  # a person must confirm or dismiss it
+            refresh_steps(incident)
         return
     profile = profile_for(school)
     codes = list(incident.category_rows.values_list("category", flat=True))

@@ -277,3 +277,25 @@ def test_without_tesseract_the_incident_is_saved_and_the_page_says_to_read_it_by
     page = login(authorised_admin).get(url).content.decode()
     assert "The text could not be read automatically" in page
     assert "Reading…" not in page
+
+
+def test_a_rare_first_name_only_in_a_screenshot_must_be_confirmed_and_confirming_escalates(
+    ocr, school, authorised_admin, head, channel, post_incident, login
+):
+    gwen = PupilFactory(school=school, first_name="Gwenllian", last_name="Prydderch")
+    incident, url = _record(
+        post_incident, authorised_admin, channel, screenshot_with_name("Gwenllian")
+    )
+    incident.refresh_from_db()
+    assert incident.steps_outstanding and "name_reviewed" in incident.required_steps
+    assert not Escalation.objects.filter(incident=incident).exists()
+    client = login(authorised_admin)
+    page = client.get(url).content.decode()
+    assert "“Gwenllian” (in a screenshot, read from the image) could be Gwenllian" in page
+    client.post(
+        reverse("moderation:incident_name_review", args=[incident.pk]),
+        {"pupil_id": gwen.pk, "confirm": "yes", "note": ""},
+    )
+    incident.refresh_from_db()
+    assert incident.severity == Severity.URGENT
+    assert Escalation.objects.get(incident=incident).routed_to == head
