@@ -324,6 +324,8 @@ def _incident_page(
     possible = [
         m
         for m in rare_possible_for(obj)
+        # A name read from evidence only the head may see is for the head.
+        if not (m.get("evidence_id") and _evidence_hidden(request, obj))
         if not any(n.startswith(f"“{m['matched_text']}”") for n in reviewed)
     ]
     evidence = [] if _evidence_hidden(request, obj) else _with_elsewhere(obj)

@@ -247,6 +247,11 @@ def incident_fill_from_screenshots(*, incident: Incident, by: StaffMember) -> In
             raise ServiceError("This incident is closed. Reopen it, with a reason, to add to it.")
         if incident.content.strip():
             raise ServiceError("The comment was already written down; it is kept as it is.")
+        codes = list(incident.category_rows.values_list("category", flat=True))
+        if profile_for(incident.school).evidence_head_only(codes) and (
+            "head" not in by.effective_roles()
+        ):
+            raise ServiceError("Only the headteacher can see this evidence.")
         text = read_text_for(incident)
         if not text:
             raise ServiceError("No text has been read from the screenshots yet.")
