@@ -51,7 +51,12 @@ def read_evidence(self, evidence_id: int) -> bool:
 @shared_task
 def read_waiting_evidence() -> int:
     """Queue again every screenshot of the last day whose text is unread."""
+    from django.conf import settings
+
     from moderation.services.reading import evidence_unread
+
+    if not settings.OCR_ENABLED:
+        return 0
 
     waiting = evidence_unread()
     for evidence_id in waiting:

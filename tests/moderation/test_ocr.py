@@ -299,3 +299,25 @@ def test_a_rare_first_name_only_in_a_screenshot_must_be_confirmed_and_confirming
     incident.refresh_from_db()
     assert incident.severity == Severity.URGENT
     assert Escalation.objects.get(incident=incident).routed_to == head
+
+
+def test_the_sweep_reads_a_screenshot_whose_task_was_lost(
+    ocr, tom, authorised_admin, channel, post_incident, settings, time_machine
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from moderation.tasks import read_waiting_evidence
+
+    settings.OCR_ENABLED = False  # the task is lost: nothing is read at first
+    incident, _url = _record(
+        post_incident, authorised_admin, channel, screenshot_with_name("Tom Smith")
+    )
+    settings.OCR_ENABLED = True
+    assert read_waiting_evidence() == 0  # not overdue yet
+    time_machine.move_to(timezone.now() + datetime.timedelta(minutes=6))
+    assert read_waiting_evidence() == 1
+    incident.refresh_from_db()
+    assert incident.severity == Severity.URGENT
+    assert read_waiting_evidence() == 0
