@@ -7,15 +7,29 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lint format bench worker clean backup restore
+.PHONY: run test install system lint format bench worker clean backup restore
+
+# Debian packages the app needs outside Python: Tesseract OCR with English
+# and Welsh (reading screenshots) and the DejaVu fonts (the OCR tests'
+# generated screenshots). Chromium is for the browser tests.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-cym fonts-dejavu-core chromium
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(INSTALLED)
+	@command -v tesseract >/dev/null || echo "Note: Tesseract OCR is not installed; screenshots will not be read and the OCR tests skip. Run 'make system'."
 
 install: $(INSTALLED)
+
+## Install the Debian packages above (apt-get; as root or with sudo).
+system:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	else echo "System packages already installed."; fi
 
 ## Start the app with demo data on the embedded defaults (SQLite, no Redis):
 ## web server on $(PORT), plus a Celery worker and beat on the filesystem broker.

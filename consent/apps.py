@@ -52,6 +52,7 @@ class ConsentConfig(AppConfig):
                 "consent.form_record": "Recorded a consent form",
                 "consent.withdraw": "Recorded a consent withdrawal",
                 "consent.check": "Ran a publication check",
+                "consent.check_photo": "Counted the faces in a photo being checked",
                 "consent.followup_reviewed": "Took down or kept a post after a consent change",
                 "consent.followups_raised": "Posts to follow up after a consent change",
                 "consent.group_record": "Recorded a group application",

@@ -174,6 +174,17 @@ class CheckForm(OnceOnlyForm):
         help_text="A video needs the parent's consent for video as well. Every post on "
         "YouTube is checked as a video.",
     )
+    photo = forms.FileField(
+        label="The photo (optional)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        help_text="Its faces are counted, to catch a pupil you did not tick. Nobody is "
+        "identified, and the photo is not kept unless you tick below.",
+    )
+    keep_photo = forms.BooleanField(
+        label="Keep the photo with this check's record",
+        required=False,
+    )
 
     def __init__(self, *args, channels, pupils, **kwargs):
         super().__init__(*args, **kwargs)

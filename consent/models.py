@@ -550,6 +550,34 @@ class PublicationCheck(models.Model):
         return self.named_matches + self.in_photo_matches
 
 
+class CheckPhoto(models.Model):
+    """The photo given to a publication check: how many faces it shows
+    (``consent.faces``: detection, never recognition) and, only when the
+    administrator ticked to keep it, the photo itself. Nothing about any
+    face — no box, crop or feature — is stored. Never changed after saving."""
+
+    check_run = models.OneToOneField(
+        PublicationCheck, on_delete=models.PROTECT, related_name="photo"
+    )
+    faces = models.PositiveSmallIntegerField("faces found")
+    pupils_ticked = models.PositiveSmallIntegerField()
+    kept = models.FileField(storage=get_private_storage, max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Photo of publication check {self.check_run_id}"
+
+    @property
+    def warning(self) -> str:
+        from consent.faces import warning
+
+        return warning(self.faces, self.pupils_ticked)
+
+
 class CheckedPupil(models.Model):
     """The result of a publication check for one pupil. If the pupil was
     allowed and their answer for one of the check's purposes later becomes

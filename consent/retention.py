@@ -20,6 +20,7 @@ from consent.models import (
     ConsentForm,
     ConsentRecord,
     GroupApplication,
+    CheckPhoto,
     PublicationCheck,
     Pupil,
     RegisterVersion,
@@ -76,6 +77,13 @@ class ConsentRetention(RetentionRule):
         checks = PublicationCheck.objects.filter(school=school, checked_at__lt=before)
         count = checks.count()
         if count:
+            # A photo kept with a check goes with it.
+            photos = CheckPhoto.objects.filter(check_run__in=checks)
+            removed_files = [name for name in photos.values_list("kept", flat=True) if name]
+            photos.delete()
             CheckedPupil.objects.filter(check_run__in=checks).delete()
             checks.delete()
+            removed = Removed("publication checks", count)
+            removed.files += removed_files
+            return removed
         return Removed("publication checks", count)

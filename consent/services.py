@@ -24,6 +24,7 @@ from consent import importer
 from consent.models import (
     FOLLOWUP_STATUSES,
     CheckedPupil,
+    CheckPhoto,
     ConsentForm,
     ConsentRecord,
     GroupApplication,
@@ -1207,3 +1208,59 @@ def audit_print(*, member: StaffMember, summary: str) -> None:
 
 def audit_export(*, member: StaffMember, summary: str) -> None:
     audit_record(school=member.school, actor=member.user, action="consent.export", summary=summary)
+
+
+def check_photo_record(
+    *, check: PublicationCheck, photo, keep: bool, by: StaffMember
+) -> CheckPhoto:
+    """Count the faces in the photo given to a publication check and warn
+    when there are more than pupils ticked (Threemilestone 4.1–4.4: only
+    pupils with consent appear; an unticked child at the edge of a group is
+    the usual slip). Detection only (``consent.faces``): no face is
+    identified and nothing about one is stored. The photo is kept only if
+    the administrator chose to; otherwise it is read and dropped."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from consent import faces
+    from schoolsocial.images import ImageRejected, inspect_upload
+
+    if by.school_id != check.school_id:
+        raise ServiceError("These records belong to different schools.")
+    try:
+        inspect_upload(photo)
+    except ImageRejected as error:
+        raise ServiceError(["The photo was not looked at:", *error.messages]) from None
+    photo.seek(0)
+    data = photo.read()
+    found = faces.count_faces(data)
+    ticked = check.pupils.count()
+    storage = get_private_storage()
+    name = ""
+    try:
+        with transaction.atomic():
+            if keep:
+                name = storage.save(
+                    f"check-photos/{check.school_id}/{uuid.uuid4().hex}.img", ContentFile(data)
+                )
+            row = CheckPhoto.objects.create(
+                check_run=check,
+                faces=found,
+                pupils_ticked=ticked,
+                kept=name,
+                sha256=hashlib.sha256(data).hexdigest() if keep else "",
+            )
+            audit_record(
+                school=check.school,
+                actor=by.user,
+                action="consent.check_photo",
+                obj=check,
+                summary=f"Publication check {check.pk}: {found} face(s) found in the photo, "
+                f"{ticked} pupil(s) ticked; photo {'kept' if keep else 'not kept'}.",
+            )
+    except BaseException:
+        if name:
+            storage.delete(name)
+        raise
+    return row

@@ -50,6 +50,7 @@ from schoolsocial.access import (
     staff_view,
 )
 from schoolsocial.exports import csv_response
+from schoolsocial.images import ImageRejected, inspect_upload
 from schoolsocial.private_files import private_file_response
 
 REGISTER_READERS = ("office", "head", "slt", "admin")
@@ -596,23 +597,44 @@ def check(request):
             ),
             "caption": previous.caption,
         }
-    form = CheckForm(request.POST or None, channels=channels, pupils=on_roll, initial=initial)
+    form = CheckForm(
+        request.POST or None,
+        request.FILES or None,
+        channels=channels,
+        pupils=on_roll,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
-        if not form.claim(request):
-            messages.info(request, ALREADY_SENT)
-            return redirect("consent:check")
-        try:
-            result = services.publication_check_run(
-                channel=form.cleaned_data["channel"],
-                pupils=form.cleaned_data["pupils"],
-                caption=form.cleaned_data["caption"],
-                checked_by=request.member,
-                includes_video=form.cleaned_data["includes_video"],
-            )
-        except ValidationError as error:
-            form.refuse(request, error)
-        else:
-            return redirect("consent:check_result", publication_check_id=result.pk)
+        photo = form.cleaned_data.get("photo")
+        if photo is not None:
+            # A photo that is not one refuses the check before it is run.
+            try:
+                inspect_upload(photo)
+            except ImageRejected as error:
+                form.add_error("photo", error)
+        if not form.errors:
+            if not form.claim(request):
+                messages.info(request, ALREADY_SENT)
+                return redirect("consent:check")
+            try:
+                result = services.publication_check_run(
+                    channel=form.cleaned_data["channel"],
+                    pupils=form.cleaned_data["pupils"],
+                    caption=form.cleaned_data["caption"],
+                    checked_by=request.member,
+                    includes_video=form.cleaned_data["includes_video"],
+                )
+                if photo is not None:
+                    services.check_photo_record(
+                        check=result,
+                        photo=photo,
+                        keep=form.cleaned_data["keep_photo"],
+                        by=request.member,
+                    )
+            except ValidationError as error:
+                form.refuse(request, error)
+            else:
+                return redirect("consent:check_result", publication_check_id=result.pk)
     selected = {str(v) for v in (form["pupils"].value() or [])}
     q = request.GET.get("q", "").strip()
     return render(

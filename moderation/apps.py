@@ -48,6 +48,9 @@ class ModerationConfig(AppConfig):
                 "moderation.escalation_decide": "Decided on an escalation",
                 "moderation.step_waive": "Waived a required step",
                 "moderation.name_review": "Confirmed or dismissed a possible pupil's name",
+                "moderation.evidence_read": "Read the text of a screenshot",
+                "moderation.transcribe": "Filled in a comment from its screenshot",
+                "moderation.evidence_redact": "Downloaded a redacted copy of a screenshot",
             }
         )
 

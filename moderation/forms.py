@@ -86,7 +86,10 @@ class IncidentForm(OnceOnlyForm):
         label="The comment, as written",
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=10000,
-        help_text="Copy it exactly. It is checked for pupils' names and offensive words.",
+        required=False,
+        help_text="Copy it exactly. It is checked for pupils' names and offensive words. "
+        "If you attach a screenshot you may leave it empty: the screenshot's text is read "
+        "and checked the same way, and offered to fill it in.",
     )
     occurred_at = BoundedDateTimeField(label="When it was posted", widget=DateTimeLocalInput())
     categories = forms.MultipleChoiceField(
@@ -130,6 +133,11 @@ class IncidentForm(OnceOnlyForm):
                 "school's channels.",
             )
         return data
+
+    def clean_content(self):
+        # Empty only with a screenshot (checked in clean_screenshots, which
+        # refuses a form with neither).
+        return (self.cleaned_data.get("content") or "").strip()
 
     def clean_screenshots(self):
         files = self.cleaned_data.get("screenshots") or []
@@ -200,6 +208,12 @@ class QueueFilterForm(forms.Form):
         required=False,
     )
     author = forms.CharField(required=False, max_length=200, label="Author")
+    text = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Words",
+        help_text="In the comment or in the text read from its screenshots.",
+    )
     date_from = BoundedDateField(label="Posted from", required=False, widget=DateInput())
     date_to = BoundedDateField(label="Posted to", required=False, widget=DateInput())
 

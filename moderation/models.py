@@ -214,6 +214,38 @@ class Evidence(AppendOnly):
         return bool(self.display)
 
 
+class EvidenceText(AppendOnly):
+    """What OCR read in one screenshot: the text, each word with its box,
+    and what screening found in it (``moderation.ocr``). Written once, by
+    the background task, after the screenshot is stored; the screenshot
+    itself is never changed. ``error`` says why nothing could be read."""
+
+    evidence = models.OneToOneField(Evidence, on_delete=models.PROTECT, related_name="read_text")
+    text = models.TextField(blank=True)
+    # [{"text", "left", "top", "width", "height", "conf", "start", "end"}]:
+    # start/end are the word's offsets in ``text``.
+    words = models.JSONField(default=list, blank=True)
+    screening = models.JSONField(default=dict, blank=True)
+    languages = models.CharField(max_length=40, blank=True)
+    engine = models.CharField(max_length=60, blank=True)
+    seconds = models.FloatField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(default=timezone.now)
+
+    SCHOOL_PATH = "evidence__incident__school"
+
+    class Meta:
+        verbose_name = "text read from a screenshot"
+        verbose_name_plural = "text read from screenshots"
+
+    def __str__(self) -> str:
+        return f"Text of screenshot {self.evidence_id}"
+
+    @property
+    def named(self) -> list[dict]:
+        return [m for m in self.screening.get("names", []) if m.get("kind") == "named"]
+
+
 class IncidentAction(AppendOnly):
     """The incident's timeline; append-only."""
 

@@ -26,6 +26,7 @@ from moderation.models import (
     BannedAccount,
     Escalation,
     Evidence,
+    EvidenceText,
     Incident,
     IncidentAction,
     IncidentCategory,
@@ -99,6 +100,8 @@ class IncidentRetention(RetentionRule):
             removed.files += [original, display, thumbnail]
         screenshots = evidence.count()
         removed.detail = f"with {screenshots} screenshot{'s' if screenshots != 1 else ''}"
+        # The text read from each screenshot goes with it (it may name pupils).
+        EvidenceText.objects.filter(evidence__in=evidence).delete()
         evidence.delete()
         IncidentAction.objects.filter(incident__in=incidents).delete()
         Escalation.objects.filter(incident__in=incidents).delete()

@@ -37,6 +37,7 @@ def queue(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     steps: str = "",
+    text: str = "",
 ):
     """Incidents of the school, urgent first then oldest first.
 
@@ -62,6 +63,8 @@ def queue(
         qs = qs.filter(severity=severity)
     if author:
         qs = qs.filter(Q(author_name__icontains=author) | Q(author_profile_url__icontains=author))
+    if text:
+        qs = qs.filter(_text_matches(text))
     tz = school.tz
     if date_from:
         start = datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz)
@@ -77,6 +80,39 @@ def queue(
         .annotate(evidence_count=_evidence_count())
         .order_by("-severity", "occurred_at", "pk")
     )
+
+
+def _text_matches(text: str) -> Q:
+    """The comment or the text read from a screenshot contains the words.
+
+    PostgreSQL: full-text search ("simple" configuration: names are not
+    stemmed; every word must be there, in any order; websearch syntax, so
+    "quoted phrases" and -excluded words work). Elsewhere (SQLite in
+    development): the words, each as written, anywhere in either text."""
+    from django.db import connection
+
+    from moderation.models import EvidenceText
+
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        query = SearchQuery(text, config="simple", search_type="websearch")
+        read = (
+            EvidenceText.objects.annotate(found=SearchVector("text", config="simple"))
+            .filter(found=query)
+            .values("evidence__incident_id")
+        )
+        typed = (
+            Incident.objects.annotate(found=SearchVector("content", config="simple"))
+            .filter(found=query)
+            .values("pk")
+        )
+        return Q(pk__in=read) | Q(pk__in=typed)
+    condition = Q()
+    for word in text.split()[:10]:
+        read = EvidenceText.objects.filter(text__icontains=word).values("evidence__incident_id")
+        condition &= Q(content__icontains=word) | Q(pk__in=read)
+    return condition
 
 
 def _evidence_count():
@@ -510,3 +546,10 @@ def _open_escalations_brief(*, school: School):
         .select_related("incident__channel", "routed_to__user")
         .order_by("-urgency", "raised_at", "pk")
     )
+
+
+def read_texts(*, incident: Incident) -> dict:
+    """The text read from each of the incident's screenshots, by evidence id."""
+    from moderation.models import EvidenceText
+
+    return {t.evidence_id: t for t in EvidenceText.objects.filter(evidence__incident=incident)}

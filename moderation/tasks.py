@@ -33,3 +33,32 @@ def prepare_waiting_evidence() -> int:
     for evidence_id in waiting:
         prepare_evidence.delay(evidence_id)
     return len(waiting)
+
+
+@shared_task(bind=True, max_retries=3)
+def read_evidence(self, evidence_id: int) -> bool:
+    """Read one screenshot's text with OCR and screen it (see
+    ``evidence_read``); retried if the storage cannot be read."""
+    from moderation.services.reading import evidence_read
+
+    try:
+        return evidence_read(evidence_id=evidence_id)
+    except (OSError, MemoryError) as error:
+        logger.warning("Reading screenshot %s failed: %s", evidence_id, error)
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
+
+
+@shared_task
+def read_waiting_evidence() -> int:
+    """Queue again every screenshot of the last day whose text is unread."""
+    from django.conf import settings
+
+    from moderation.services.reading import evidence_unread
+
+    if not settings.OCR_ENABLED:
+        return 0
+
+    waiting = evidence_unread()
+    for evidence_id in waiting:
+        read_evidence.delay(evidence_id)
+    return len(waiting)

@@ -19,6 +19,17 @@ urlpatterns = [
     ),
     path("evidence/<int:evidence_id>/", views.evidence, name="evidence"),
     path(
+        "evidence/<int:evidence_id>/highlighted/",
+        views.evidence_highlighted,
+        name="evidence_highlighted",
+    ),
+    path("evidence/<int:evidence_id>/redacted/", views.evidence_redacted, name="evidence_redacted"),
+    path(
+        "incidents/<int:incident_id>/transcribe/",
+        views.incident_transcribe,
+        name="incident_transcribe",
+    ),
+    path(
         "incidents/<int:incident_id>/escalate/", views.incident_escalate, name="incident_escalate"
     ),
     path("escalations/", views.escalations, name="escalations"),

@@ -5,6 +5,7 @@ and fetches objects of the current school only."""
 from __future__ import annotations
 
 import datetime
+import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,10 +34,11 @@ from moderation.forms import (
     WaiveStepForm,
 )
 from moderation.models import BannedAccount, Escalation, Evidence
+from moderation.services import reading
 from moderation.services.common import is_current_moderator
 from moderation.services.escalations import may_decide
 from moderation.services.incidents import possible_name_review
-from moderation.services.screening import rare_possible_names
+from moderation.services.screening import rare_possible_for
 from moderation.services.steps import step_states, step_waive
 from policy.selectors import profile_for
 from schoolsocial import uploads
@@ -94,6 +96,7 @@ def queue(request):
             "category": data["category"],
             "severity": data["severity"],
             "author": data["author"].strip(),
+            "text": data["text"].strip(),
             "date_from": data["date_from"],
             "date_to": data["date_to"],
         }
@@ -281,11 +284,15 @@ def _evidence_hidden(request, obj) -> bool:
 
 def _with_elsewhere(obj) -> list:
     """The incident's screenshots, each with ``also_on``: the other incidents
-    of the school holding the same file."""
+    of the school holding the same file, and ``ocr``: the text read from it
+    (None while it is being read)."""
     elsewhere = selectors.evidence_elsewhere(incident=obj)
+    read = selectors.read_texts(incident=obj)
     items = list(obj.evidence.all())
-    for item in items:
+    for number, item in enumerate(items, start=1):
         item.also_on = elsewhere.get(item.pk, [])
+        item.ocr = read.get(item.pk)
+        item.number = number
     return items
 
 
@@ -316,16 +323,25 @@ def _incident_page(
     reviewed = {a.note for a in timeline if a.kind in ("name_confirmed", "name_dismissed")}
     possible = [
         m
-        for m in rare_possible_names(obj.screening or {})
+        for m in rare_possible_for(obj)
+        # A name read from evidence only the head may see is for the head.
+        if not (m.get("evidence_id") and _evidence_hidden(request, obj))
         if not any(n.startswith(f"“{m['matched_text']}”") for n in reviewed)
     ]
+    evidence = [] if _evidence_hidden(request, obj) else _with_elsewhere(obj)
     return render(
         request,
         "moderation/incident.html",
         {
             "incident": obj,
+            "reading": any(item.ocr is None for item in evidence),
+            "read_names": [(item, m) for item in evidence if item.ocr for m in item.ocr.named],
+            "transcript": "\n\n".join(
+                item.ocr.text for item in evidence if item.ocr and item.ocr.text
+            ),
+            "transcribed": any(a.note == reading.TRANSCRIBED_NOTE for a in timeline),
             "categories": rules,
-            "evidence": [] if _evidence_hidden(request, obj) else _with_elsewhere(obj),
+            "evidence": evidence,
             "evidence_hidden": _evidence_hidden(request, obj),
             "timeline": timeline,
             "steps": step_states(obj, timeline),
@@ -556,6 +572,78 @@ def evidence(request, evidence_id: int):
         content_type=CONTENT_TYPES[fmt],
         as_attachment=variant == "original",
     )
+
+
+def _visible_evidence(request, evidence_id: int) -> Evidence:
+    item = get_for_school(
+        request,
+        selectors.visible_to(
+            Evidence.objects.select_related("incident__school"),
+            member=request.member,
+            path="incident",
+            roles=request.roles,
+        ),
+        pk=evidence_id,
+    )
+    if _evidence_hidden(request, item.incident):
+        raise PermissionDenied("Only the headteacher can see this evidence.")
+    return item
+
+
+@moderators
+def evidence_highlighted(request, evidence_id: int):
+    """The screenshot with the pupils' names OCR found outlined in red."""
+    item = _visible_evidence(request, evidence_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    try:
+        data = reading.evidence_highlighted(evidence=item, member=request.member)
+    except ValidationError as error:
+        for message in _messages(error):
+            messages.error(request, message)
+        return redirect("moderation:incident", incident_id=item.incident_id)
+    return private_file_response(
+        io.BytesIO(data),
+        filename=f"incident-{item.incident_id}-screenshot-{item.pk}-names-highlighted.png",
+        content_type="image/png",
+    )
+
+
+@leaders
+def evidence_redacted(request, evidence_id: int):
+    """Download a copy with every pupil's name (and the words marked in
+    ``words``, comma-separated) blacked out: the head and SLT only."""
+    item = _visible_evidence(request, evidence_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    marked = (request.GET.get("words") or "")[:1000].replace("\n", ",").split(",")
+    try:
+        data = reading.evidence_redact(evidence=item, member=request.member, marked=marked)
+    except ValidationError as error:
+        for message in _messages(error):
+            messages.error(request, message)
+        return redirect("moderation:incident", incident_id=item.incident_id)
+    return private_file_response(
+        io.BytesIO(data),
+        filename=f"incident-{item.incident_id}-screenshot-{item.pk}-redacted.png",
+        content_type="image/png",
+        as_attachment=True,
+    )
+
+
+@require_POST
+@moderators
+def incident_transcribe(request, incident_id: int):
+    """Fill an empty comment with the text read from the screenshots."""
+    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
+    try:
+        reading.incident_fill_from_screenshots(incident=obj, by=request.member)
+    except ValidationError as error:
+        for message in _messages(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, "The comment is filled in: transcribed from the screenshot.")
+    return redirect("moderation:incident", incident_id=obj.pk)
 
 
 # --- Escalations: the head's inbox ---------------------------------------------------------------

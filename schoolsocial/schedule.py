@@ -47,6 +47,13 @@ BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"expires": 540},
     },
+    # Every 10 minutes: read again any screenshot whose text was not read
+    # (OCR's task lost with a worker); recording never waited for it.
+    "read-waiting-evidence": {
+        "task": "moderation.tasks.read_waiting_evidence",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
     # Hourly: forget once-only form keys claimed over a day ago and files
     # held for forms that were never sent ("Check the text first", then the
     # page was left).

@@ -273,6 +273,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_REDIRECT_STDOUTS = env.bool("CELERY_WORKER_REDIRECT_STDOUTS", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 
+# Read the text of every screenshot with Tesseract OCR after it is stored
+# (moderation.services.reading). The tests turn it off except where they
+# test it, to keep the suite quick.
+OCR_ENABLED = env.bool("OCR_ENABLED", default=True)
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -401,6 +401,64 @@ def image_processing():
     return lines
 
 
+@bench("OCR of screenshots (Tesseract, eng+cym) and finding pupils' names in them")
+def ocr_screenshots():
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from consent.screening import NameMatcher
+    from moderation import ocr
+    from tests.moderation.screenshots import PUPILS, chat_screenshot, corpus, desktop_4k
+
+    if not ocr.available():
+        return [
+            "Tesseract OCR is not installed: apt-get install tesseract-ocr "
+            "tesseract-ocr-eng tesseract-ocr-cym"
+        ]
+    lines = []
+    phone = chat_screenshot(
+        [
+            "Is the trip still on for Friday?",
+            "Honestly Tom Smith in year 4 is a menace",
+            "Diolch yn fawr, see you at the gate",
+            "Someone should tell Siân Ellis-Hughes's mum",
+            "Tomato soup for lunch again",
+        ]
+        * 3,
+        font_size=40,
+    )
+    for label, image in [
+        ("1080×2340 phone screenshot", phone),
+        ("3840×2160 4K desktop", desktop_4k()),
+    ]:
+        timings, words = [], 0
+        for _ in range(3):
+            start = time.perf_counter()
+            read = ocr.read_image(image)
+            timings.append(time.perf_counter() - start)
+            words = len(read.words)
+        lines.append(f"{label}: median {statistics.median(timings):.2f} s, {words} words read")
+    matcher = NameMatcher([(n, first, last, "") for n, (first, last) in enumerate(PUPILS)])
+    found = total = tomato = 0
+    samples = corpus()
+    missed = []
+    for sample in samples:
+        matches = matcher.screen(ocr.read_image(sample.image).text)
+        named = {m.pupil_name for m in matches if m.kind == "named"}
+        tomato += sum(1 for m in matches if m.matched_text.lower().startswith("tomato"))
+        for name in sample.named:
+            total += 1
+            if name in named:
+                found += 1
+            else:
+                missed.append(f"{name} ({sample.label})")
+    lines.append(
+        f"name-finding recall: {found}/{total} = {100 * found / total:.1f} % on "
+        f"{len(samples)} generated screenshots (fonts × 2 sizes × light/dark, Welsh accents)"
+    )
+    lines.append(f"'Tomato' matched as a pupil: {tomato} time(s)")
+    lines.extend(f"missed: {m}" for m in missed)
+    return lines
+
+
 def main():
     from django.conf import settings
     from django.test.utils import setup_test_environment

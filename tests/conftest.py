@@ -38,6 +38,9 @@ def _test_settings(settings, tmp_path):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # OCR of screenshots is slow for the many tests that only need a
+    # screenshot stored; tests of it use the ``ocr`` fixture below.
+    settings.OCR_ENABLED = False
     if not settings.REDIS_URL:
         # Each test run its own cache (a file cache is shared by concurrent runs).
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -49,6 +52,25 @@ def _test_settings(settings, tmp_path):
     _clear_cache()
     yield
     _clear_cache()
+
+
+@pytest.fixture
+def ocr(settings):
+    """Screenshots are read with the real Tesseract. Skipped where it is not
+    installed, but in CI (CI=true) a missing Tesseract fails the test, like
+    a missing Chromium (tests/browser/conftest.py)."""
+    from moderation import ocr as engine
+
+    if not engine.available():
+        message = (
+            "Tesseract OCR is not installed "
+            "(apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-cym)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    settings.OCR_ENABLED = True
+    return engine
 
 
 def _clear_cache():

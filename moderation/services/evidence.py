@@ -146,6 +146,7 @@ def _store_evidence(
         del data
     ids = [row.pk for row in rows]
     transaction.on_commit(lambda: _queue_prepare(ids))
+    transaction.on_commit(lambda: _queue_read(ids))
     return rows
 
 
@@ -157,6 +158,21 @@ def _queue_prepare(ids: Iterable[int]) -> None:
             prepare_evidence.delay(evidence_id)
         except Exception:  # the broker is down: the sweep queues it later
             logger.exception("Could not queue the display copy of screenshot %s", evidence_id)
+
+
+def _queue_read(ids: Iterable[int]) -> None:
+    from django.conf import settings
+
+    from moderation.tasks import read_evidence
+
+    if not settings.OCR_ENABLED:
+        return
+
+    for evidence_id in ids:
+        try:
+            read_evidence.delay(evidence_id)
+        except Exception:  # the broker is down: the sweep queues it later
+            logger.exception("Could not queue reading screenshot %s", evidence_id)
 
 
 def _remove_files(names: Iterable[str]) -> None:

@@ -25,7 +25,7 @@ from moderation.services.common import (
 )
 from moderation.services.escalations import incident_escalate
 from moderation.services.evidence import _remove_files, _store_evidence, check_screenshots
-from moderation.services.screening import rare_possible_names, screen_safely
+from moderation.services.screening import rare_possible_for, screen_safely
 from moderation.services.steps import refresh_steps, refuse_if_outstanding
 from policy.catalogue import PUPIL_NAMED, Severity
 from policy.selectors import profile_for
@@ -84,7 +84,9 @@ def incident_record(
     content = content.strip()
     if not author_name:
         raise ServiceError("Give the author's display name as it appears on the platform.")
-    if not content:
+    if not content and not any(s is not None for s in screenshots):
+        # With a screenshot the box may be left empty: the screenshot's text
+        # is read after the save and offered to fill it (services.reading).
         raise ServiceError("Write down the comment as it was posted.")
     if author_kind not in Incident.AuthorKind.values:
         raise ServiceError("Choose who the author is.")
@@ -306,7 +308,7 @@ def possible_name_review(
     _may_work_on(by, incident)
     if not confirm and not note:
         raise ServiceError("Say why this is not the pupil (for example, who it refers to).")
-    found = {m["pupil_id"]: m for m in rare_possible_names(incident.screening or {})}
+    found = {m["pupil_id"]: m for m in rare_possible_for(incident)}
     match = found.get(pupil_id)
     if match is None:
         raise ServiceError("That name is not among the possible matches of this incident.")

@@ -70,6 +70,26 @@ def rare_possible_names(screening: dict) -> list[dict]:
     return found
 
 
+def rare_possible_for(incident) -> list[dict]:
+    """The rare first names screening found in the typed comment and in the
+    text read from the incident's screenshots (``services.reading``), one per
+    pupil; a name found only in a screenshot carries its ``evidence_id``. A
+    person confirms or dismisses each before the incident closes."""
+    from moderation.models import EvidenceText
+
+    found = rare_possible_names(incident.screening or {})
+    seen = {m["pupil_id"] for m in found}
+    rows = EvidenceText.objects.filter(evidence__incident_id=incident.pk).order_by(
+        "evidence__uploaded_at", "evidence__pk"
+    )
+    for row in rows:
+        for m in rare_possible_names(row.screening or {}):
+            if m["pupil_id"] not in seen:
+                seen.add(m["pupil_id"])
+                found.append({**m, "evidence_id": row.evidence_id})
+    return found
+
+
 def screen_safely(*, school: School, text: str) -> dict:
     try:
         return screen_text(school=school, text=text)

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from moderation.models import Incident, IncidentAction
 from moderation.services.common import CLOSED_MESSAGE, _locked, is_leader
-from moderation.services.screening import rare_possible_names
+from moderation.services.screening import rare_possible_for
 from policy.catalogue import STEPS, Step
 from policy.selectors import profile_for
 from schoolsocial.audit import audit_record
@@ -52,7 +52,7 @@ def required_for(incident: Incident, codes=None) -> list[str]:
     if codes is None:
         codes = [r.category for r in incident.category_rows.all()]
     steps = profile_for(incident.school).required_steps(codes)
-    if rare_possible_names(incident.screening or {}):
+    if rare_possible_for(incident):
         steps.append(NAME_REVIEWED)
     return list(dict.fromkeys(steps))
 

@@ -254,3 +254,34 @@ def test_events_of_no_school_are_pruned_too_and_their_chain_still_verifies(run):
     assert not AuditEvent.objects.filter(pk=old.pk).exists()
     assert AuditEvent.objects.filter(pk=kept.pk).exists()
     assert verify_chain(None)[1] is None
+
+
+def test_the_text_read_from_a_screenshot_goes_with_it(school, head, run):
+    from moderation.models import EvidenceText
+
+    incident, evidence = _closed_incident(school, head, at(2019, 5, 10, 14, 0))
+    EvidenceText.objects.create(evidence=evidence, text="Tom Smith was crying")
+    run(at(2025, 5, 11, 0, 1))
+    assert not Incident.objects.filter(pk=incident.pk).exists()
+    assert not EvidenceText.objects.filter(evidence_id=evidence.pk).exists()
+
+
+def test_a_photo_kept_with_a_publication_check_goes_with_it(
+    school, channel, authorised_admin, settings, run
+):
+    from django.core.files.base import ContentFile
+
+    from consent.models import CheckPhoto, PublicationCheck
+    from schoolsocial.private_files import get_private_storage
+
+    with time_machine.travel(at(2019, 5, 10, 14, 0), tick=False):
+        check = PublicationCheck.objects.create(
+            school=school, channel=channel, checked_by=authorised_admin, caption="Sports day"
+        )
+    name = get_private_storage().save("checks/kept.jpg", ContentFile(b"jpeg"))
+    CheckPhoto.objects.create(check_run=check, faces=2, pupils_ticked=1, kept=name)
+    path = settings.PRIVATE_STORAGE_ROOT / name
+    assert path.exists()
+    run(at(2025, 5, 11, 0, 1))
+    assert not PublicationCheck.objects.filter(pk=check.pk).exists()
+    assert not path.exists()
