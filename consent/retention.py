@@ -17,10 +17,10 @@ import uuid
 
 from consent.models import (
     CheckedPupil,
+    CheckPhoto,
     ConsentForm,
     ConsentRecord,
     GroupApplication,
-    CheckPhoto,
     PublicationCheck,
     Pupil,
     RegisterVersion,
