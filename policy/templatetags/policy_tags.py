@@ -17,3 +17,16 @@ def clause(context, key: str, before: str = "", after: str = "") -> str:
         return ""
     ref = profile_for(school).clause(key).ref
     return f"{before}{ref}{after}" if ref else ""
+
+
+@register.simple_tag(takes_context=True)
+def category_label(context, code: str) -> str:
+    """A category's label in the school's own policy ("Pupil named or
+    described"), never its code."""
+    request = context.get("request")
+    school = getattr(request, "school", None)
+    if school is None:
+        from policy.profile import Profile
+
+        return Profile.from_template().label(code)
+    return profile_for(school).label(code)

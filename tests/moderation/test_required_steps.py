@@ -455,3 +455,14 @@ def test_reporting_to_the_police_with_a_crime_reference_does_the_police_step(
     assert not incident.steps_outstanding
     action = incident.actions.get(kind="reported_police")
     assert action.reference == "CAD-2025-0311" and action.by == head
+
+
+def test_the_queue_and_the_inbox_show_category_labels_not_codes(
+    school, channel, authorised_admin, head, post_incident, login
+):
+    _named(post_incident, authorised_admin, channel, school)
+    client = login(head)
+    for url in (reverse("moderation:queue"), reverse("moderation:escalations")):
+        page = client.get(url).content.decode()
+        listing = re.sub(r"<select.*?</select>", "", page, flags=re.S)  # the filter's options
+        assert "Pupil named or described" in listing and "pupil_named" not in listing
