@@ -38,6 +38,11 @@ def _test_settings(settings, tmp_path):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Each test's database starts afresh (and may reuse a school's id): no
+    # name matcher kept from an earlier test.
+    from consent.screening import forget_matchers
+
+    forget_matchers()
     if not settings.REDIS_URL:
         # Each test run its own cache (a file cache is shared by concurrent runs).
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
