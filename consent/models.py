@@ -216,13 +216,18 @@ class PupilQuerySet(models.QuerySet):
     def on_roll(self):
         return self.filter(left_on__isnull=True)
 
-    def with_consent(self):
+    def with_consent(self, *, people: bool = False):
         """Prefetch every consent record with its form, so
-        ``current_consent`` needs no further query per pupil."""
+        ``current_consent`` needs no further query per pupil. With
+        ``people``, also who recorded each form and each withdrawal (a
+        pupil's page shows them beside each answer)."""
+        related = ["form"]
+        if people:
+            related += ["form__recorded_by__user", "withdrawal_recorded_by__user"]
         return self.prefetch_related(
             models.Prefetch(
                 "consent_records",
-                queryset=ConsentRecord.objects.select_related("form").order_by(
+                queryset=ConsentRecord.objects.select_related(*related).order_by(
                     "form__received_on", "pk"
                 ),
             )

@@ -122,7 +122,7 @@ def pupil_add(request):
 
 @register_readers
 def pupil(request, pupil_id: int):
-    pupil = get_for_school(request, Pupil.objects.with_consent(), pk=pupil_id)
+    pupil = get_for_school(request, Pupil.objects.with_consent(people=True), pk=pupil_id)
     roles = request.roles
     today = request.school.local_today()
     answers = pupil.answers(on=today)
