@@ -232,7 +232,10 @@ def screening():
     def cold():
         from django.core.cache import cache
 
+        from consent.screening import forget_matchers
+
         cache.clear()
+        forget_matchers()
         screen_names(school=school, text=text)
 
     cold_median, cold_queries = measure(cold, repeat=5)
@@ -249,7 +252,13 @@ def screening_throughput():
     from moderation.services.screening import screen_text
     from schoolsocial.models import School
 
-    firsts = ["Siân", "Tom", "Rhodri", "Grace", "Will", "Elis", "Megan", "Osian", "Ffion", "Noah"]
+    # About 400 first names, as a large school has: each shared by 2–3 pupils
+    # in 1,000 and by 25 in 10,000.
+    starts = ["Si", "To", "Rho", "Gra", "Wi", "E", "Me", "O", "Ffi", "No", "A", "Ca"]
+    starts += ["De", "Ha", "Iso", "Ja", "Le", "Ma", "Ru", "Te"]
+    ends = ["ân", "m", "dri", "ce", "ll", "lis", "gan", "sian", "on", "ah", "ra", "ys"]
+    ends += ["lan", "wen", "bel", "ck", "o", "ia", "by", "ddy"]
+    firsts = [a + b for a in starts for b in ends]
     comments = [
         f"Comment {n}: honestly what happened at sports day, Tom's mum said Sian Family{n} "
         "was pushed over and nobody did anything about it. Disgraceful school."

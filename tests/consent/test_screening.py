@@ -286,3 +286,19 @@ def test_a_lower_case_run_together_everyday_first_name_needs_a_hashtag(school):
     assert kinds(school, "#willpower") == [("Will Power", "named", "willpower")]
     assert kinds(school, "WillPower") == [("Will Power", "named", "WillPower")]
     assert kinds(school, "will power") == [("Will Power", "named", "will power")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tom Smith's mum said #TomSmith and @grace_evans were there!!",
+        "O'Neill, Smith-Jones; 3B\tclass\r\nYEAR6 -- tom.smith@example.com",
+        "".join(chr(c) for c in range(128)),
+        "",
+    ],
+)
+def test_plain_ascii_text_is_split_into_the_same_words_by_the_fast_path(text):
+    # A non-ASCII character at the end sends the text down the general path.
+    general = tokenize(text + " ß")
+    assert general[-1].word == "ss"
+    assert tokenize(text) == general[:-1]
