@@ -1,6 +1,7 @@
-"""Reading the consent registers. Lists load every consent record in one
-query (``PupilQuerySet.with_consent``) so their query count does not grow
-with the number of pupils."""
+"""Reading the consent registers. Lists read the consent records of all
+their pupils in one query, as plain rows decided by the same rules as a
+pupil's page (``current_answers``), so neither their query count nor their
+cost in model objects grows with the number of records."""
 
 from __future__ import annotations
 
@@ -73,8 +74,9 @@ def register(
 ) -> Page:
     """One page of the register, in year, class and name order, with the
     current answer for every purpose on each row (``page.object_list`` is a
-    list of ``PupilRow``). Four queries whatever the size of the school:
-    the count, the page's pupils, their consent records and their forms."""
+    list of ``PupilRow``). Three queries whatever the size of the school:
+    the count, the page's pupils and their consent records (as plain rows,
+    ``current_answers``)."""
     qs = Pupil.objects.filter(school=school)
     if not leavers:
         qs = qs.on_roll()
@@ -88,9 +90,11 @@ def register(
         "year_order", "class_name", "last_name", "first_name", "pk"
     )
     result = Paginator(qs, per_page).get_page(page)
-    today = school.local_today()
-    pupils = list(result.object_list.with_consent())
-    result.object_list = [PupilRow(p, p.answers(on=today)) for p in pupils]
+    pupils = list(result.object_list)
+    answers = current_answers(
+        pupils, Purpose.values, on=school.local_today(), pupil_ids=[p.pk for p in pupils]
+    )
+    result.object_list = [PupilRow(p, answers.get(p.pk, [])) for p in pupils]
     return result
 
 
@@ -105,23 +109,25 @@ def class_pupils(*, school: School, class_name: str) -> list[Pupil]:
     )
 
 
-def refused_answers(
-    pupils_qs: QuerySet[Pupil], purposes: list[str], *, on
-) -> tuple[list[Pupil], dict[int, list[ConsentAnswer]]]:
-    """The pupils of ``pupils_qs`` in year, class and name order and, for
-    each, the answers that are not "granted" among ``purposes`` — for the
-    do-not-publish lists. The rules
-    are ``Pupil.consent_from_forms``'s (``decide``), run over plain rows:
-    three queries however many records the school holds (the pupils, their
-    records as tuples, and the records that explain a "no")."""
-    pupils = sorted(
-        pupils_qs,
-        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
-    )
+def current_answers(
+    pupils: list[Pupil],
+    purposes: list[str],
+    *,
+    on,
+    pupil_ids: QuerySet | list[int],
+    granted: bool = True,
+    explain: bool = False,
+) -> dict[int, list[ConsentAnswer]]:
+    """The current answer for each of ``purposes`` for each of ``pupils``
+    (whose ids ``pupil_ids`` gives, as a list or a subquery), keyed by pupil
+    id; without ``granted`` only the answers that say no. The rules are
+    ``Pupil.consent_from_forms``'s (``decide``), run over plain rows rather
+    than model objects: one query however many records there are, and with
+    ``explain`` one more for the records that explain each "no" (the
+    do-not-publish CSV gives the reason)."""
     grouped: dict[tuple[int, str], list[DecisionRow]] = {}
     rows = (
-        ConsentRecord.objects.filter(pupil__in=pupils_qs.order_by().values("pk"))
-        .filter(purpose__in=purposes)
+        ConsentRecord.objects.filter(pupil__in=pupil_ids, purpose__in=purposes)
         .order_by()
         .values_list(
             "pupil_id",
@@ -137,6 +143,7 @@ def refused_answers(
         grouped.setdefault((pupil_id, purpose), []).append(DecisionRow(*rest))
     found: dict[int, list[tuple[str, str, int | None]]] = {}
     for pupil in pupils:
+        items = found.setdefault(pupil.pk, [])
         for purpose in purposes:
             if pupil.never_publish:
                 status, record_pk = Status.NEVER, None
@@ -148,17 +155,40 @@ def refused_answers(
                     records.sort(key=deciding_order)
                     status, index = decide(records, on=on)
                     record_pk = records[index].pk
-            if status != Status.GRANTED:
-                found.setdefault(pupil.pk, []).append((purpose, status, record_pk))
-    wanted = [pk for answers in found.values() for _, _, pk in answers if pk is not None]
-    explained = ConsentRecord.objects.select_related("form").in_bulk(wanted) if wanted else {}
-    answers = {
+            if granted or status != Status.GRANTED:
+                items.append((purpose, status, record_pk))
+    explained = {}
+    if explain:
+        wanted = [pk for items in found.values() for _, _, pk in items if pk is not None]
+        explained = ConsentRecord.objects.select_related("form").in_bulk(wanted) if wanted else {}
+    return {
         pupil_id: [
             ConsentAnswer(purpose, status, explained.get(pk) if pk is not None else None)
             for purpose, status, pk in items
         ]
         for pupil_id, items in found.items()
+        if items
     }
+
+
+def refused_answers(
+    pupils_qs: QuerySet[Pupil], purposes: list[str], *, on
+) -> tuple[list[Pupil], dict[int, list[ConsentAnswer]]]:
+    """The pupils of ``pupils_qs`` in year, class and name order and, for
+    each, the answers that are not "granted" among ``purposes``, each with
+    the record that explains it — for the do-not-publish lists."""
+    pupils = sorted(
+        pupils_qs,
+        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
+    )
+    answers = current_answers(
+        pupils,
+        purposes,
+        on=on,
+        pupil_ids=pupils_qs.order_by().values("pk"),
+        granted=False,
+        explain=True,
+    )
     return pupils, answers
 
 
