@@ -237,6 +237,19 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Evidence and consent scans never sit under MEDIA_ROOT: they are served only
 # through views that check the role and write an audit event.
 PRIVATE_STORAGE_ROOT = Path(env.str("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
+# Private files on local disk (the default) or, with PRIVATE_STORAGE=s3, in a
+# private bucket of S3-compatible object storage shared by every machine.
+PRIVATE_STORAGE = env.str("PRIVATE_STORAGE", default="local")
+if PRIVATE_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("PRIVATE_STORAGE must be local or s3.")
+PRIVATE_S3_BUCKET = env.str("PRIVATE_S3_BUCKET", default="")
+PRIVATE_S3_ENDPOINT_URL = env.str("PRIVATE_S3_ENDPOINT_URL", default="")
+PRIVATE_S3_REGION = env.str("PRIVATE_S3_REGION", default="")
+PRIVATE_S3_ACCESS_KEY_ID = env.str("PRIVATE_S3_ACCESS_KEY_ID", default="")
+PRIVATE_S3_SECRET_ACCESS_KEY = env.str("PRIVATE_S3_SECRET_ACCESS_KEY", default="")
+PRIVATE_S3_PREFIX = env.str("PRIVATE_S3_PREFIX", default="private")
+if PRIVATE_STORAGE == "s3" and not PRIVATE_S3_BUCKET:
+    raise ImproperlyConfigured("PRIVATE_STORAGE=s3 needs PRIVATE_S3_BUCKET.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

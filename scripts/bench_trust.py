@@ -300,10 +300,13 @@ def pages(trust):
     school = trust.schools[0]
     staff = trust.staff[0]
     pupil = Pupil.objects.filter(school=school).order_by("pk").first()
-    incident = (
-        Incident.objects.filter(school=school, escalations__isnull=False).order_by("-pk").first()
+    # An incident with a full timeline and an open escalation.
+    escalation = (
+        Escalation.objects.filter(incident__school=school, decided_at__isnull=True)
+        .order_by("pk")
+        .first()
     )
-    escalation = Escalation.objects.filter(incident=incident).first()
+    incident = Incident.objects.get(pk=escalation.incident_id)
     all_staff = ("head", "slt", "admin", "office")
     leaders = ("head", "slt")
     moderators = ("admin", "slt", "head")
