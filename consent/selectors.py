@@ -172,11 +172,12 @@ def current_answers(
 
 
 def refused_answers(
-    pupils_qs: QuerySet[Pupil], purposes: list[str], *, on
+    pupils_qs: QuerySet[Pupil], purposes: list[str], *, on, explain: bool = False
 ) -> tuple[list[Pupil], dict[int, list[ConsentAnswer]]]:
     """The pupils of ``pupils_qs`` in year, class and name order and, for
-    each, the answers that are not "granted" among ``purposes``, each with
-    the record that explains it — for the do-not-publish lists."""
+    each, the answers that are not "granted" among ``purposes`` (with
+    ``explain``, each with the record that explains it) — for the
+    do-not-publish lists."""
     pupils = sorted(
         pupils_qs,
         key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
@@ -187,21 +188,22 @@ def refused_answers(
         on=on,
         pupil_ids=pupils_qs.order_by().values("pk"),
         granted=False,
-        explain=True,
+        explain=explain,
     )
     return pupils, answers
 
 
 def do_not_publish(
-    *, school: School, purpose: str, class_name: str = ""
+    *, school: School, purpose: str, class_name: str = "", explain: bool = False
 ) -> OrderedDict[str, list[PupilRow]]:
     """Pupils on roll who may NOT appear for ``purpose``, by class. Derived
     from the records each time, so it reflects a change the moment it is
-    saved."""
+    saved. With ``explain`` each answer carries its record (for the reason
+    the CSV gives)."""
     qs = Pupil.objects.filter(school=school).on_roll()
     if class_name:
         qs = qs.filter(class_name=class_name)
-    pupils, answers = refused_answers(qs, [purpose], on=school.local_today())
+    pupils, answers = refused_answers(qs, [purpose], on=school.local_today(), explain=explain)
     by_class: OrderedDict[str, list[PupilRow]] = OrderedDict()
     for pupil in pupils:
         if pupil.pk in answers:

@@ -471,7 +471,7 @@ def run(n_schools: int):
     lines.append(f"full scale built in {took:.0f} s: " + _sizes(full_counts))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     full = measure_all(trust)
     lines.append(
         f"one school measured: {PUPILS} pupils, {INCIDENTS} incidents, "

@@ -131,7 +131,7 @@ def main():
         trust.create_schools()
         trust.grow(0.0, 1.0)
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
         urls = [u for label, u, roles in bench_trust.pages(trust) if label in MIXED]
         school = trust.schools[0]
         head = trust.staff[0]["head"]
