@@ -73,6 +73,10 @@ def run_users(port, cookies, urls, *, seconds, pause=None):
                 if not ok:
                     errors.append(f"{url}: {getattr(response, 'status', response)}")
             if pause:
+                # Longer than gunicorn's keep-alive: the server closes the
+                # idle connection, and the next page opens a new one, as a
+                # browser's would.
+                conn.close()
                 time.sleep(random.uniform(*pause))  # noqa: S311 - think time
         conn.close()
 
