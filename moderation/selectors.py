@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 
 from moderation.models import (
     BannedAccount,
@@ -407,16 +407,22 @@ def incidents_by_month(*, school: School, today: datetime.date | None = None) ->
         index = (month.year - start.year) * 12 + month.month - 9
         counts[(index, code)] = counts.get((index, code), 0) + n
 
-    # Most incidents have one category: counted by month in the database.
-    for month, code, n in (
-        this_year.filter(~Exists(another))
-        .annotate(month=TruncMonth("incident__occurred_at", tzinfo=tz))
-        .values("month", "category")
-        .annotate(n=Count("pk"))
-        .values_list("month", "category", "n")
-        .order_by()
-    ):
-        add(month, code, n)
+    # Most incidents have one category: counted by month in the database,
+    # between the instants each of the school's local months starts.
+    bounds = [datetime.datetime.combine(m, datetime.time.min, tzinfo=tz) for m in months]
+    bounds.append(end)
+    per_month = {
+        f"m{i}": Count(
+            "pk",
+            filter=Q(incident__occurred_at__gte=bounds[i], incident__occurred_at__lt=bounds[i + 1]),
+        )
+        for i in range(12)
+    }
+    single = this_year.filter(~Exists(another)).order_by()
+    for row in single.values("category").annotate(**per_month):
+        for i in range(12):
+            if row[f"m{i}"]:
+                add(months[i], row["category"], row[f"m{i}"])
     # The few with several: each counted once, under its most serious.
     main: dict[int, tuple[str, datetime.datetime]] = {}
     for incident_id, code, occurred in this_year.filter(Exists(another)).values_list(
