@@ -6,7 +6,19 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from moderation.models import (
@@ -374,9 +386,7 @@ def school_year_start(day: datetime.date) -> datetime.date:
 def incidents_by_month(*, school: School, today: datetime.date | None = None) -> dict:
     """Incidents this school year by month and main category (the most
     serious of an incident's categories, so each incident counts once), with
-    the geometry of a stacked bar chart drawn on the server. Two queries:
-    incidents with one category counted by month in the database, and the
-    rows of those with several."""
+    the geometry of a stacked bar chart drawn on the server. One query."""
     from policy.selectors import profile_for
 
     profile = profile_for(school)
@@ -392,46 +402,32 @@ def incidents_by_month(*, school: School, today: datetime.date | None = None) ->
         datetime.date(start.year + 1, 9, 1), datetime.time.min, tzinfo=tz
     )
     rank = {c.code: (-c.severity, n) for n, c in enumerate(profile.categories.values())}
-    this_year = IncidentCategory.objects.filter(
-        incident__school=school,
-        incident__occurred_at__gte=begin,
-        incident__occurred_at__lt=end,
-        category__in=list(rank),
-    )
-    another = IncidentCategory.objects.filter(
-        incident=OuterRef("incident"), category__in=list(rank)
-    ).exclude(pk=OuterRef("pk"))
-    counts: dict[tuple[int, str], int] = {}
-
-    def add(month: datetime.date | datetime.datetime, code: str, n: int) -> None:
-        index = (month.year - start.year) * 12 + month.month - 9
-        counts[(index, code)] = counts.get((index, code), 0) + n
-
-    # Most incidents have one category: counted by month in the database,
-    # between the instants each of the school's local months starts.
+    # The month of each incident (0 = September) worked out in the database,
+    # between the instants the school's local months start: plain integers
+    # come back, not a datetime per row.
     bounds = [datetime.datetime.combine(m, datetime.time.min, tzinfo=tz) for m in months]
-    bounds.append(end)
-    per_month = {
-        f"m{i}": Count(
-            "pk",
-            filter=Q(incident__occurred_at__gte=bounds[i], incident__occurred_at__lt=bounds[i + 1]),
+    month_index = Case(
+        *(When(incident__occurred_at__lt=bounds[i + 1], then=Value(i)) for i in range(11)),
+        default=Value(11),
+        output_field=IntegerField(),
+    )
+    main: dict[int, tuple[str, int]] = {}
+    for incident_id, code, index in (
+        IncidentCategory.objects.filter(
+            incident__school=school,
+            incident__occurred_at__gte=begin,
+            incident__occurred_at__lt=end,
+            category__in=list(rank),
         )
-        for i in range(12)
-    }
-    single = this_year.filter(~Exists(another)).order_by()
-    for row in single.values("category").annotate(**per_month):
-        for i in range(12):
-            if row[f"m{i}"]:
-                add(months[i], row["category"], row[f"m{i}"])
-    # The few with several: each counted once, under its most serious.
-    main: dict[int, tuple[str, datetime.datetime]] = {}
-    for incident_id, code, occurred in this_year.filter(Exists(another)).values_list(
-        "incident_id", "category", "incident__occurred_at"
+        .annotate(month_index=month_index)
+        .values_list("incident_id", "category", "month_index")
+        .order_by()
     ):
         if incident_id not in main or rank[code] < rank[main[incident_id][0]]:
-            main[incident_id] = (code, occurred)
-    for code, occurred in main.values():
-        add(occurred.astimezone(tz), code, 1)
+            main[incident_id] = (code, index)
+    counts: dict[tuple[int, str], int] = {}
+    for code, index in main.values():
+        counts[(index, code)] = counts.get((index, code), 0) + 1
     used = [c for c in profile.categories.values() if any(k[1] == c.code for k in counts)]
     totals = [sum(n for (i, _), n in counts.items() if i == m) for m in range(12)]
     top = max(totals, default=0) or 1

@@ -69,7 +69,7 @@ PAGES = [
     ("moderation:escalations", lambda p, i: [], "head", 12),
     ("audit", lambda p, i: [], "head", 12),
     ("audit_export", lambda p, i: [], "head", 13),
-    ("dashboard", lambda p, i: [], "head", 25),
+    ("dashboard", lambda p, i: [], "head", 24),
 ]
 
 
