@@ -6,6 +6,7 @@ same fixed budget. Speed itself is measured by `make bench`, never here."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from consent import services as consent_services
@@ -73,6 +74,10 @@ PAGES = [
 ]
 
 
+# Pages whose opening is itself audited: one more query on PostgreSQL.
+AUDITED = {"consent:do_not_publish_print", "consent:do_not_publish_csv", "audit_export"}
+
+
 @pytest.mark.parametrize("size", [1, 6])
 @pytest.mark.parametrize(("name", "args", "role", "budget"), PAGES)
 def test_pages_make_a_fixed_number_of_queries(
@@ -91,6 +96,8 @@ def test_pages_make_a_fixed_number_of_queries(
     pupils, incident = _grow(school, office, head, channel, size)
     client = login({"office": office, "head": head}[role])
     url = reverse(name, args=args(pupils[0], incident))
+    if name in AUDITED and connection.vendor == "postgresql":
+        budget += 1  # the audit trail's chain lock (schoolsocial.records.lock_chain)
     with django_assert_max_num_queries(budget):
         response = client.get(url)
         assert response.status_code == 200
