@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install system lint format bench worker clean backup restore
+.PHONY: run test install system lint format bench loadtest worker clean backup restore
 
 # Debian packages the app needs outside Python: Tesseract OCR with English
 # and Welsh (reading screenshots) and the DejaVu fonts (the OCR tests'
@@ -45,7 +45,12 @@ test: install
 
 ## Time the hot paths at realistic sizes (medians, with data sizes).
 bench: install
-	DJANGO_ENV=test $(PY) scripts/bench.py
+	DJANGO_ENV=test $(PY) scripts/bench.py $(BENCH_ARGS)
+
+## gunicorn on PostgreSQL (DATABASE_URL required) under a bounded load of
+## signed-in users on 127.0.0.1: requests/s, p50/p95/p99 and errors.
+loadtest: install
+	DJANGO_ENV=test $(PY) scripts/loadtest.py
 
 ## Back up the database and the private files together (BACKUP_DIR, default
 ## var/backups): pg_dump or SQLite's backup API, the files tarred beside it,

@@ -16,6 +16,7 @@ class ConsentConfig(AppConfig):
         from schoolsocial.records_db import protect
 
         reminders.register_all()
+        _forget_matchers_on_change()
         retention.register(ConsentRetention())
         subject_access.register(ConsentContributor())
         subject_access.register_subject_kind("pupil", choices=pupil_choices, resolve=pupil_subject)
@@ -64,3 +65,21 @@ class ConsentConfig(AppConfig):
                 "consent.print": "Printed the do-not-publish sheet",
             }
         )
+
+
+def _forget_matchers_on_change() -> None:
+    """A pupil saved or removed in this process, however (the services, the
+    Django admin, a shell), makes this process read the register key again
+    before its next screening (``consent.screening.matcher_for``)."""
+    from django.db import transaction
+    from django.db.models.signals import post_delete, post_save
+
+    from consent.models import Pupil
+    from consent.screening import forget_matchers
+
+    def forget(sender, instance, **kwargs):
+        forget_matchers(instance.school_id)
+        transaction.on_commit(lambda: forget_matchers(instance.school_id))
+
+    post_save.connect(forget, sender=Pupil, weak=False, dispatch_uid="consent.forget_matchers")
+    post_delete.connect(forget, sender=Pupil, weak=False, dispatch_uid="consent.forget_matchers_d")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import models
 from django.db.models import Q
@@ -93,6 +94,45 @@ STATUS_BADGE = {
     Status.WITHDRAWN: "badge--danger",
     Status.NEVER: "badge--danger",
 }
+
+
+class DecisionRow(NamedTuple):
+    """What the rules need of one consent record (``decide``)."""
+
+    received_on: datetime.date
+    decision: str
+    pk: int
+    withdrawn_on: datetime.date | None
+    valid_until: datetime.date
+
+
+def deciding_order(row: DecisionRow) -> tuple:
+    """By date received, a refusal after a grant received the same day,
+    then as recorded: the last one decides."""
+    return (row.received_on, row.decision == "refused", row.pk)
+
+
+def decide(rows: list[DecisionRow], *, on: datetime.date) -> tuple[str, int]:
+    """The rules of ``Pupil.consent_from_forms`` over one purpose's records,
+    already in ``deciding_order`` and at least one: the status and the index
+    of the record that explains it. One implementation for a pupil's page
+    (model objects) and the lists (plain rows, no model objects)."""
+    last = len(rows) - 1
+    deciding = rows[last]
+    if deciding.decision == "refused":
+        return Status.REFUSED, last
+    withdrawals = [
+        n
+        for n, row in enumerate(rows)
+        if row.withdrawn_on is not None and row.withdrawn_on >= deciding.received_on
+    ]
+    if withdrawals:
+        latest = max(withdrawals, key=lambda n: (rows[n].withdrawn_on, rows[n].pk))
+        return Status.WITHDRAWN, latest
+    if deciding.valid_until < on:
+        return Status.EXPIRED, last
+    return Status.GRANTED, last
+
 
 # A post that an earlier publication check allowed must be reviewed when the
 # pupil's answer for its purpose becomes one of these: the parent (or the
@@ -176,13 +216,18 @@ class PupilQuerySet(models.QuerySet):
     def on_roll(self):
         return self.filter(left_on__isnull=True)
 
-    def with_consent(self):
+    def with_consent(self, *, people: bool = False):
         """Prefetch every consent record with its form, so
-        ``current_consent`` needs no further query per pupil."""
+        ``current_consent`` needs no further query per pupil. With
+        ``people``, also who recorded each form and each withdrawal (a
+        pupil's page shows them beside each answer)."""
+        related = ["form"]
+        if people:
+            related += ["form__recorded_by__user", "withdrawal_recorded_by__user"]
         return self.prefetch_related(
             models.Prefetch(
                 "consent_records",
-                queryset=ConsentRecord.objects.select_related("form").order_by(
+                queryset=ConsentRecord.objects.select_related(*related).order_by(
                     "form__received_on", "pk"
                 ),
             )
@@ -378,21 +423,16 @@ class Pupil(models.Model):
         records = self._records(purpose)
         if not records:
             return ConsentAnswer(purpose, Status.NO_FORM)
-        deciding = records[-1]
-        if deciding.decision == ConsentRecord.Decision.REFUSED:
-            return ConsentAnswer(purpose, Status.REFUSED, deciding)
-        withdrawals = [
-            r
-            for r in records
-            if r.withdrawn_on is not None and r.withdrawn_on >= deciding.form.received_on
-        ]
-        if withdrawals:
-            latest = max(withdrawals, key=lambda r: (r.withdrawn_on, r.pk))
-            return ConsentAnswer(purpose, Status.WITHDRAWN, latest)
-        on = on or self.school.local_today()
-        if deciding.form.valid_until < on:
-            return ConsentAnswer(purpose, Status.EXPIRED, deciding)
-        return ConsentAnswer(purpose, Status.GRANTED, deciding)
+        status, index = decide(
+            [
+                DecisionRow(
+                    r.form.received_on, r.decision, r.pk, r.withdrawn_on, r.form.valid_until
+                )
+                for r in records
+            ],
+            on=on or self.school.local_today(),
+        )
+        return ConsentAnswer(purpose, status, records[index])
 
     def answers(self, *, on: datetime.date | None = None) -> list[ConsentAnswer]:
         return [self.current_consent(p, on=on) for p in Purpose.values]

@@ -66,6 +66,9 @@ class ConsentRetention(RetentionRule):
         RegisterVersion.objects.update_or_create(
             school=school, defaults={"token": uuid.uuid4().hex}
         )
+        from consent.screening import forget_matchers
+
+        forget_matchers(school.pk)
         removed.detail = (
             f"with {form_count} consent form{'s' if form_count != 1 else ''}"
             f" and {application_count} group application{'s' if application_count != 1 else ''}"

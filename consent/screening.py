@@ -28,7 +28,8 @@ suggests; it never blocks saving. Offsets and ``matched_text`` always refer
 to the original text.
 
 The matcher is built once per school and reused until the register changes
-(``RegisterVersion``, bumped by ``consent.services``).
+(``RegisterVersion``, bumped by ``consent.services``): each process keeps the
+one it built (``matcher_for``).
 """
 
 from __future__ import annotations
@@ -262,14 +263,47 @@ def _register_key(school) -> str:
     return f"consent:names:{school.pk}:{token or 'initial'}:{n}:{top or 0}:{stamp}"
 
 
+# Each process keeps the matchers it built: school id -> (register key,
+# matcher, when the key was last read). Screening a comment then costs no
+# query and no unpickling while the key is fresh.
+_LOCAL: dict[int, tuple[str, NameMatcher, float]] = {}
+
+
+def forget_matchers(school_id: int | None = None) -> None:
+    """Drop this process's matcher for one school (or all): the next
+    screening reads the register key again. Called when the register
+    changes in this process (``consent.services``, the Pupil signals)."""
+    if school_id is None:
+        _LOCAL.clear()
+    else:
+        _LOCAL.pop(school_id, None)
+
+
 def matcher_for(school) -> NameMatcher:
-    """The school's matcher, built once and reused (from Django's cache, so
-    every worker shares it) until the register changes."""
+    """The school's matcher, built once and reused until the register
+    changes: kept in this process, and in Django's cache so other workers
+    need not build it again.
+
+    The register key (one query) is read again at most every
+    ``SCREENING_RECHECK_SECONDS``; a change made in this process (the
+    services, or a pupil saved any other way) forgets the kept matcher at
+    once, and a change made by another process is seen within that time."""
+    import time
+
+    from django.conf import settings
     from django.core.cache import cache
 
     from consent.models import Pupil
 
+    now = time.monotonic()
+    kept = _LOCAL.get(school.pk)
+    recheck = getattr(settings, "SCREENING_RECHECK_SECONDS", 2.0)
+    if kept is not None and now - kept[2] < recheck:
+        return kept[1]
     key = _register_key(school)
+    if kept is not None and kept[0] == key:
+        _LOCAL[school.pk] = (key, kept[1], now)
+        return kept[1]
     matcher = cache.get(key)
     if matcher is None:
         rows = list(
@@ -279,6 +313,7 @@ def matcher_for(school) -> NameMatcher:
         )
         matcher = NameMatcher(rows)
         cache.set(key, matcher, CACHE_TIMEOUT)
+    _LOCAL[school.pk] = (key, matcher, now)
     return matcher
 
 

@@ -1,6 +1,7 @@
-"""Reading the consent registers. Lists load every consent record in one
-query (``PupilQuerySet.with_consent``) so their query count does not grow
-with the number of pupils."""
+"""Reading the consent registers. Lists read the consent records of all
+their pupils in one query, as plain rows decided by the same rules as a
+pupil's page (``current_answers``), so neither their query count nor their
+cost in model objects grows with the number of records."""
 
 from __future__ import annotations
 
@@ -18,10 +19,15 @@ from consent.models import (
     CheckedPupil,
     ConsentAnswer,
     ConsentForm,
+    ConsentRecord,
+    DecisionRow,
     GroupApplication,
     PublicationCheck,
     Pupil,
     Purpose,
+    Status,
+    decide,
+    deciding_order,
 )
 from schoolsocial.models import Channel, ChannelAuthorisation, School, StaffMember
 
@@ -68,8 +74,9 @@ def register(
 ) -> Page:
     """One page of the register, in year, class and name order, with the
     current answer for every purpose on each row (``page.object_list`` is a
-    list of ``PupilRow``). Four queries whatever the size of the school:
-    the count, the page's pupils, their consent records and their forms."""
+    list of ``PupilRow``). Three queries whatever the size of the school:
+    the count, the page's pupils and their consent records (as plain rows,
+    ``current_answers``)."""
     qs = Pupil.objects.filter(school=school)
     if not leavers:
         qs = qs.on_roll()
@@ -83,9 +90,11 @@ def register(
         "year_order", "class_name", "last_name", "first_name", "pk"
     )
     result = Paginator(qs, per_page).get_page(page)
-    today = school.local_today()
-    pupils = list(result.object_list.with_consent())
-    result.object_list = [PupilRow(p, p.answers(on=today)) for p in pupils]
+    pupils = list(result.object_list)
+    answers = current_answers(
+        pupils, Purpose.values, on=school.local_today(), pupil_ids=[p.pk for p in pupils]
+    )
+    result.object_list = [PupilRow(p, answers.get(p.pk, [])) for p in pupils]
     return result
 
 
@@ -100,25 +109,105 @@ def class_pupils(*, school: School, class_name: str) -> list[Pupil]:
     )
 
 
+def current_answers(
+    pupils: list[Pupil],
+    purposes: list[str],
+    *,
+    on,
+    pupil_ids: QuerySet | list[int],
+    granted: bool = True,
+    explain: bool = False,
+) -> dict[int, list[ConsentAnswer]]:
+    """The current answer for each of ``purposes`` for each of ``pupils``
+    (whose ids ``pupil_ids`` gives, as a list or a subquery), keyed by pupil
+    id; without ``granted`` only the answers that say no. The rules are
+    ``Pupil.consent_from_forms``'s (``decide``), run over plain rows rather
+    than model objects: one query however many records there are, and with
+    ``explain`` one more for the records that explain each "no" (the
+    do-not-publish CSV gives the reason)."""
+    grouped: dict[tuple[int, str], list[DecisionRow]] = {}
+    rows = (
+        ConsentRecord.objects.filter(pupil__in=pupil_ids, purpose__in=purposes)
+        .order_by()
+        .values_list(
+            "pupil_id",
+            "purpose",
+            "form__received_on",
+            "decision",
+            "pk",
+            "withdrawn_on",
+            "form__valid_until",
+        )
+    )
+    for pupil_id, purpose, *rest in rows.iterator(chunk_size=5000):
+        grouped.setdefault((pupil_id, purpose), []).append(DecisionRow(*rest))
+    found: dict[int, list[tuple[str, str, int | None]]] = {}
+    for pupil in pupils:
+        items = found.setdefault(pupil.pk, [])
+        for purpose in purposes:
+            if pupil.never_publish:
+                status, record_pk = Status.NEVER, None
+            else:
+                records = grouped.get((pupil.pk, purpose))
+                if not records:
+                    status, record_pk = Status.NO_FORM, None
+                else:
+                    records.sort(key=deciding_order)
+                    status, index = decide(records, on=on)
+                    record_pk = records[index].pk
+            if granted or status != Status.GRANTED:
+                items.append((purpose, status, record_pk))
+    explained = {}
+    if explain:
+        wanted = [pk for items in found.values() for _, _, pk in items if pk is not None]
+        explained = ConsentRecord.objects.select_related("form").in_bulk(wanted) if wanted else {}
+    return {
+        pupil_id: [
+            ConsentAnswer(purpose, status, explained.get(pk) if pk is not None else None)
+            for purpose, status, pk in items
+        ]
+        for pupil_id, items in found.items()
+        if items
+    }
+
+
+def refused_answers(
+    pupils_qs: QuerySet[Pupil], purposes: list[str], *, on, explain: bool = False
+) -> tuple[list[Pupil], dict[int, list[ConsentAnswer]]]:
+    """The pupils of ``pupils_qs`` in year, class and name order and, for
+    each, the answers that are not "granted" among ``purposes`` (with
+    ``explain``, each with the record that explains it) — for the
+    do-not-publish lists."""
+    pupils = sorted(
+        pupils_qs,
+        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
+    )
+    answers = current_answers(
+        pupils,
+        purposes,
+        on=on,
+        pupil_ids=pupils_qs.order_by().values("pk"),
+        granted=False,
+        explain=explain,
+    )
+    return pupils, answers
+
+
 def do_not_publish(
-    *, school: School, purpose: str, class_name: str = ""
+    *, school: School, purpose: str, class_name: str = "", explain: bool = False
 ) -> OrderedDict[str, list[PupilRow]]:
     """Pupils on roll who may NOT appear for ``purpose``, by class. Derived
     from the records each time, so it reflects a change the moment it is
-    saved."""
+    saved. With ``explain`` each answer carries its record (for the reason
+    the CSV gives)."""
     qs = Pupil.objects.filter(school=school).on_roll()
     if class_name:
         qs = qs.filter(class_name=class_name)
-    today = school.local_today()
+    pupils, answers = refused_answers(qs, [purpose], on=school.local_today(), explain=explain)
     by_class: OrderedDict[str, list[PupilRow]] = OrderedDict()
-    pupils = sorted(
-        qs.with_consent(),
-        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
-    )
     for pupil in pupils:
-        answer = pupil.current_consent(purpose, on=today)
-        if not answer.allowed:
-            by_class.setdefault(pupil.class_name, []).append(PupilRow(pupil, [answer]))
+        if pupil.pk in answers:
+            by_class.setdefault(pupil.class_name, []).append(PupilRow(pupil, answers[pupil.pk]))
     return by_class
 
 
@@ -168,19 +257,10 @@ def do_not_publish_sheet(
     qs = Pupil.objects.filter(school=school).on_roll()
     if class_name:
         qs = qs.filter(class_name=class_name)
-    today = school.local_today()
+    pupils, answers = refused_answers(qs, purposes, on=school.local_today())
     by_class: OrderedDict[str, list[SheetPupil]] = OrderedDict()
-    pupils = sorted(
-        qs.with_consent(),
-        key=lambda p: (YEAR_ORDER.get(p.year_group, 99), p.class_name, p.last_name, p.first_name),
-    )
     for pupil in pupils:
-        refused = [
-            answer
-            for answer in (pupil.current_consent(p, on=today) for p in purposes)
-            if not answer.allowed
-        ]
-        if refused:
+        if refused := answers.get(pupil.pk):
             by_class.setdefault(pupil.class_name, []).append(
                 SheetPupil(pupil, refused, _thumbnail_uri(pupil))
             )

@@ -83,7 +83,11 @@ def _not_in_future(day: datetime.date, school: School, what: str) -> None:
 
 def _register_changed(school: School) -> None:
     """Bump the register version, so the name matcher is rebuilt."""
+    from consent.screening import forget_matchers
+
     RegisterVersion.objects.update_or_create(school=school, defaults={"token": uuid.uuid4().hex})
+    forget_matchers(school.pk)
+    transaction.on_commit(lambda: forget_matchers(school.pk))
 
 
 def _store_photo(pupil: Pupil, upload, written: list[str]) -> None:

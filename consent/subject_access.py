@@ -13,12 +13,14 @@ from schoolsocial.subject_access import Contributor, Kind, Section, Subject, dat
 
 
 def pupil_choices(school) -> list[tuple[str, str]]:
+    rows = (
+        Pupil.objects.filter(school=school)
+        .order_by("last_name", "first_name", "pk")
+        .values_list("pk", "last_name", "first_name", "class_name", "left_on")
+    )
     return [
-        (
-            str(p.pk),
-            f"{p.last_name}, {p.first_name} ({p.class_name}{', left' if p.left_on else ''})",
-        )
-        for p in Pupil.objects.filter(school=school).order_by("last_name", "first_name", "pk")
+        (str(pk), f"{last}, {first} ({class_name}{', left' if left_on else ''})")
+        for pk, last, first, class_name, left_on in rows
     ]
 
 

@@ -123,7 +123,7 @@ def pupil_add(request):
 
 @register_readers
 def pupil(request, pupil_id: int):
-    pupil = get_for_school(request, Pupil.objects.with_consent(), pk=pupil_id)
+    pupil = get_for_school(request, Pupil.objects.with_consent(people=True), pk=pupil_id)
     roles = request.roles
     today = request.school.local_today()
     answers = pupil.answers(on=today)
@@ -458,7 +458,7 @@ def followup_reviewed(request, followup_id: int):
 # --- Do-not-publish list -------------------------------------------------------------------
 
 
-def _dnp_context(request):
+def _dnp_context(request, *, explain: bool = False):
     purpose = request.GET.get("purpose") or Purpose.SOCIAL_PUBLIC
     if purpose not in Purpose.values:
         purpose = Purpose.SOCIAL_PUBLIC
@@ -472,7 +472,7 @@ def _dnp_context(request):
         "classes": classes,
         "class_name": class_name,
         "by_class": selectors.do_not_publish(
-            school=request.school, purpose=purpose, class_name=class_name
+            school=request.school, purpose=purpose, class_name=class_name, explain=explain
         ),
         "query": request.GET.urlencode(),
     }
@@ -534,7 +534,7 @@ def do_not_publish_print(request):
 
 @staff_view
 def do_not_publish_csv(request):
-    context = _dnp_context(request)
+    context = _dnp_context(request, explain=True)  # the file gives each reason
     purpose = context["purpose"]
     rows = [row for rows in context["by_class"].values() for row in rows]
     services.audit_export(

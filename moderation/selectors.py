@@ -6,7 +6,19 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from moderation.models import (
@@ -426,18 +438,31 @@ def incidents_by_month(*, school: School, today: datetime.date | None = None) ->
         datetime.date(start.year + 1, 9, 1), datetime.time.min, tzinfo=tz
     )
     rank = {c.code: (-c.severity, n) for n, c in enumerate(profile.categories.values())}
-    main: dict[int, tuple[str, datetime.datetime]] = {}
-    for incident_id, code, occurred in IncidentCategory.objects.filter(
-        incident__school=school, incident__occurred_at__gte=begin, incident__occurred_at__lt=end
-    ).values_list("incident_id", "category", "incident__occurred_at"):
-        if code not in rank:
-            continue
+    # The month of each incident (0 = September) worked out in the database,
+    # between the instants the school's local months start: plain integers
+    # come back, not a datetime per row.
+    bounds = [datetime.datetime.combine(m, datetime.time.min, tzinfo=tz) for m in months]
+    month_index = Case(
+        *(When(incident__occurred_at__lt=bounds[i + 1], then=Value(i)) for i in range(11)),
+        default=Value(11),
+        output_field=IntegerField(),
+    )
+    main: dict[int, tuple[str, int]] = {}
+    for incident_id, code, index in (
+        IncidentCategory.objects.filter(
+            incident__school=school,
+            incident__occurred_at__gte=begin,
+            incident__occurred_at__lt=end,
+            category__in=list(rank),
+        )
+        .annotate(month_index=month_index)
+        .values_list("incident_id", "category", "month_index")
+        .order_by()
+    ):
         if incident_id not in main or rank[code] < rank[main[incident_id][0]]:
-            main[incident_id] = (code, occurred)
+            main[incident_id] = (code, index)
     counts: dict[tuple[int, str], int] = {}
-    for code, occurred in main.values():
-        local = occurred.astimezone(tz)
-        index = (local.year - start.year) * 12 + local.month - 9
+    for code, index in main.values():
         counts[(index, code)] = counts.get((index, code), 0) + 1
     used = [c for c in profile.categories.values() if any(k[1] == c.code for k in counts)]
     totals = [sum(n for (i, _), n in counts.items() if i == m) for m in range(12)]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -33,7 +34,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from django.conf import settings
+from django.core.files import File
 from django.db import connections
+
+from schoolsocial.private_files import is_local, private_storage
 
 MANIFEST = "manifest.json"
 FILES_TAR = "private-files.tar.gz"
@@ -156,7 +160,17 @@ def backup(destination: Path, *, now: datetime.datetime | None = None) -> Path:
     root = Path(settings.PRIVATE_STORAGE_ROOT)
     files: dict[str, str] = {}
     with tarfile.open(partial / FILES_TAR, "w:gz") as archive:
-        if root.exists():
+        if not is_local():
+            # Object storage: every object through the storage API.
+            for name in private_storage.walk(""):
+                with private_storage.open(name, "rb") as source:
+                    data = source.read()
+                files[name] = hashlib.sha256(data).hexdigest()
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                info.mtime = int(now.timestamp())
+                archive.addfile(info, io.BytesIO(data))
+        elif root.exists():
             for path in sorted(p for p in root.rglob("*") if p.is_file()):
                 name = path.relative_to(root).as_posix()
                 files[name] = sha256_of(path)
@@ -175,6 +189,37 @@ def backup(destination: Path, *, now: datetime.datetime | None = None) -> Path:
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     partial.rename(folder)
     return folder
+
+
+def _restore_to_object_storage(folder: Path, manifest: dict, database_url, replace: bool) -> dict:
+    """As ``restore``, with the files written back through the storage API
+    (PRIVATE_STORAGE=s3): each checked against the manifest first."""
+    existing = private_storage.walk("")
+    if existing and not replace:
+        raise BackupError(
+            "The private file storage is not empty; use --replace to restore over it."
+        )
+    staging = Path(tempfile.mkdtemp(prefix=".restore-"))
+    try:
+        with tarfile.open(folder / manifest["files_archive"], "r:gz") as archive:
+            archive.extractall(staging, filter="data")
+        for name, expected in manifest["files"].items():
+            path = staging / name
+            if not path.is_file() or sha256_of(path) != expected:
+                raise BackupError(f"The private file {name} does not match the manifest.")
+        _restore_database(folder, manifest, database_url=database_url, replace=replace)
+        for name in existing:
+            if name not in manifest["files"]:
+                private_storage.delete(name)
+        for name in manifest["files"]:
+            private_storage.delete(name)
+            with open(staging / name, "rb") as source:
+                saved = private_storage.save(name, File(source))
+            if saved != name:
+                raise BackupError(f"The private file {name} was stored as {saved}.")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
 
 
 def read_manifest(folder: Path) -> dict:
@@ -218,6 +263,8 @@ def restore(
     exist unless ``replace``. Returns the manifest."""
     folder = Path(folder)
     manifest = verify(folder)
+    if private_root is None and not is_local():
+        return _restore_to_object_storage(folder, manifest, database_url, replace)
     root = Path(private_root or settings.PRIVATE_STORAGE_ROOT)
     if root.exists() and any(root.iterdir()) and not replace:
         raise BackupError(f"{root} is not empty; use --replace to restore over it.")

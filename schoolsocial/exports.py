@@ -28,12 +28,22 @@ class _Echo:
         return value
 
 
+# Lines sent together: one chunk of the response per this many rows, so a
+# long export is neither held in memory nor sent a line at a time.
+CHUNK_ROWS = 1000
+
+
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
-    """The lines of the file, the first one led by the byte-order mark."""
+    """The file in chunks of whole lines, the first led by the byte-order mark."""
     writer = csv.writer(_Echo())
-    yield EXCEL_BOM + writer.writerow([csv_safe(v) for v in header])
+    chunk = [EXCEL_BOM + writer.writerow([csv_safe(v) for v in header])]
     for row in rows:
-        yield writer.writerow([csv_safe(v) for v in row])
+        chunk.append(writer.writerow([csv_safe(v) for v in row]))
+        if len(chunk) >= CHUNK_ROWS:
+            yield "".join(chunk)
+            chunk = []
+    if chunk:
+        yield "".join(chunk)
 
 
 def csv_response(

@@ -15,6 +15,7 @@ dependencies point one way (consent → schoolsocial).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -112,12 +113,19 @@ def fold(text: str) -> str:
     return "".join(_fold_char(c) for c in text)
 
 
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
 def tokenize(text: str) -> list[Token]:
     """The words of ``text``, folded, with their offsets in the original.
 
     A word is a run of letters and digits once folded; invisible characters
     inside a word do not split it ("T\u200bom" and "T\u034fom" are "tom").
     """
+    if text.isascii():
+        # Every ASCII letter or digit folds to itself in lower case and every
+        # other ASCII character is a word break: the same words, faster.
+        return [Token(m.group().lower(), m.start(), m.end()) for m in _ASCII_WORD.finditer(text)]
     tokens: list[Token] = []
     word: list[str] = []
     start = end = 0

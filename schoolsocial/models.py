@@ -575,6 +575,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["school", "-created_at"], name="audit_school_recent"),
             # The tail of each school's hash chain, read on every write.
             models.Index(fields=["school", "-id"], name="audit_chain_tail"),
+            # The audit log's "kind" dropdown: the kinds of one school's events.
+            models.Index(fields=["school", "action"], name="audit_school_action"),
         ]
 
     def __str__(self) -> str:

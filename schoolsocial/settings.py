@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "schoolsocial.headers.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the view, before SessionMiddleware saves: refresh the expiry once
+    # a minute instead of writing the session on every request.
+    "schoolsocial.sessions.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # A NUL character in any parameter is refused with a plain message
@@ -121,7 +124,12 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'schoolsocial.sqlite3'}")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# PostgreSQL: each web or worker thread keeps its connection for a while
+# instead of opening one per request (checked before reuse, so a restarted
+# server costs one failed request nothing). SQLite opens a file: no need.
+_persistent = DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600 if _persistent else 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = _persistent
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the Celery worker use the file at once.
     DATABASES["default"]["OPTIONS"] = {
@@ -205,8 +213,12 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="schoolsocial")
 
 # Shared office computers: a session ends after 30 minutes without a request.
+# It is saved again (its expiry moved on) at most once a minute, not on every
+# request (schoolsocial/sessions.py): it ends 29–30 idle minutes after its
+# last request.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -225,6 +237,19 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Evidence and consent scans never sit under MEDIA_ROOT: they are served only
 # through views that check the role and write an audit event.
 PRIVATE_STORAGE_ROOT = Path(env.str("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
+# Private files on local disk (the default) or, with PRIVATE_STORAGE=s3, in a
+# private bucket of S3-compatible object storage shared by every machine.
+PRIVATE_STORAGE = env.str("PRIVATE_STORAGE", default="local")
+if PRIVATE_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("PRIVATE_STORAGE must be local or s3.")
+PRIVATE_S3_BUCKET = env.str("PRIVATE_S3_BUCKET", default="")
+PRIVATE_S3_ENDPOINT_URL = env.str("PRIVATE_S3_ENDPOINT_URL", default="")
+PRIVATE_S3_REGION = env.str("PRIVATE_S3_REGION", default="")
+PRIVATE_S3_ACCESS_KEY_ID = env.str("PRIVATE_S3_ACCESS_KEY_ID", default="")
+PRIVATE_S3_SECRET_ACCESS_KEY = env.str("PRIVATE_S3_SECRET_ACCESS_KEY", default="")
+PRIVATE_S3_PREFIX = env.str("PRIVATE_S3_PREFIX", default="private")
+if PRIVATE_STORAGE == "s3" and not PRIVATE_S3_BUCKET:
+    raise ImproperlyConfigured("PRIVATE_STORAGE=s3 needs PRIVATE_S3_BUCKET.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -22,7 +22,6 @@ import datetime
 import hashlib
 import io
 import logging
-import os
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -37,7 +36,7 @@ from django.utils import timezone
 
 from schoolsocial.audit import action_label, audit_record
 from schoolsocial.models import AuditEvent, School, StaffMember, SubjectAccessRequest
-from schoolsocial.private_files import private_storage
+from schoolsocial.private_files import open_detached, private_storage
 
 logger = logging.getLogger(__name__)
 
@@ -379,8 +378,9 @@ def subject_access_download(
             summary=f"Downloaded the subject access export for {request.subject_name} "
             f"(SHA-256 {request.file_sha256}); the file was then removed.",
         )
-        handle = open(private_storage.path(request.file_name), "rb")  # noqa: SIM115
-        # POSIX keeps an open file readable after its name is removed.
+        # Readable after its stored file is removed (on disk: POSIX keeps an
+        # open file; on object storage: a temporary copy).
+        handle = open_detached(request.file_name)
         transaction.on_commit(lambda: _remove(request.file_name))
     return request, handle
 
@@ -418,7 +418,7 @@ def subject_access_expire(*, now: datetime.datetime | None = None) -> int:
 
 def _remove(name: str) -> None:
     with contextlib.suppress(FileNotFoundError):
-        os.remove(private_storage.path(name))
+        private_storage.delete(name)
 
 
 def requests_for(school: School) -> Sequence[SubjectAccessRequest]:

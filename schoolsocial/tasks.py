@@ -19,7 +19,12 @@ from schoolsocial.reminders import tick
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["send_email", "send_notification_email", "send_reminders_tick"]
+__all__ = [
+    "send_email",
+    "send_notification_email",
+    "send_reminders_batch",
+    "send_reminders_tick",
+]
 
 
 @shared_task(
@@ -39,12 +44,44 @@ def send_email(self, *, to: str, subject: str, body: str, message_id: str = "") 
         raise self.retry(exc=error, countdown=mail.retry_delay(self.request.retries)) from error
 
 
+# Schools one task decides reminders for. Up to this many, the tick does the
+# work itself; beyond, it hands out one task per batch so that every worker
+# (on every machine) shares the minute's work.
+TICK_BATCH = 200
+
+
 @shared_task
-def send_reminders_tick() -> int:
+def send_reminders_tick(batch: int | None = None) -> int:
     """Send every reminder due now (the beat runs this every minute).
     Safe to run twice: each reminder's idempotency key makes a second run,
-    a retry or a second beat send nothing new."""
-    return len(tick())
+    a retry or a second beat send nothing new. Returns the notifications
+    created here (0 when the work was handed out in batches)."""
+    from django.utils import timezone
+
+    from schoolsocial.models import School
+    from schoolsocial.reminders import resend_unsent
+
+    batch = batch or TICK_BATCH
+    ids = list(School.objects.order_by("pk").values_list("pk", flat=True))
+    if len(ids) <= batch:
+        return len(tick())
+    now = timezone.now()
+    for start in range(0, len(ids), batch):
+        send_reminders_batch.delay(school_ids=ids[start : start + batch], now=now.isoformat())
+    resend_unsent(now=now)
+    return 0
+
+
+@shared_task
+def send_reminders_batch(*, school_ids: list[int], now: str) -> int:
+    """One batch of the tick: the reminders due at ``now`` for these schools."""
+    import datetime
+
+    from schoolsocial.models import School
+    from schoolsocial.reminders import send_due
+
+    schools = list(School.objects.filter(pk__in=school_ids).order_by("pk"))
+    return len(send_due(now=datetime.datetime.fromisoformat(now), schools=schools))
 
 
 @shared_task

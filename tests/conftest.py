@@ -41,6 +41,11 @@ def _test_settings(settings, tmp_path):
     # OCR of screenshots is slow for the many tests that only need a
     # screenshot stored; tests of it use the ``ocr`` fixture below.
     settings.OCR_ENABLED = False
+    # Each test's database starts afresh (and may reuse a school's id): no
+    # name matcher kept from an earlier test.
+    from consent.screening import forget_matchers
+
+    forget_matchers()
     if not settings.REDIS_URL:
         # Each test run its own cache (a file cache is shared by concurrent runs).
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -129,3 +129,33 @@ def test_a_school_with_no_review_date_is_asked_to_set_one(school, head):
         tick()
     sent = Notification.objects.filter(kind="policy_review", recipient=head)
     assert [n.title for n in sent] == ["Set the date the social media policy is next reviewed"]
+
+
+def test_a_tick_over_many_schools_is_shared_out_in_batches_and_sends_each_reminder_once(
+    head, stale_training
+):
+    """More schools than one batch: the tick hands out a task per batch
+    (run at once here; by any worker in production), and together they send
+    exactly what one tick would."""
+    from schoolsocial.models import StaffMember
+    from schoolsocial.tasks import send_reminders_tick
+    from tests.factories import StaffMemberFactory
+
+    heads = [head]
+    for n in range(2):
+        school = SchoolFactory(slug=f"batch-{n}")
+        other_head = StaffMemberFactory(school=school, is_head=True)
+        other_admin = StaffMemberFactory(school=school, is_admin=True)
+        ChannelAuthorisationFactory(
+            member=other_admin,
+            channel=ChannelFactory(school=school),
+            authorised_by=other_head,
+            trained_on=datetime.date(2024, 1, 10),
+        )
+        heads.append(other_head)
+    with time_machine.travel(at(2026, 3, 1, 16, 0)):
+        assert send_reminders_tick(batch=1) == 0  # handed out, not done here
+        assert send_reminders_tick(batch=1) == 0
+    reminded = Notification.objects.filter(kind__contains="training")
+    assert sorted(n.recipient_id for n in reminded) == sorted(h.pk for h in heads)
+    assert StaffMember.objects.filter(is_head=True).count() == 3
