@@ -11,11 +11,33 @@ class ConsentConfig(AppConfig):
         from consent.models import ConsentForm, ConsentRecord
         from consent.retention import ConsentRetention
         from consent.subject_access import ConsentContributor, pupil_choices, pupil_subject
-        from schoolsocial import dashboard, retention, subject_access
+        from schoolsocial import clauses, dashboard, retention, setup, subject_access
         from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.records_db import protect
 
         reminders.register_all()
+        setup.register(
+            setup.SetupStep(
+                key="pupils",
+                label="Import your pupils from the school's MIS",
+                why=lambda s: "A publication check can only clear pupils on the register.",
+                url_name="consent:pupil_import",
+                done=selectors.pupils_condition,
+                order=50,
+            )
+        )
+        setup.register(
+            setup.SetupStep(
+                key="consent",
+                label="Record parents' photo consent forms",
+                why=lambda s: clauses.quote(
+                    s, "channel_purposes", "no pupil's photo is published without consent."
+                ),
+                url_name="consent:pupils",
+                done=selectors.consent_forms_condition,
+                order=60,
+            )
+        )
         retention.register(ConsentRetention())
         subject_access.register(ConsentContributor())
         subject_access.register_subject_kind("pupil", choices=pupil_choices, resolve=pupil_subject)

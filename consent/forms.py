@@ -217,8 +217,18 @@ class GroupDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         help_text="Only for approving a grandparent or anyone else without parental "
-        "responsibility (Threemilestone 1.3, 2.2). Shown on the application.",
+        "responsibility. Shown on the application.",
     )
+
+    def __init__(self, *args, school=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if school is not None:
+            from policy.selectors import profile_for
+
+            ref = profile_for(school).clause("group_membership").ref
+            if ref:
+                field = self.fields["exception_reason"]
+                field.help_text = f"{ref}: {field.help_text}"
 
 
 class ReasonForm(forms.Form):

@@ -706,12 +706,14 @@ def group_application(request, group_application_id: int):
         ),
         pk=group_application_id,
     )
-    decide_form = GroupDecisionForm(prefix="decide")
+    decide_form = GroupDecisionForm(prefix="decide", school=request.school)
     remove_form = ReasonForm(prefix="remove")
     if request.method == "POST":
         try:
             if "decide-decision" in request.POST:
-                decide_form = GroupDecisionForm(request.POST, prefix="decide")
+                decide_form = GroupDecisionForm(
+                    request.POST, prefix="decide", school=request.school
+                )
                 if decide_form.is_valid():
                     services.group_application_decide(
                         application=application,

@@ -7,7 +7,24 @@ class PolicyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from policy.selectors import chosen_condition, profile_for
+        from schoolsocial import clauses, setup
         from schoolsocial.audit import ACTION_LABELS
+
+        clauses.register(lambda school, key: profile_for(school).clause(key).ref)
+        setup.register(
+            setup.SetupStep(
+                key="policy",
+                label="Choose your school's social media policy",
+                why=lambda s: (
+                    "The clauses quoted on every page, who decides on escalations "
+                    "and what each kind of incident needs all come from it."
+                ),
+                url_name="policy:page",
+                done=chosen_condition,
+                order=10,
+            )
+        )
 
         ACTION_LABELS.update(
             {

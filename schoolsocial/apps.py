@@ -9,7 +9,14 @@ class SchoolsocialConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from schoolsocial import dashboard, records_db, reminders, selectors, subject_access
+        from schoolsocial import (
+            dashboard,
+            records_db,
+            reminders,
+            selectors,
+            setup,
+            subject_access,
+        )
         from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.models import AuditEvent
 
@@ -43,6 +50,16 @@ class SchoolsocialConfig(AppConfig):
 
         reminders.register(reminders.TrainingOverdueReminder())
         reminders.register(reminders.PolicyReviewReminder())
+        for step in setup.core_steps():
+            setup.register(step)
+        dashboard.register(
+            dashboard.Panel(
+                key="setup",
+                build=setup.setup_panel,
+                template="schoolsocial/panels/setup.html",
+                order=0,
+            )
+        )
         dashboard.register(
             dashboard.Panel(
                 key="safeguards",

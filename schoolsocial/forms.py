@@ -11,6 +11,7 @@ from django.core.signals import got_request_exception
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from schoolsocial import clauses
 from schoolsocial.models import WEEKDAYS, Channel, FormSubmission, Role, School, StaffMember
 
 
@@ -236,13 +237,30 @@ class ChannelForm(forms.ModelForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Only the headteacher can switch off daily moderation, lower the profanity "
-        "filter below strong or allow tagging, and must say why (Threemilestone 4.3, 5.1, 5.3). "
+        "filter below strong or allow tagging, and must say why{cite}. "
         "Kept in the audit trail and shown on the dashboard while it stays off.",
     )
+
+    # The policy clause behind each safeguard: quoted from the school's own
+    # policy profile, never another school's.
+    CLAUSES = {
+        "moderated_daily": "daily_check",
+        "profanity_filter": "profanity_filter",
+        "tagging_off": "tagging",
+        "private_messages_on": "private_messages",
+    }
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        for field, key in self.CLAUSES.items():
+            self.fields[field].help_text = clauses.quote(
+                school, key, Channel._meta.get_field(field).help_text
+            )
+        reason = self.fields["safeguard_reason"]
+        reason.help_text = reason.help_text.replace(
+            "{cite}", clauses.cite(school, "tagging", "daily_check", "profanity_filter")
+        )
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

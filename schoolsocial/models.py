@@ -301,7 +301,7 @@ class Channel(models.Model):
     url = models.URLField("address (URL)", blank=True)
     audience = models.CharField(max_length=20, choices=Audience.choices, default="public")
     moderated_daily = models.BooleanField(
-        default=True, help_text="Threemilestone 5.1: the page will be moderated daily."
+        default=True, help_text="The page will be moderated daily."
     )
     check_weekdays = models.JSONField(
         "days it must be checked",
@@ -315,18 +315,17 @@ class Channel(models.Model):
         max_length=10,
         choices=ProfanityFilter.choices,
         default=ProfanityFilter.STRONG,
-        help_text="Threemilestone 5.3: the page profanity filter is set to 'strong'.",
+        help_text="The page profanity filter is set to 'strong'.",
     )
     tagging_off = models.BooleanField(
         "tagging and visitor photo posts turned off on the platform",
         default=False,
-        help_text="Threemilestone 4.3: the setting that lets others post or tag photos "
-        "is turned off.",
+        help_text="The setting that lets others post or tag photos is turned off.",
     )
     private_messages_on = models.BooleanField(
         "private messages to the page are turned on",
         default=True,
-        help_text="Threemilestone 5.4: the Facebook private message facility is active so "
+        help_text="The Facebook private message facility is active so "
         "parents can contact the school privately.",
     )
     # The head's reason for the safeguards now switched off (shown on the

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from schoolsocial import clauses
 from schoolsocial.audit import audit_record
 from schoolsocial.mail import queue_email
 from schoolsocial.models import (
@@ -643,8 +644,9 @@ def channel_save(*, channel: Channel, saved_by: StaffMember, reason: str = "") -
         if weakened:
             if "head" not in saved_by.effective_roles():
                 raise ServiceError(
-                    f"Only the headteacher can switch off {', '.join(weakened)} "
-                    f"(Threemilestone 4.3, 5.1, 5.3). Ask the head, or leave it on."
+                    f"Only the headteacher can switch off {', '.join(weakened)}"
+                    f"{clauses.cite(saved_by.school, 'tagging', 'daily_check', 'profanity_filter')}"
+                    ". Ask the head, or leave it on."
                 )
             if not reason:
                 raise ServiceError(
