@@ -55,8 +55,19 @@ class ModerationConfig(AppConfig):
 def _dashboard_panel(member, roles):
     """The head's and SLT's moderation cards, chart and coverage."""
     from moderation.selectors import dashboard
+    from moderation.services.escalations import decides
+    from policy.selectors import profile_for
     from schoolsocial.models import LEADERS
 
     if not LEADERS & roles:
         return None
-    return dashboard(school=member.school)
+    data = dashboard(school=member.school)
+    profile = profile_for(member.school)
+    for escalation in data["urgent_unacknowledged"]:
+        # Acknowledge is one tap away on the dashboard for whoever decides.
+        escalation.may_acknowledge = decides(
+            roles=roles,
+            profile=profile,
+            codes=[r.category for r in escalation.incident.category_rows.all()],
+        )
+    return data

@@ -580,6 +580,8 @@ def escalations(request):
 def _back(request, escalation):
     if request.POST.get("back") == "incident":
         return redirect("moderation:incident", incident_id=escalation.incident_id)
+    if request.POST.get("back") == "dashboard":
+        return redirect("dashboard")
     return redirect("moderation:escalations")
 
 

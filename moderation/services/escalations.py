@@ -206,9 +206,16 @@ def may_decide(member: StaffMember, escalation: Escalation) -> bool:
     subject, senior leaders only."""
     if member.school_id != escalation.incident.school_id or not member.is_active:
         return False
-    roles = member.effective_roles()
-    profile = profile_for(escalation.incident.school)
-    codes = [r.category for r in escalation.incident.category_rows.all()]
+    return decides(
+        roles=member.effective_roles(),
+        profile=profile_for(escalation.incident.school),
+        codes=[r.category for r in escalation.incident.category_rows.all()],
+    )
+
+
+def decides(*, roles, profile, codes) -> bool:
+    """``may_decide`` for roles already known (the dashboard asks for many
+    escalations at once)."""
     if profile.routes_to_chair(codes):
         return Role.SLT in roles and Role.HEAD not in roles
     if profile.decider == "slt":
