@@ -52,11 +52,14 @@ def _sideways(page) -> int:
 def _widest(page) -> list[str]:
     """The innermost elements reaching past the screen's right edge (for the message)."""
     return page.evaluate(
-        """() => Array.from(document.querySelectorAll('main *, header *'))
-        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
-                     && !Array.from(e.children).some(
-                        c => c.getBoundingClientRect().right > document.documentElement.clientWidth + 1))
-        .slice(0, 4).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 40))"""
+        """() => {
+          const edge = document.documentElement.clientWidth + 1;
+          const past = e => e.getBoundingClientRect().right > edge;
+          return Array.from(document.querySelectorAll('main *, header *'))
+            .filter(e => past(e) && !Array.from(e.children).some(past))
+            .slice(0, 4)
+            .map(e => e.tagName + '.' + e.className + ' ' + e.textContent.trim().slice(0, 40));
+        }"""
     )
 
 
