@@ -365,4 +365,9 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
         self.fields["person"].label_from_instance = lambda u: u.display_name
-        self.fields["action"].choices = [("", "Any kind")] + [(a, a) for a in actions]
+        # Plain labels ("Recorded an incident"), not the codes behind them.
+        from schoolsocial.audit import action_label
+
+        self.fields["action"].choices = [("", "Any kind")] + sorted(
+            ((a, action_label(a)) for a in actions), key=lambda choice: choice[1].lower()
+        )

@@ -565,6 +565,69 @@ def audit(request):
     )
 
 
+# The printed audit trail: at most this many events on one printout (the CSV
+# has them all).
+AUDIT_PRINT_LIMIT = 1000
+
+
+@leaders_only
+def audit_print(request):
+    """The filtered audit trail laid out for paper, with a Print button."""
+    form, events = _filtered_audit(request)
+    total = events.count()
+    shown = list(events[:AUDIT_PRINT_LIMIT])
+    for event in shown:
+        event.label = action_label(event.action)
+    audit_record(
+        school=request.school,
+        actor=request.user,
+        action="audit.print",
+        summary=f"Printed {len(shown)} of {total} audit events"
+        + (f" (filters: {request.GET.urlencode()})" if request.GET else "")
+        + ".",
+    )
+    filters = []
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["person"]:
+            filters.append(("Person", data["person"].display_name))
+        if data["action"]:
+            filters.append(("Kind", action_label(data["action"])))
+        if data["date_from"]:
+            filters.append(("From", data["date_from"]))
+        if data["date_to"]:
+            filters.append(("To", data["date_to"]))
+    return render(
+        request,
+        "schoolsocial/audit_print.html",
+        {
+            "events": shown,
+            "total": total,
+            "limited": total > len(shown),
+            "filters": filters,
+            "query": request.GET.urlencode(),
+            "printed_at": timezone.now(),
+        },
+    )
+
+
+@signed_in_view
+def help_page(request):
+    """The short guide for each of the member's roles (docs/help/)."""
+    from schoolsocial.guides import ROLE_ORDER, guides_for
+
+    roles = request.roles or frozenset()
+    if not roles:
+        roles = {
+            role
+            for membership in memberships_for(request.user)
+            for role in membership.effective_roles()
+        }
+    shown = guides_for(roles)
+    others = [g for g in guides_for(set(ROLE_ORDER)) if g["role"] not in roles]
+    return render(request, "schoolsocial/help.html", {"guides": shown, "others": others})
+
+
 @leaders_only
 def audit_export(request):
     form, events = _filtered_audit(request)

@@ -46,6 +46,12 @@
       });
     }
 
+    // A Print button (the browser's own Print command does the same).
+    document.querySelectorAll("[data-print-page]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+
     // Move focus to a form's error summary so screen readers announce it.
     var summary = document.querySelector("[data-error-summary]");
     if (summary) { summary.focus(); }
