@@ -72,11 +72,12 @@ def _render(path: Path) -> tuple[str, SafeString]:
 
 
 def guide_path(role: str, language: str = "en") -> Path | None:
-    for candidate in (GUIDES / language / f"{role}.md", GUIDES / f"{role}.md"):
-        if language != "en" or candidate.parent == GUIDES:
-            if candidate.is_file():
-                return candidate
-    return None
+    """docs/help/<language>/<role>.md when there is one (e.g. ``cy``), else
+    the English docs/help/<role>.md."""
+    candidates = [GUIDES / f"{role}.md"]
+    if language != "en":
+        candidates.insert(0, GUIDES / language / f"{role}.md")
+    return next((c for c in candidates if c.is_file()), None)
 
 
 def guides_for(roles, language: str = "en") -> list[dict]:
