@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsentConfig(AppConfig):
@@ -19,8 +20,8 @@ class ConsentConfig(AppConfig):
         setup.register(
             setup.SetupStep(
                 key="pupils",
-                label="Import your pupils from the school's MIS",
-                why=lambda s: "A publication check can only clear pupils on the register.",
+                label=_("Import your pupils from the school's MIS"),
+                why=lambda s: _("A publication check can only clear pupils on the register."),
                 url_name="consent:pupil_import",
                 done=selectors.pupils_condition,
                 order=50,
@@ -29,9 +30,9 @@ class ConsentConfig(AppConfig):
         setup.register(
             setup.SetupStep(
                 key="consent",
-                label="Record parents' photo consent forms",
+                label=_("Record parents' photo consent forms"),
                 why=lambda s: clauses.quote(
-                    s, "channel_purposes", "no pupil's photo is published without consent."
+                    s, "channel_purposes", _("no pupil's photo is published without consent.")
                 ),
                 url_name="consent:pupils",
                 done=selectors.consent_forms_condition,

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PolicyConfig(AppConfig):
@@ -15,7 +16,7 @@ class PolicyConfig(AppConfig):
         setup.register(
             setup.SetupStep(
                 key="policy",
-                label="Choose your school's social media policy",
+                label=_("Choose your school's social media policy"),
                 why=lambda s: (
                     "The clauses quoted on every page, who decides on escalations "
                     "and what each kind of incident needs all come from it."

@@ -36,6 +36,7 @@ def audit_record(
 
 # Plain-English names for the kinds of event; apps add theirs in AppConfig.ready.
 ACTION_LABELS: dict[str, str] = {
+    "account.language": "Changed their language",
     "auth.login": "Signed in",
     "auth.login_failed": "Failed sign-in",
     "auth.logout": "Signed out",

@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from schoolsocial.private_files import get_private_storage
 from schoolsocial.records import AppendOnlyQuerySet, RecordProtected
@@ -70,6 +71,10 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    # "" follows the school's language (School.language).
+    language = models.CharField(
+        max_length=2, blank=True, default="", choices=[("en", "English"), ("cy", "Cymraeg")]
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -160,10 +165,11 @@ class School(models.Model):
 
 
 class Role(models.TextChoices):
-    HEAD = "head", "Headteacher"
-    SLT = "slt", "Senior leadership"
-    ADMIN = "admin", "Page administrator"
-    OFFICE = "office", "Office"
+    # Welsh names: docs/glossary-cy.md.
+    HEAD = "head", _("Headteacher")
+    SLT = "slt", _("Senior leadership")
+    ADMIN = "admin", _("Page administrator")
+    OFFICE = "office", _("Office")
 
 
 LEADERS = frozenset({Role.HEAD, Role.SLT})
@@ -223,7 +229,7 @@ class StaffMember(models.Model):
         return frozenset(role for role in Role.values if getattr(self, f"is_{role}"))
 
     def role_labels(self) -> list[str]:
-        return [Role(role).label for role in Role.values if role in self.roles]
+        return [str(Role(role).label) for role in Role.values if role in self.roles]
 
     def effective_roles(self, on: datetime.date | None = None) -> frozenset[str]:
         """Roles including ``head`` while this person is the acting head."""
@@ -516,7 +522,7 @@ class Invitation(models.Model):
         return f"Invitation for {self.email} to {self.school}"
 
     def role_labels(self) -> list[str]:
-        return [Role(role).label for role in self.roles]
+        return [str(Role(role).label) for role in self.roles]
 
     @property
     def inviter_name(self) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from schoolsocial.models import School, StaffMember
 
@@ -132,9 +133,9 @@ def core_steps() -> list[SetupStep]:
     return [
         SetupStep(
             key="channels",
-            label="Add the school's social media channels",
+            label=_("Add the school's social media channels"),
             why=lambda s: clauses.quote(
-                s, "daily_check", "each channel is checked on the days you choose."
+                s, "daily_check", _("each channel is checked on the days you choose.")
             ),
             url_name="channel_add",
             done=_has_channels,
@@ -142,17 +143,17 @@ def core_steps() -> list[SetupStep]:
         ),
         SetupStep(
             key="team",
-            label="Invite your team: senior leaders, page administrators and office staff",
-            why=lambda s: "Each person signs in with their own account and role.",
+            label=_("Invite your team: senior leaders, page administrators and office staff"),
+            why=lambda s: _("Each person signs in with their own account and role."),
             url_name="roster_invite",
             done=_has_team,
             order=30,
         ),
         SetupStep(
             key="administrators",
-            label="Authorise an administrator for every channel, with their training dates",
+            label=_("Authorise an administrator for every channel, with their training dates"),
             why=lambda s: clauses.quote(
-                s, "authorise", "only authorised, trained staff run a channel."
+                s, "authorise", _("only authorised, trained staff run a channel.")
             ),
             url_name="roster",
             done=_every_channel_has_an_administrator,
@@ -160,16 +161,19 @@ def core_steps() -> list[SetupStep]:
         ),
         SetupStep(
             key="reminder_time",
-            label="Set the time of the daily reminder to check the channels",
-            why=lambda s: f"In School settings; it is {s.reminder_time:%H:%M} until you save them.",
+            label=_("Set the time of the daily reminder to check the channels"),
+            why=lambda s: (
+                _("In School settings; it is %(time)s until you save them.")
+                % {"time": f"{s.reminder_time:%H:%M}"}
+            ),
             url_name="school_settings",
             done=_settings_saved,
             order=70,
         ),
         SetupStep(
             key="policy_review",
-            label="Set the date the social media policy is next reviewed",
-            why=lambda s: "In School settings; you are reminded a month before.",
+            label=_("Set the date the social media policy is next reviewed"),
+            why=lambda s: _("In School settings; you are reminded a month before."),
             url_name="school_settings",
             done=lambda: Q(policy_next_review__isnull=False),
             order=80,

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
@@ -611,6 +611,21 @@ def audit_print(request):
     )
 
 
+@require_POST
+@signed_in_view
+def language_set(request):
+    """The language switch in the account menu."""
+    try:
+        services.user_set_language(
+            user=request.user,
+            language=request.POST.get("language", ""),
+            school=getattr(request, "school", None),
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    return redirect(local_path(request.POST.get("next"), reverse("dashboard")))
+
+
 @signed_in_view
 def help_page(request):
     """The short guide for each of the member's roles (docs/help/)."""
@@ -623,8 +638,9 @@ def help_page(request):
             for membership in memberships_for(request.user)
             for role in membership.effective_roles()
         }
-    shown = guides_for(roles)
-    others = [g for g in guides_for(set(ROLE_ORDER)) if g["role"] not in roles]
+    language = "cy" if translation.get_language() == "cy" else "en"
+    shown = guides_for(roles, language)
+    others = [g for g in guides_for(set(ROLE_ORDER), language) if g["role"] not in roles]
     return render(request, "schoolsocial/help.html", {"guides": shown, "others": others})
 
 

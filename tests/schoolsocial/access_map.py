@@ -39,6 +39,7 @@ EXPECTED = {
     "audit_export": LEADERS,
     "audit_print": LEADERS,
     "help": "signed_in",
+    "language_set": "signed_in",
     "subject_access": {"head"},
     "subject_access_download": {"head"},
 }
