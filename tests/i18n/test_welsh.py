@@ -253,3 +253,14 @@ def authorised_admin_persona(school, head, admin, channel):
 
     ChannelAuthorisationFactory(member=admin, channel=channel, authorised_by=head)
     return admin
+
+
+def test_the_help_guides_are_in_welsh_for_someone_working_in_welsh(school, office, login):
+    from schoolsocial.guides import GUIDES, ROLE_ORDER
+
+    assert {p.stem for p in (GUIDES / "cy").glob("*.md")} >= set(ROLE_ORDER)
+    User.objects.filter(pk=office.user.pk).update(language="cy")
+    page = login(office).get(reverse("help")).content.decode()
+    mine = page.split("guide-others", 1)[0]
+    assert "Canllaw&#x27;r swyddfa" in mine or "Canllaw'r swyddfa" in mine
+    assert "<strong>Mewnforio o&#x27;r MIS</strong>" in mine
