@@ -620,7 +620,7 @@ def check(request):
         {
             "form": form,
             "channels": [
-                (c, " and ".join(Purpose(p).label for p in purpose_for_channel(c)) or None)
+                (c, " and ".join(str(Purpose(p).label) for p in purpose_for_channel(c)) or None)
                 for c in channels
             ],
             "by_class": selectors.pupils_by_class(request.school, q),

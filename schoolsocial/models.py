@@ -94,8 +94,8 @@ class User(AbstractUser):
 
 class School(models.Model):
     class Language(models.TextChoices):
-        ENGLISH = "en", "English"
-        WELSH = "cy", "Welsh (Cymraeg)"
+        ENGLISH = "en", _("English")
+        WELSH = "cy", _("Welsh (Cymraeg)")
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
@@ -280,26 +280,26 @@ def list_all_weekdays() -> list[int]:
 
 class Channel(models.Model):
     class Platform(models.TextChoices):
-        FACEBOOK_PAGE = "facebook_page", "Facebook page"
-        FACEBOOK_GROUP = "facebook_group", "Facebook private group"
-        X = "x", "X (Twitter)"
-        INSTAGRAM = "instagram", "Instagram"
-        YOUTUBE = "youtube", "YouTube"
-        WEBSITE = "website", "School website / blog"
-        CLASS_DOJO = "class_dojo", "Class Dojo"
-        WHATSAPP = "whatsapp", "WhatsApp group"
-        OTHER = "other", "Other"
+        FACEBOOK_PAGE = "facebook_page", _("Facebook page")
+        FACEBOOK_GROUP = "facebook_group", _("Facebook private group")
+        X = "x", _("X (Twitter)")
+        INSTAGRAM = "instagram", _("Instagram")
+        YOUTUBE = "youtube", _("YouTube")
+        WEBSITE = "website", _("School website / blog")
+        CLASS_DOJO = "class_dojo", _("Class Dojo")
+        WHATSAPP = "whatsapp", _("WhatsApp group")
+        OTHER = "other", _("Other")
 
     class Audience(models.TextChoices):
-        PUBLIC = "public", "Public"
-        PRIVATE_GROUP = "private_group", "Private group"
-        STAFF = "staff", "Staff only"
+        PUBLIC = "public", _("Public")
+        PRIVATE_GROUP = "private_group", _("Private group")
+        STAFF = "staff", _("Staff only")
 
     class ProfanityFilter(models.TextChoices):
-        NOT_AVAILABLE = "none", "Not available on this platform"
-        OFF = "off", "Off"
-        MEDIUM = "medium", "Medium"
-        STRONG = "strong", "Strong"
+        NOT_AVAILABLE = "none", _("Not available on this platform")
+        OFF = "off", _("Off")
+        MEDIUM = "medium", _("Medium")
+        STRONG = "strong", _("Strong")
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="channels")
     platform = models.CharField(max_length=20, choices=Platform.choices)
@@ -685,17 +685,17 @@ class SubjectAccessRequest(models.Model):
     audited."""
 
     class Kind(models.TextChoices):
-        PUPIL = "pupil", "A pupil"
-        PARENT = "parent", "A parent or carer (by name)"
-        STAFF = "staff", "A member of staff"
+        PUPIL = "pupil", _("A pupil")
+        PARENT = "parent", _("A parent or carer (by name)")
+        STAFF = "staff", _("A member of staff")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting to be built"
-        BUILDING = "building", "Being built"
-        READY = "ready", "Ready to download (once)"
-        DOWNLOADED = "downloaded", "Downloaded; file removed"
-        EXPIRED = "expired", "Not downloaded within 30 days; file removed"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Waiting to be built")
+        BUILDING = "building", _("Being built")
+        READY = "ready", _("Ready to download (once)")
+        DOWNLOADED = "downloaded", _("Downloaded; file removed")
+        EXPIRED = "expired", _("Not downloaded within 30 days; file removed")
+        FAILED = "failed", _("Failed")
 
     # A ready export not downloaded by then is removed (nightly).
     KEPT_FOR = datetime.timedelta(days=30)

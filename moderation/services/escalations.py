@@ -322,7 +322,7 @@ def escalation_decide(
     everything = [decision, *more]
     if Escalation.Decision.NO_FURTHER_ACTION in everything and len(everything) > 1:
         raise ServiceError("“No further action” cannot be combined with other decisions.")
-    labels = [Escalation.Decision(d).label for d in everything]
+    labels = [str(Escalation.Decision(d).label) for d in everything]
     label = "; ".join(labels)
     needing = [d for d in everything if d in Escalation.NEEDS_REFERENCE]
     if needing and not external_reference:
