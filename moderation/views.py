@@ -635,7 +635,8 @@ def escalation_decide(request, escalation_id: int):
             form.refuse(request, error)
         else:
             label = "; ".join(
-                str(Escalation.Decision(d).label) for d in [data["decision"], *data["more_decisions"]]
+                str(Escalation.Decision(d).label)
+                for d in [data["decision"], *data["more_decisions"]]
             )
             messages.success(request, f"Decision recorded: {label}.")
             return redirect("moderation:incident", incident_id=incident.pk)
