@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from consent import selectors, services
@@ -447,7 +448,7 @@ def followup_reviewed(request, followup_id: int):
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "Recorded: the follow-up is closed.")
+        messages.success(request, gettext("Recorded: the follow-up is closed."))
     if data.get("next") == "followups":
         return redirect("consent:followups")
     return redirect("consent:pupil", pupil_id=followup.pupil_id)
@@ -692,7 +693,9 @@ def group_application_add(request):
         except ValidationError as error:
             form.refuse(request, error)
         else:
-            messages.success(request, "Application recorded; it waits for a senior leader.")
+            messages.success(
+                request, gettext("Application recorded; it waits for a senior leader.")
+            )
             return redirect("consent:group_applications")
     return render(request, "consent/group_application_form.html", {"form": form})
 
@@ -722,7 +725,7 @@ def group_application(request, group_application_id: int):
                         decided_by=request.member,
                         exception_reason=decide_form.cleaned_data["exception_reason"],
                     )
-                    messages.success(request, "Decision recorded.")
+                    messages.success(request, gettext("Decision recorded."))
                     return redirect("consent:group_applications")
             else:
                 remove_form = ReasonForm(request.POST, prefix="remove")
