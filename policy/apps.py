@@ -8,6 +8,8 @@ class PolicyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.utils.translation import gettext_noop
+
         from policy.selectors import chosen_condition, profile_for
         from schoolsocial import clauses, setup
         from schoolsocial.audit import ACTION_LABELS
@@ -29,8 +31,8 @@ class PolicyConfig(AppConfig):
 
         ACTION_LABELS.update(
             {
-                "policy.choose": "Chose the school's policy template",
-                "policy.update": "Changed the school's policy settings",
-                "policy.category": "Changed how a category of incident is handled",
+                "policy.choose": gettext_noop("Chose the school's policy template"),
+                "policy.update": gettext_noop("Changed the school's policy settings"),
+                "policy.category": gettext_noop("Changed how a category of incident is handled"),
             }
         )
