@@ -24,7 +24,7 @@ RUN apt-get update \
  && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt $(. /etc/os-release && echo "$VERSION_CODENAME")-pgdg main" \
       > /etc/apt/sources.list.d/pgdg.list \
  && apt-get update \
- && apt-get install -y --no-install-recommends postgresql-client-16 \
+ && apt-get install -y --no-install-recommends postgresql-client-16 gettext \
  && apt-get purge -y curl && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md ./
@@ -35,6 +35,8 @@ COPY . .
 RUN pip install --no-deps . \
  && DJANGO_ENV=production SECRET_KEY=build-only-not-used ALLOWED_HOSTS=build \
     python manage.py collectstatic --noinput -v0 \
+ && DJANGO_ENV=production SECRET_KEY=build-only-not-used ALLOWED_HOSTS=build \
+    python manage.py compilemessages -l cy -i staticfiles -v0 \
  && mkdir -p /data && chown schoolsocial /data
 
 USER schoolsocial

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install system lint format bench loadtest worker clean backup restore
+.PHONY: run test install system lint format bench loadtest worker clean backup restore messages compilemessages
 
 # Debian packages the app needs outside Python: Tesseract OCR with English
 # and Welsh (reading screenshots) and the DejaVu fonts (the OCR tests'
@@ -33,11 +33,22 @@ system:
 
 ## Start the app with demo data on the embedded defaults (SQLite, no Redis):
 ## web server on $(PORT), plus a Celery worker and beat on the filesystem broker.
-run: install
+run: install compilemessages
 	PORT=$(PORT) bash scripts/run-dev.sh
 
+# The Welsh catalogue (locale/cy/LC_MESSAGES/django.po) compiled for Django;
+# needs GNU gettext's msgfmt (apt-get install gettext).
+MESSAGE_OPTS := -i .venv -i var -i staticfiles -i build
+compilemessages: install
+	DJANGO_ENV=test $(PY) manage.py compilemessages -l cy $(MESSAGE_OPTS) -v0
+
+## After marking new strings: add them to the Welsh catalogue (translate
+## them there; tests/i18n checks nothing is left untranslated).
+messages: install
+	DJANGO_ENV=test $(PY) manage.py makemessages -l cy --no-location $(MESSAGE_OPTS) -i tests -i docs -i scripts -v0
+
 ## Lint, check migrations, and run the whole test suite.
-test: install
+test: install compilemessages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run

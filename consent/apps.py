@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsentConfig(AppConfig):
@@ -7,16 +8,40 @@ class ConsentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.utils.translation import gettext_noop
+
         from consent import reminders, selectors
         from consent.models import ConsentForm, ConsentRecord
         from consent.retention import ConsentRetention
         from consent.subject_access import ConsentContributor, pupil_choices, pupil_subject
-        from schoolsocial import dashboard, retention, subject_access
+        from schoolsocial import clauses, dashboard, retention, setup, subject_access
         from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.records_db import protect
 
         reminders.register_all()
         _forget_matchers_on_change()
+        setup.register(
+            setup.SetupStep(
+                key="pupils",
+                label=_("Import your pupils from the school's MIS"),
+                why=lambda s: _("A publication check can only clear pupils on the register."),
+                url_name="consent:pupil_import",
+                done=selectors.pupils_condition,
+                order=50,
+            )
+        )
+        setup.register(
+            setup.SetupStep(
+                key="consent",
+                label=_("Record parents' photo consent forms"),
+                why=lambda s: clauses.quote(
+                    s, "channel_purposes", _("no pupil's photo is published without consent.")
+                ),
+                url_name="consent:pupils",
+                done=selectors.consent_forms_condition,
+                order=60,
+            )
+        )
         retention.register(ConsentRetention())
         subject_access.register(ConsentContributor())
         subject_access.register_subject_kind("pupil", choices=pupil_choices, resolve=pupil_subject)
@@ -43,26 +68,30 @@ class ConsentConfig(AppConfig):
 
         ACTION_LABELS.update(
             {
-                "consent.pupil_create": "Added a pupil",
-                "consent.pupil_update": "Edited a pupil",
-                "consent.pupil_left": "Marked a pupil as left",
-                "consent.never_publish": "Set “never publish”",
-                "consent.never_publish_cleared": "Cleared “never publish”",
-                "consent.import": "Imported pupils from the MIS",
-                "consent.import_columns": "Chose the MIS import columns",
-                "consent.form_record": "Recorded a consent form",
-                "consent.withdraw": "Recorded a consent withdrawal",
-                "consent.check": "Ran a publication check",
+                "consent.pupil_create": gettext_noop("Added a pupil"),
+                "consent.pupil_update": gettext_noop("Edited a pupil"),
+                "consent.pupil_left": gettext_noop("Marked a pupil as left"),
+                "consent.never_publish": gettext_noop("Set “never publish”"),
+                "consent.never_publish_cleared": gettext_noop("Cleared “never publish”"),
+                "consent.import": gettext_noop("Imported pupils from the MIS"),
+                "consent.import_columns": gettext_noop("Chose the MIS import columns"),
+                "consent.form_record": gettext_noop("Recorded a consent form"),
+                "consent.withdraw": gettext_noop("Recorded a consent withdrawal"),
+                "consent.check": gettext_noop("Ran a publication check"),
+                "consent.followup_reviewed": gettext_noop(
+                    "Took down or kept a post after a consent change"
+                ),
+                "consent.followups_raised": gettext_noop(
+                    "Posts to follow up after a consent change"
+                ),
+                "consent.group_record": gettext_noop("Recorded a group application"),
+                "consent.group_approve": gettext_noop("Approved a group application"),
+                "consent.group_reject": gettext_noop("Rejected a group application"),
+                "consent.group_remove": gettext_noop("Removed a group member"),
+                "consent.file_view": gettext_noop("Viewed a pupil photo or consent scan"),
+                "consent.export": gettext_noop("Exported the do-not-publish list"),
+                "consent.print": gettext_noop("Printed the do-not-publish sheet"),
                 "consent.check_photo": "Counted the faces in a photo being checked",
-                "consent.followup_reviewed": "Took down or kept a post after a consent change",
-                "consent.followups_raised": "Posts to follow up after a consent change",
-                "consent.group_record": "Recorded a group application",
-                "consent.group_approve": "Approved a group application",
-                "consent.group_reject": "Rejected a group application",
-                "consent.group_remove": "Removed a group member",
-                "consent.file_view": "Viewed a pupil photo or consent scan",
-                "consent.export": "Exported the do-not-publish list",
-                "consent.print": "Printed the do-not-publish sheet",
             }
         )
 

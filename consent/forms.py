@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from consent.models import CheckedPupil, ConsentForm, GroupApplication, Pupil, Purpose, YearGroup
 from schoolsocial.forms import BoundedDateField, DateInput, OnceOnlyForm
@@ -12,10 +13,10 @@ YEAR_CHOICES = [("", "Any year")] + list(YearGroup.choices)
 
 
 class RegisterFilterForm(forms.Form):
-    q = forms.CharField(label="Name or UPN", required=False, max_length=100)
-    year = forms.ChoiceField(label="Year group", choices=YEAR_CHOICES, required=False)
-    class_name = forms.ChoiceField(label="Class", required=False)
-    leavers = forms.BooleanField(label="Include leavers", required=False)
+    q = forms.CharField(label=_("Name or UPN"), required=False, max_length=100)
+    year = forms.ChoiceField(label=_("Year group"), choices=YEAR_CHOICES, required=False)
+    class_name = forms.ChoiceField(label=_("Class"), required=False)
+    leavers = forms.BooleanField(label=_("Include leavers"), required=False)
 
     def __init__(self, *args, classes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -23,16 +24,19 @@ class RegisterFilterForm(forms.Form):
 
 
 class PupilForm(OnceOnlyForm):
-    first_name = forms.CharField(label="Legal first name", max_length=100)
+    first_name = forms.CharField(label=_("Legal first name"), max_length=100)
     preferred_name = forms.CharField(
-        label="Preferred first name", max_length=100, required=False, help_text="Only if different."
+        label=_("Preferred first name"),
+        max_length=100,
+        required=False,
+        help_text=_("Only if different."),
     )
-    last_name = forms.CharField(label="Legal surname", max_length=100)
+    last_name = forms.CharField(label=_("Legal surname"), max_length=100)
     mis_id = forms.CharField(
-        label="UPN or admission number",
+        label=_("UPN or admission number"),
         max_length=32,
         required=False,
-        help_text="As in the MIS; the import matches pupils by it.",
+        help_text=_("As in the MIS; the import matches pupils by it."),
     )
     date_of_birth = BoundedDateField(
         label="Date of birth",
@@ -41,26 +45,28 @@ class PupilForm(OnceOnlyForm):
         help_text="Matches the pupil in an MIS export that has no UPN.",
     )
     year_group = forms.ChoiceField(choices=YearGroup.choices)
-    class_name = forms.CharField(label="Class", max_length=50)
+    class_name = forms.CharField(label=_("Class"), max_length=50)
     photo = forms.FileField(
-        label="Photo for printed lists",
+        label=_("Photo for printed lists"),
         required=False,
-        help_text="Optional. A PNG, JPEG or WebP photo; location data and other metadata are "
-        "removed. Only staff can see it.",
+        help_text=_(
+            "Optional. A PNG, JPEG or WebP photo; location data and other metadata are "
+            "removed. Only staff can see it."
+        ),
     )
 
 
 class PupilEditForm(PupilForm):
     left_on = BoundedDateField(
-        label="Left the school on",
+        label=_("Left the school on"),
         required=False,
         widget=DateInput(),
-        help_text="Leavers stay on the register (their names are still screened in comments).",
+        help_text=_("Leavers stay on the register (their names are still screened in comments)."),
     )
     remove_photo = forms.BooleanField(
-        label="Remove the photo",
+        label=_("Remove the photo"),
         required=False,
-        help_text="The photo is deleted; printed lists show the pupil's initials instead.",
+        help_text=_("The photo is deleted; printed lists show the pupil's initials instead."),
     )
 
     def __init__(self, *args, has_photo: bool = False, **kwargs):
@@ -87,8 +93,10 @@ class NeverPublishForm(OnceOnlyForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        help_text="Kept on the pupil's record and in the audit trail. Page administrators see "
-        "only that the pupil must never be published, not this reason.",
+        help_text=_(
+            "Kept on the pupil's record and in the audit trail. Page administrators see "
+            "only that the pupil must never be published, not this reason."
+        ),
     )
 
     def clean_set(self) -> bool | None:
@@ -108,26 +116,30 @@ DECISION_CHOICES = [("", "Not answered"), ("granted", "Granted"), ("refused", "R
 
 
 class ConsentFormForm(OnceOnlyForm):
-    given_by_name = forms.CharField(label="Signed by (full name)", max_length=200)
+    given_by_name = forms.CharField(label=_("Signed by (full name)"), max_length=200)
     relationship = forms.ChoiceField(
-        label="Relationship to the pupil",
+        label=_("Relationship to the pupil"),
         choices=ConsentForm.Relationship.choices,
-        help_text="Only a parent, carer or guardian (someone with parental responsibility) "
-        "can give or refuse consent.",
+        help_text=_(
+            "Only a parent, carer or guardian (someone with parental responsibility) "
+            "can give or refuse consent."
+        ),
     )
-    received_on = BoundedDateField(label="Date received", widget=DateInput())
-    method = forms.ChoiceField(label="Received as", choices=ConsentForm.Method.choices)
+    received_on = BoundedDateField(label=_("Date received"), widget=DateInput())
+    method = forms.ChoiceField(label=_("Received as"), choices=ConsentForm.Method.choices)
     valid_until = BoundedDateField(
-        label="Valid until",
+        label=_("Valid until"),
         widget=DateInput(),
         required=False,
-        help_text="Leave blank for 31 August at the end of the school year the form was "
-        "received in. Fill it in only if the form gives another date.",
+        help_text=_(
+            "Leave blank for 31 August at the end of the school year the form was "
+            "received in. Fill it in only if the form gives another date."
+        ),
     )
     scan = forms.FileField(
-        label="Scan of the signed form",
+        label=_("Scan of the signed form"),
         required=False,
-        help_text="Optional. A PDF, or a PNG, JPEG or WebP photo of the form; up to 10 MB.",
+        help_text=_("Optional. A PDF, or a PNG, JPEG or WebP photo of the form; up to 10 MB."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -147,32 +159,34 @@ class ConsentFormForm(OnceOnlyForm):
 
 
 class WithdrawForm(OnceOnlyForm):
-    withdrawn_by_name = forms.CharField(label="Withdrawn by (full name)", max_length=200)
-    withdrawn_on = BoundedDateField(label="Date of the withdrawal", widget=DateInput())
+    withdrawn_by_name = forms.CharField(label=_("Withdrawn by (full name)"), max_length=200)
+    withdrawn_on = BoundedDateField(label=_("Date of the withdrawal"), widget=DateInput())
 
 
 class CheckForm(OnceOnlyForm):
     channel = forms.ModelChoiceField(
-        label="Where will the photo be posted?", queryset=Channel.objects.none()
+        label=_("Where will the photo be posted?"), queryset=Channel.objects.none()
     )
     pupils = forms.ModelMultipleChoiceField(
-        label="Pupils in the photo",
+        label=_("Pupils in the photo"),
         queryset=Pupil.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     caption = forms.CharField(
-        label="Caption",
+        label=_("Caption"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Paste the text you will post; it is checked for pupils' names.",
+        help_text=_("Paste the text you will post; it is checked for pupils' names."),
     )
     includes_video = forms.BooleanField(
-        label="This post includes video",
+        label=_("This post includes video"),
         required=False,
-        help_text="A video needs the parent's consent for video as well. Every post on "
-        "YouTube is checked as a video.",
+        help_text=_(
+            "A video needs the parent's consent for video as well. "
+            "Every post on YouTube is checked as a video."
+        ),
     )
     photo = forms.FileField(
         label="The photo (optional)",
@@ -201,20 +215,20 @@ class CheckForm(OnceOnlyForm):
 
 
 class GroupApplicationForm(OnceOnlyForm):
-    applicant_name = forms.CharField(label="Applicant's full name", max_length=200)
+    applicant_name = forms.CharField(label=_("Applicant's full name"), max_length=200)
     profile_name = forms.CharField(
-        label="Their profile name on the platform",
+        label=_("Their profile name on the platform"),
         max_length=200,
-        help_text="As it appears on the join request, so the group admin can match it.",
+        help_text=_("As it appears on the join request, so the group admin can match it."),
     )
     relationship = forms.ChoiceField(choices=GroupApplication.Relationship.choices)
     pupils = forms.ModelMultipleChoiceField(
-        label="Pupil(s)",
+        label=_("Pupil(s)"),
         queryset=Pupil.objects.none(),
-        help_text="Hold Ctrl (Cmd on a Mac) to choose more than one.",
+        help_text=_("Hold Ctrl (Cmd on a Mac) to choose more than one."),
     )
     code_of_conduct_signed_on = BoundedDateField(
-        label="Code of conduct signed on", widget=DateInput()
+        label=_("Code of conduct signed on"), widget=DateInput()
     )
 
     def __init__(self, *args, pupils, **kwargs):
@@ -229,13 +243,25 @@ class GroupDecisionForm(forms.Form):
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     exception_reason = forms.CharField(
-        label="Exception: why this person may join though not a parent or carer",
+        label=_("Exception: why this person may join though not a parent or carer"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        help_text="Only for approving a grandparent or anyone else without parental "
-        "responsibility (Threemilestone 1.3, 2.2). Shown on the application.",
+        help_text=_(
+            "Only for approving a grandparent or anyone else without parental "
+            "responsibility. Shown on the application."
+        ),
     )
+
+    def __init__(self, *args, school=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if school is not None:
+            from policy.selectors import profile_for
+
+            ref = profile_for(school).clause("group_membership").ref
+            if ref:
+                field = self.fields["exception_reason"]
+                field.help_text = f"{ref}: {field.help_text}"
 
 
 class ReasonForm(forms.Form):
@@ -246,10 +272,10 @@ class ReviewForm(forms.Form):
     outcome = forms.ChoiceField(choices=CheckedPupil.Outcome.choices, required=False)
     next = forms.CharField(required=False)
     note = forms.CharField(
-        label="What was done",
+        label=_("What was done"),
         required=False,
         max_length=1000,
-        help_text="For example: post removed from the Facebook page.",
+        help_text=_("For example: post removed from the Facebook page."),
     )
 
 
@@ -271,11 +297,11 @@ class ClassFormsForm(OnceOnlyForm):
     """What the whole pile of forms shares: when it came in and how."""
 
     received_on = forms.DateField(
-        label="Date received",
+        label=_("Date received"),
         widget=DateInput(),
-        help_text="For every form below unless its row gives another date.",
+        help_text=_("For every form below unless its row gives another date."),
     )
-    method = forms.ChoiceField(label="Received as", choices=ConsentForm.Method.choices)
+    method = forms.ChoiceField(label=_("Received as"), choices=ConsentForm.Method.choices)
 
 
 class ClassFormRow(forms.Form):
@@ -284,17 +310,17 @@ class ClassFormRow(forms.Form):
     Tab order follows the paper: who signed, their relationship, then either
     "All granted" or an answer per purpose, then the date if it differs."""
 
-    given_by_name = forms.CharField(label="Signed by", max_length=200, required=False)
+    given_by_name = forms.CharField(label=_("Signed by"), max_length=200, required=False)
     # Not required: a row that is not on the page (already recorded) or
     # left empty sends no relationship and records nothing.
     relationship = forms.ChoiceField(
-        label="Relationship", choices=GRID_RELATIONSHIPS, initial="parent", required=False
+        label=_("Relationship"), choices=GRID_RELATIONSHIPS, initial="parent", required=False
     )
-    all_granted = forms.BooleanField(label="All granted", required=False)
+    all_granted = forms.BooleanField(label=_("All granted"), required=False)
     # A text box, not the browser's date picker: that is four Tab stops in
     # Chromium, this is one, and it is usually left empty.
     received_on = forms.DateField(
-        label="Date received",
+        label=_("Date received"),
         required=False,
         input_formats=["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"],
         widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),

@@ -4,6 +4,7 @@ confirmation."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from consent import importer
 from schoolsocial.forms import OnceOnlyForm
@@ -13,8 +14,8 @@ NOT_IN_FILE = ""
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label="File exported from the MIS (CSV or Excel .xlsx)",
-        help_text="One line per pupil, with a line naming the columns at the top.",
+        label=_("File exported from the MIS (CSV or Excel .xlsx)"),
+        help_text=_("One line per pupil, with a line naming the columns at the top."),
     )
 
 
@@ -77,5 +78,5 @@ class ImportColumnsForm(forms.Form):
 class ImportConfirmForm(OnceOnlyForm):
     token = forms.CharField(widget=forms.HiddenInput)
     mark_omitted_left = forms.BooleanField(
-        label="Also mark the pupils missing from the file as leavers", required=False
+        label=_("Also mark the pupils missing from the file as leavers"), required=False
     )

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from consent import importer, services
 from consent.import_forms import ImportColumnsForm, ImportConfirmForm, ImportUploadForm
@@ -79,7 +80,7 @@ def pupil_import(request):
     if request.method == "POST" and request.POST.get("action") == "columns":
         entry = _stashed(request, request.POST.get("token", ""))
         if entry is None:
-            messages.error(request, "The preview has expired. Upload the file again.")
+            messages.error(request, gettext("The preview has expired. Upload the file again."))
             return redirect("consent:pupil_import")
         try:
             table, _ = importer.read(school=request.school, data=entry["data"])
@@ -113,7 +114,7 @@ def pupil_import(request):
         if confirm.is_valid():
             entry = _stashed(request, confirm.cleaned_data["token"])
             if entry is None:
-                messages.error(request, "The preview has expired. Upload the file again.")
+                messages.error(request, gettext("The preview has expired. Upload the file again."))
                 return redirect("consent:pupil_import")
             if not confirm.claim(request):
                 messages.info(request, ALREADY_SENT)

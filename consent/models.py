@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from schoolsocial.folding import name_search_key, search_words
 from schoolsocial.models import Channel, School, StaffMember
@@ -24,12 +25,12 @@ from schoolsocial.records import AppendOnlyManager
 
 
 class Purpose(models.TextChoices):
-    WEBSITE = "website", "School website"
-    SOCIAL_PUBLIC = "social_public", "Public social media"
-    SOCIAL_GROUP = "social_group", "Private parents' group"
-    PRESS = "press", "Press"
-    PRINT = "print", "Newsletter and prospectus"
-    VIDEO = "video", "Video"
+    WEBSITE = "website", _("School website")
+    SOCIAL_PUBLIC = "social_public", _("Public social media")
+    SOCIAL_GROUP = "social_group", _("Private parents' group")
+    PRESS = "press", _("Press")
+    PRINT = "print", _("Newsletter and prospectus")
+    VIDEO = "video", _("Video")
 
 
 # Short names for a printed sheet, where a column is a few centimetres wide.
@@ -64,26 +65,26 @@ def purpose_for_channel(channel: Channel, *, video: bool = False) -> tuple[str, 
 
 
 class YearGroup(models.TextChoices):
-    NURSERY = "N", "Nursery"
-    RECEPTION = "R", "Reception"
-    Y1 = "1", "Year 1"
-    Y2 = "2", "Year 2"
-    Y3 = "3", "Year 3"
-    Y4 = "4", "Year 4"
-    Y5 = "5", "Year 5"
-    Y6 = "6", "Year 6"
+    NURSERY = "N", _("Nursery")
+    RECEPTION = "R", _("Reception")
+    Y1 = "1", _("Year 1")
+    Y2 = "2", _("Year 2")
+    Y3 = "3", _("Year 3")
+    Y4 = "4", _("Year 4")
+    Y5 = "5", _("Year 5")
+    Y6 = "6", _("Year 6")
 
 
 YEAR_ORDER = {value: n for n, value in enumerate(YearGroup.values)}
 
 
 class Status(models.TextChoices):
-    GRANTED = "granted", "Granted"
-    REFUSED = "refused", "Refused"
-    NO_FORM = "no_form", "No form"
-    EXPIRED = "expired", "Expired"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    NEVER = "never", "Never publish"
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+    NO_FORM = "no_form", _("No form")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    NEVER = "never", _("Never publish")
 
 
 STATUS_BADGE = {
@@ -448,20 +449,20 @@ class ConsentForm(models.Model):
     decision per purpose in its ``records``. Never changed after saving."""
 
     class Relationship(models.TextChoices):
-        PARENT = "parent", "Parent"
-        CARER = "carer", "Carer"
-        GUARDIAN = "guardian", "Guardian"
-        GRANDPARENT = "grandparent", "Grandparent"
-        OTHER_RELATIVE = "other_relative", "Other relative"
-        OTHER = "other", "Someone else (childminder, friend)"
+        PARENT = "parent", _("Parent")
+        CARER = "carer", _("Carer")
+        GUARDIAN = "guardian", _("Guardian")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        OTHER_RELATIVE = "other_relative", _("Other relative")
+        OTHER = "other", _("Someone else (childminder, friend)")
 
     # Only someone with parental responsibility gives or refuses consent.
     PARENTAL_RESPONSIBILITY = frozenset({"parent", "carer", "guardian"})
 
     class Method(models.TextChoices):
-        PAPER = "paper", "Paper form"
-        EMAIL = "email", "Email"
-        APP = "app", "School app"
+        PAPER = "paper", _("Paper form")
+        EMAIL = "email", _("Email")
+        APP = "app", _("School app")
 
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="consent_forms")
     given_by_name = models.CharField("given by", max_length=200)
@@ -496,8 +497,8 @@ class ConsentRecord(models.Model):
     withdrawal fields are ever filled in later."""
 
     class Decision(models.TextChoices):
-        GRANTED = "granted", "Granted"
-        REFUSED = "refused", "Refused"
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
 
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="consent_records")
     form = models.ForeignKey(ConsentForm, on_delete=models.PROTECT, related_name="records")
@@ -537,9 +538,9 @@ class PublicationCheck(models.Model):
     (Threemilestone 4.1–4.4). Never changed after saving."""
 
     class Result(models.TextChoices):
-        ALLOWED = "allowed", "Allowed: every pupil may appear"
-        BLOCKED = "blocked", "Blocked: some pupils may not appear"
-        NO_PHOTOS = "no_photos", "This channel carries no pupils' photos"
+        ALLOWED = "allowed", _("Allowed: every pupil may appear")
+        BLOCKED = "blocked", _("Blocked: some pupils may not appear")
+        NO_PHOTOS = "no_photos", _("This channel carries no pupils' photos")
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
@@ -628,8 +629,8 @@ class CheckedPupil(models.Model):
     or kept with a reason (the only later changes)."""
 
     class Outcome(models.TextChoices):
-        TAKEN_DOWN = "taken_down", "Taken down (or the pupil removed from it)"
-        KEPT = "kept", "Kept"
+        TAKEN_DOWN = "taken_down", _("Taken down (or the pupil removed from it)")
+        KEPT = "kept", _("Kept")
 
     check_run = models.ForeignKey(PublicationCheck, on_delete=models.PROTECT, related_name="pupils")
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="checks")
@@ -677,17 +678,17 @@ class GroupApplication(models.Model):
     1.3, 2.2): recorded by the office, vetted by SLT or the head."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        REMOVED = "removed", "Removed from the group"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        REMOVED = "removed", _("Removed from the group")
 
     class Relationship(models.TextChoices):
-        PARENT = "parent", "Parent"
-        CARER = "carer", "Carer"
-        GUARDIAN = "guardian", "Guardian"
-        GRANDPARENT = "grandparent", "Grandparent"
-        OTHER = "other", "Other"
+        PARENT = "parent", _("Parent")
+        CARER = "carer", _("Carer")
+        GUARDIAN = "guardian", _("Guardian")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        OTHER = "other", _("Other")
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     applicant_name = models.CharField(max_length=200)

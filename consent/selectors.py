@@ -417,3 +417,17 @@ def group_applications(school: School) -> dict[str, list[GroupApplication]]:
 
 
 PURPOSES = list(Purpose)
+
+
+def pupils_condition():
+    """Any pupil on the register, as a condition on a school row (the set-up checklist)."""
+    from django.db.models import Exists, OuterRef
+
+    return Q(Exists(Pupil.objects.filter(school=OuterRef("pk"))))
+
+
+def consent_forms_condition():
+    """Any consent form recorded, as a condition on a school row (the set-up checklist)."""
+    from django.db.models import Exists, OuterRef
+
+    return Q(Exists(ConsentForm.objects.filter(pupil__school=OuterRef("pk"))))

@@ -1133,7 +1133,8 @@ def group_application_decide(
         if exception and not exception_reason:
             raise ServiceError(
                 f"Only parents and carers with parental responsibility may join the group "
-                f"that shares pupils' photos (Threemilestone 1.3, 2.2). To approve a "
+                f"that shares pupils' photos{_cite(application.school, 'group_membership')}. "
+                "To approve a "
                 f"{application.get_relationship_display().lower()}, record an exception with "
                 "a written reason."
             )
@@ -1268,3 +1269,11 @@ def check_photo_record(
             storage.delete(name)
         raise
     return row
+
+
+def _cite(school, key: str) -> str:
+    """ " (the school's clause)" for a message, or "" if its policy has none."""
+    from policy.selectors import profile_for
+
+    ref = profile_for(school).clause(key).ref
+    return f" ({ref})" if ref else ""

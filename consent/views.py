@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from consent import selectors, services
@@ -449,7 +450,7 @@ def followup_reviewed(request, followup_id: int):
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "Recorded: the follow-up is closed.")
+        messages.success(request, gettext("Recorded: the follow-up is closed."))
     if data.get("next") == "followups":
         return redirect("consent:followups")
     return redirect("consent:pupil", pupil_id=followup.pupil_id)
@@ -643,7 +644,7 @@ def check(request):
         {
             "form": form,
             "channels": [
-                (c, " and ".join(Purpose(p).label for p in purpose_for_channel(c)) or None)
+                (c, " and ".join(str(Purpose(p).label) for p in purpose_for_channel(c)) or None)
                 for c in channels
             ],
             "by_class": selectors.pupils_by_class(request.school, q),
@@ -715,7 +716,9 @@ def group_application_add(request):
         except ValidationError as error:
             form.refuse(request, error)
         else:
-            messages.success(request, "Application recorded; it waits for a senior leader.")
+            messages.success(
+                request, gettext("Application recorded; it waits for a senior leader.")
+            )
             return redirect("consent:group_applications")
     return render(request, "consent/group_application_form.html", {"form": form})
 
@@ -729,12 +732,14 @@ def group_application(request, group_application_id: int):
         ),
         pk=group_application_id,
     )
-    decide_form = GroupDecisionForm(prefix="decide")
+    decide_form = GroupDecisionForm(prefix="decide", school=request.school)
     remove_form = ReasonForm(prefix="remove")
     if request.method == "POST":
         try:
             if "decide-decision" in request.POST:
-                decide_form = GroupDecisionForm(request.POST, prefix="decide")
+                decide_form = GroupDecisionForm(
+                    request.POST, prefix="decide", school=request.school
+                )
                 if decide_form.is_valid():
                     services.group_application_decide(
                         application=application,
@@ -743,7 +748,7 @@ def group_application(request, group_application_id: int):
                         decided_by=request.member,
                         exception_reason=decide_form.cleaned_data["exception_reason"],
                     )
-                    messages.success(request, "Decision recorded.")
+                    messages.success(request, gettext("Decision recorded."))
                     return redirect("consent:group_applications")
             else:
                 remove_form = ReasonForm(request.POST, prefix="remove")

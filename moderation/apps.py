@@ -6,6 +6,8 @@ class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.utils.translation import gettext_noop
+
         from moderation import reminders
         from moderation.escalation import EscalationOverdueReminder
         from moderation.models import Evidence, IncidentAction
@@ -32,22 +34,24 @@ class ModerationConfig(AppConfig):
 
         ACTION_LABELS.update(
             {
-                "moderation.check": "Recorded a daily moderation check",
-                "moderation.incident_record": "Recorded an incident",
-                "moderation.evidence_add": "Added a screenshot",
-                "moderation.evidence_view": "Viewed evidence",
-                "moderation.action": "Acted on an incident",
-                "moderation.resolve": "Resolved an incident",
-                "moderation.close": "Closed an incident",
-                "moderation.reopen": "Reopened an incident",
-                "moderation.ban": "Banned an account",
-                "moderation.ban_link": "Linked an incident to a ban",
-                "moderation.ban_lift": "Lifted a ban",
-                "moderation.escalate": "Escalated an incident to the headteacher",
-                "moderation.escalation_acknowledge": "Acknowledged an escalation",
-                "moderation.escalation_decide": "Decided on an escalation",
-                "moderation.step_waive": "Waived a required step",
-                "moderation.name_review": "Confirmed or dismissed a possible pupil's name",
+                "moderation.check": gettext_noop("Recorded a daily moderation check"),
+                "moderation.incident_record": gettext_noop("Recorded an incident"),
+                "moderation.evidence_add": gettext_noop("Added a screenshot"),
+                "moderation.evidence_view": gettext_noop("Viewed evidence"),
+                "moderation.action": gettext_noop("Acted on an incident"),
+                "moderation.resolve": gettext_noop("Resolved an incident"),
+                "moderation.close": gettext_noop("Closed an incident"),
+                "moderation.reopen": gettext_noop("Reopened an incident"),
+                "moderation.ban": gettext_noop("Banned an account"),
+                "moderation.ban_link": gettext_noop("Linked an incident to a ban"),
+                "moderation.ban_lift": gettext_noop("Lifted a ban"),
+                "moderation.escalate": gettext_noop("Escalated an incident to the headteacher"),
+                "moderation.escalation_acknowledge": gettext_noop("Acknowledged an escalation"),
+                "moderation.escalation_decide": gettext_noop("Decided on an escalation"),
+                "moderation.step_waive": gettext_noop("Waived a required step"),
+                "moderation.name_review": gettext_noop(
+                    "Confirmed or dismissed a possible pupil's name"
+                ),
                 "moderation.evidence_read": "Read the text of a screenshot",
                 "moderation.transcribe": "Filled in a comment from its screenshot",
                 "moderation.evidence_redact": "Downloaded a redacted copy of a screenshot",
@@ -58,8 +62,19 @@ class ModerationConfig(AppConfig):
 def _dashboard_panel(member, roles):
     """The head's and SLT's moderation cards, chart and coverage."""
     from moderation.selectors import dashboard
+    from moderation.services.escalations import decides
+    from policy.selectors import profile_for
     from schoolsocial.models import LEADERS
 
     if not LEADERS & roles:
         return None
-    return dashboard(school=member.school)
+    data = dashboard(school=member.school)
+    profile = profile_for(member.school)
+    for escalation in data["urgent_unacknowledged"]:
+        # Acknowledge is one tap away on the dashboard for whoever decides.
+        escalation.may_acknowledge = decides(
+            roles=roles,
+            profile=profile,
+            codes=[r.category for r in escalation.incident.category_rows.all()],
+        )
+    return data

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from moderation.models import Escalation, Incident, IncidentAction, ModerationCheck
 from policy.catalogue import STEP_CHOICES, Severity
@@ -35,7 +37,7 @@ class MultipleFileField(forms.FileField):
 class CheckForm(OnceOnlyForm):
     channel = forms.ModelChoiceField(queryset=Channel.objects.none(), empty_label=None)
     outcome = forms.ChoiceField(
-        label="What did you find?",
+        label=_("What did you find?"),
         choices=ModerationCheck.Outcome.choices,
         widget=forms.RadioSelect,
         initial=ModerationCheck.Outcome.NOTHING,
@@ -57,51 +59,58 @@ class IncidentForm(OnceOnlyForm):
         queryset=Channel.objects.none(),
         required=False,
         empty_label=ELSEWHERE_LABEL,
-        help_text="One of the school's channels, or somewhere else online.",
+        help_text=_("One of the school's channels, or somewhere else online."),
     )
     where = forms.CharField(
-        label="Where was it posted?",
+        label=_("Where was it posted?"),
         required=False,
         max_length=200,
-        help_text="Only for something outside the school's channels: the site, group or "
-        "profile (e.g. “Year 4 parents' WhatsApp group”).",
+        help_text=_(
+            "Only for something outside the school's channels: the site, group or "
+            "profile (e.g. “Year 4 parents' WhatsApp group”)."
+        ),
     )
     permalink = forms.URLField(
-        label="Link to the comment",
+        label=_("Link to the comment"),
         required=False,
         max_length=500,
         assume_scheme="https",
-        help_text="Copy it from the platform (the comment's date is usually a link).",
+        help_text=_("Copy it from the platform (the comment's date is usually a link)."),
     )
-    author_name = forms.CharField(label="Author's display name", max_length=200)
+    author_name = forms.CharField(label=_("Author's display name"), max_length=200)
     author_profile_url = forms.URLField(
-        label="Author's profile link", required=False, max_length=500, assume_scheme="https"
+        label=_("Author's profile link"), required=False, max_length=500, assume_scheme="https"
     )
     author_kind = forms.ChoiceField(
-        label="Who is the author?",
+        label=_("Who is the author?"),
         choices=Incident.AuthorKind.choices,
         initial=Incident.AuthorKind.UNKNOWN,
     )
     content = forms.CharField(
-        label="The comment, as written",
+        label=_("The comment, as written"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=10000,
         required=False,
-        help_text="Copy it exactly. It is checked for pupils' names and offensive words. "
-        "If you attach a screenshot you may leave it empty: the screenshot's text is read "
-        "and checked the same way, and offered to fill it in.",
+        help_text=format_lazy(
+            "{} {}",
+            _("Copy it exactly. It is checked for pupils' names and offensive words."),
+            "If you attach a screenshot you may leave it empty: the screenshot's text is read "
+            "and checked the same way, and offered to fill it in.",
+        ),
     )
-    occurred_at = BoundedDateTimeField(label="When it was posted", widget=DateTimeLocalInput())
+    occurred_at = BoundedDateTimeField(label=_("When it was posted"), widget=DateTimeLocalInput())
     categories = forms.MultipleChoiceField(
         choices=(),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Tick every one that applies; the most serious sets the severity.",
+        help_text=_("Tick every one that applies; the most serious sets the severity."),
     )
     screenshots = MultipleFileField(
-        label="Screenshots",
+        label=_("Screenshots"),
         widget=MultipleFileInput(attrs={"accept": ACCEPT, "data-screenshot-input": ""}),
-        help_text="1 to 10 PNG, JPEG or WebP images, up to 20 MB each. "
-        "Take the screenshot before anything is deleted.",
+        help_text=_(
+            "1 to 10 PNG, JPEG or WebP images, up to 20 MB each. "
+            "Take the screenshot before anything is deleted."
+        ),
     )
 
     def __init__(self, *args, channels, categories, attached: int = 0, **kwargs):
@@ -160,21 +169,21 @@ ACTION_CHOICES = [
 
 
 class ActionForm(OnceOnlyForm):
-    kind = forms.ChoiceField(label="What was done", choices=ACTION_CHOICES)
+    kind = forms.ChoiceField(label=_("What was done"), choices=ACTION_CHOICES)
     reference = forms.CharField(
-        label="Reference",
+        label=_("Reference"),
         required=False,
         max_length=100,
-        help_text="Needed for CPOMS and police: the CPOMS incident id or crime reference.",
+        help_text=_("Needed for CPOMS and police: the CPOMS incident id or crime reference."),
     )
     note = forms.CharField(
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
     review_on = BoundedDateField(
-        label="Review the ban on",
+        label=_("Review the ban on"),
         required=False,
         widget=DateInput(),
-        help_text="Only for banning the author.",
+        help_text=_("Only for banning the author."),
     )
 
 
@@ -183,7 +192,7 @@ class ResolveForm(OnceOnlyForm):
 
 
 class ReopenForm(OnceOnlyForm):
-    reason = forms.CharField(label="Why reopen it?", max_length=2000)
+    reason = forms.CharField(label=_("Why reopen it?"), max_length=2000)
 
 
 STATUS_FILTER = [("open", "Open work"), ("", "All")] + [(s.value, s.label) for s in Incident.Status]
@@ -192,30 +201,30 @@ STATUS_FILTER = [("open", "Open work"), ("", "All")] + [(s.value, s.label) for s
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(choices=STATUS_FILTER, required=False)
     channel = forms.ModelChoiceField(
-        queryset=Channel.objects.none(), required=False, empty_label="Any channel"
+        queryset=Channel.objects.none(), required=False, empty_label=_("Any channel")
     )
     category = forms.ChoiceField(choices=(), required=False)
     steps = forms.ChoiceField(
-        label="Required steps",
+        label=_("Required steps"),
         choices=[("", "Any"), ("outstanding", "Still to do")],
         required=False,
     )
-    elsewhere = forms.BooleanField(label="Only elsewhere online", required=False)
+    elsewhere = forms.BooleanField(label=_("Only elsewhere online"), required=False)
     severity = forms.TypedChoiceField(
         choices=[("", "Any severity"), *reversed(Severity.choices)],
         coerce=int,
         empty_value=None,
         required=False,
     )
-    author = forms.CharField(required=False, max_length=200, label="Author")
+    author = forms.CharField(required=False, max_length=200, label=_("Author"))
     text = forms.CharField(
         required=False,
         max_length=200,
         label="Words",
         help_text="In the comment or in the text read from its screenshots.",
     )
-    date_from = BoundedDateField(label="Posted from", required=False, widget=DateInput())
-    date_to = BoundedDateField(label="Posted to", required=False, widget=DateInput())
+    date_from = BoundedDateField(label=_("Posted from"), required=False, widget=DateInput())
+    date_to = BoundedDateField(label=_("Posted to"), required=False, widget=DateInput())
 
     def __init__(self, *args, school, categories, **kwargs):
         super().__init__(*args, **kwargs)
@@ -227,19 +236,19 @@ class BanForm(OnceOnlyForm):
     platform = forms.ChoiceField(choices=Channel.Platform.choices)
     account_name = forms.CharField(max_length=200)
     profile_url = forms.URLField(
-        label="Profile link", required=False, max_length=500, assume_scheme="https"
+        label=_("Profile link"), required=False, max_length=500, assume_scheme="https"
     )
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    review_on = BoundedDateField(label="Review on", required=False, widget=DateInput())
+    review_on = BoundedDateField(label=_("Review on"), required=False, widget=DateInput())
 
 
 class LiftForm(OnceOnlyForm):
-    reason = forms.CharField(label="Why lift the ban?", max_length=2000)
+    reason = forms.CharField(label=_("Why lift the ban?"), max_length=2000)
 
 
 class EscalateForm(OnceOnlyForm):
     reason = forms.CharField(
-        label="Why does the headteacher need to see this?",
+        label=_("Why does the headteacher need to see this?"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -247,38 +256,42 @@ class EscalateForm(OnceOnlyForm):
 
 class DecisionForm(OnceOnlyForm):
     decision = forms.ChoiceField(
-        label="Your decision",
+        label=_("Your decision"),
         choices=Escalation.Decision.choices,
         widget=forms.RadioSelect,
     )
     more_decisions = forms.MultipleChoiceField(
-        label="Also decided",
+        label=_("Also decided"),
         choices=[c for c in Escalation.Decision.choices if c[0] != "nfa"],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Tick anything else decided at the same time (for example: inform the "
-        "parents and log it on CPOMS).",
+        help_text=_(
+            "Tick anything else decided at the same time (for example: inform the "
+            "parents and log it on CPOMS)."
+        ),
     )
     external_reference = forms.CharField(
-        label="External reference",
+        label=_("External reference"),
         required=False,
         max_length=100,
-        help_text="Needed when reporting to the police (the crime or incident number) or "
-        "referring to an external agency (LADO, Prevent: their case number).",
+        help_text=_(
+            "Needed when reporting to the police (the crime or incident number) or "
+            "referring to an external agency (LADO, Prevent: their case number)."
+        ),
     )
     note = forms.CharField(
-        label="Note for the timeline",
+        label=_("Note for the timeline"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What you decided and why; the administrators carry it out from this.",
+        help_text=_("What you decided and why; the administrators carry it out from this."),
     )
 
 
 class WaiveStepForm(OnceOnlyForm):
     step = forms.ChoiceField(choices=STEP_CHOICES, widget=forms.HiddenInput)
     reason = forms.CharField(
-        label="Why will this step not be done?",
+        label=_("Why will this step not be done?"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -292,7 +305,7 @@ class NameReviewForm(OnceOnlyForm):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label="Who it refers to, or why it is not the pupil",
+        label=_("Who it refers to, or why it is not the pupil"),
         required=False,
         max_length=2000,
     )

@@ -12,6 +12,7 @@ import datetime
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from policy.catalogue import CATEGORY_CODES, Severity
 from schoolsocial.models import Channel, School, StaffMember
@@ -39,8 +40,8 @@ class ModerationCheck(AppendOnly):
     will be moderated daily)."""
 
     class Outcome(models.TextChoices):
-        NOTHING = "nothing", "Nothing to report"
-        INCIDENTS = "incidents", "Incidents raised"
+        NOTHING = "nothing", _("Nothing to report")
+        INCIDENTS = "incidents", _("Incidents raised")
 
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="checks")
     checked_on = models.DateField(help_text="The school-local day the check covers.")
@@ -63,17 +64,17 @@ class ModerationCheck(AppendOnly):
 
 class Incident(models.Model):
     class AuthorKind(models.TextChoices):
-        PARENT = "parent", "Parent or carer"
-        PUPIL = "pupil", "Pupil"
-        STAFF = "staff", "Staff member's personal account"
-        PUBLIC = "public", "Unconnected member of the public"
-        UNKNOWN = "unknown", "Unknown"
+        PARENT = "parent", _("Parent or carer")
+        PUPIL = "pupil", _("Pupil")
+        STAFF = "staff", _("Staff member's personal account")
+        PUBLIC = "public", _("Unconnected member of the public")
+        UNKNOWN = "unknown", _("Unknown")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ESCALATED = "escalated", "Escalated"
-        RESOLVED = "resolved", "Resolved"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open")
+        ESCALATED = "escalated", _("Escalated")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
 
     OPEN_STATUSES = (Status.OPEN, Status.ESCALATED)
 
@@ -250,42 +251,42 @@ class IncidentAction(AppendOnly):
     """The incident's timeline; append-only."""
 
     class Kind(models.TextChoices):
-        COMMENT_HIDDEN = "comment_hidden", "Comment hidden"
-        COMMENT_DELETED = "comment_deleted", "Comment deleted"
-        AUTHOR_BANNED = "author_banned", "Author banned"
-        PRIVATE_MESSAGE = "private_message", "Private message sent"
-        ASKED_TO_REMOVE = "asked_to_remove", "Asked to remove"
-        INVITED_TO_MEET = "invited_to_meet", "Invited to meet"
-        COMPLAINTS = "complaints", "Complaints procedure"
-        CPOMS = "cpoms", "CPOMS logged"
-        PARENTS_INFORMED = "parents_informed", "Parents informed"
-        REPORTED_PLATFORM = "reported_platform", "Reported to the platform"
-        REPORTED_POLICE = "reported_police", "Reported to the police"
-        EXTERNAL_REFERRAL = "external_referral", "External agency referral (LADO, Prevent)"
-        GOVERNORS_LETTER = "governors_letter", "Governors' letter"
-        STAFF_CONDUCT = "staff_conduct", "Staff conduct referral"
-        LADO_REFERRAL = "lado_referral", "Referred to the LADO"
-        DPO_INFORMED = "dpo_informed", "Data protection officer informed"
-        CHAIR_INFORMED = "chair_informed", "Chair of governors informed"
-        FOLLOWER_REMOVED = "follower_removed", "Follower removed"
-        AUDIENCE_INFORMED = "audience_informed", "Audience told why it was removed"
-        REMOVED_FROM_GROUP = "removed_from_group", "Removed from the group"
-        NAME_CONFIRMED = "name_confirmed", "Pupil's name confirmed"
-        NAME_DISMISSED = "name_dismissed", "Possible name dismissed"
-        NO_FURTHER_ACTION = "nfa", "No further action"
-        NOTE = "note", "Note"
+        COMMENT_HIDDEN = "comment_hidden", _("Comment hidden")
+        COMMENT_DELETED = "comment_deleted", _("Comment deleted")
+        AUTHOR_BANNED = "author_banned", _("Author banned")
+        PRIVATE_MESSAGE = "private_message", _("Private message sent")
+        ASKED_TO_REMOVE = "asked_to_remove", _("Asked to remove")
+        INVITED_TO_MEET = "invited_to_meet", _("Invited to meet")
+        COMPLAINTS = "complaints", _("Complaints procedure")
+        CPOMS = "cpoms", _("CPOMS logged")
+        PARENTS_INFORMED = "parents_informed", _("Parents informed")
+        REPORTED_PLATFORM = "reported_platform", _("Reported to the platform")
+        REPORTED_POLICE = "reported_police", _("Reported to the police")
+        EXTERNAL_REFERRAL = "external_referral", _("External agency referral (LADO, Prevent)")
+        GOVERNORS_LETTER = "governors_letter", _("Governors' letter")
+        STAFF_CONDUCT = "staff_conduct", _("Staff conduct referral")
+        LADO_REFERRAL = "lado_referral", _("Referred to the LADO")
+        DPO_INFORMED = "dpo_informed", _("Data protection officer informed")
+        CHAIR_INFORMED = "chair_informed", _("Chair of governors informed")
+        FOLLOWER_REMOVED = "follower_removed", _("Follower removed")
+        AUDIENCE_INFORMED = "audience_informed", _("Audience told why it was removed")
+        REMOVED_FROM_GROUP = "removed_from_group", _("Removed from the group")
+        NAME_CONFIRMED = "name_confirmed", _("Pupil's name confirmed")
+        NAME_DISMISSED = "name_dismissed", _("Possible name dismissed")
+        NO_FURTHER_ACTION = "nfa", _("No further action")
+        NOTE = "note", _("Note")
         # Written by the required-steps service (a leader's waiver, with a reason).
-        STEP_WAIVED = "step_waived", "Required step waived"
+        STEP_WAIVED = "step_waived", _("Required step waived")
         # Written by the status services, not chosen from the action form.
-        RECORDED = "recorded", "Incident recorded"
-        EVIDENCE_ADDED = "evidence_added", "Screenshot added"
-        RESOLVED = "resolved", "Resolved"
-        CLOSED = "closed", "Closed"
-        REOPENED = "reopened", "Reopened"
+        RECORDED = "recorded", _("Incident recorded")
+        EVIDENCE_ADDED = "evidence_added", _("Screenshot added")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
         # Written by the escalation services.
-        ESCALATED = "escalated", "Escalated to the headteacher"
-        ACKNOWLEDGED = "acknowledged", "Escalation acknowledged"
-        DECISION = "decision", "Headteacher's decision"
+        ESCALATED = "escalated", _("Escalated to the headteacher")
+        ACKNOWLEDGED = "acknowledged", _("Escalation acknowledged")
+        DECISION = "decision", _("Headteacher's decision")
 
     SYSTEM_KINDS = frozenset(
         {
@@ -372,27 +373,27 @@ class Escalation(models.Model):
     """
 
     class Decision(models.TextChoices):
-        SPEAK = "speak", "Speak to the individual"
-        PRIVATE_MESSAGE = "private_message", "Private message explaining the page's purpose"
-        DELETE_AND_BAN = "delete_and_ban", "Delete and ban"
-        ASK_TO_REMOVE = "ask_to_remove", "Ask them to take it down"
-        REPORT_PLATFORM = "report_platform", "Report to the platform"
-        REPORT_POLICE = "report_police", "Report to the police"
-        EXTERNAL_AGENCY = "external_agency", "Refer to an external agency (LADO, Prevent)"
-        INVITE_TO_MEET = "invite_to_meet", "Invite to meet"
-        COMPLAINTS = "complaints", "Complaints procedure"
-        INFORM_PARENTS = "inform_parents", "Inform parents"
-        STAFF_CONDUCT = "staff_conduct", "Staff conduct procedure"
-        GOVERNORS_LETTER = "governors_letter", "Governors' letter"
-        DELETE = "delete", "Delete the comment"
-        LOG_CPOMS = "log_cpoms", "Log it on CPOMS"
-        REFER_LADO = "refer_lado", "Refer to the LADO"
-        INFORM_DPO = "inform_dpo", "Tell the data protection officer"
-        REFER_CHAIR = "refer_chair", "Refer to the chair of governors"
-        REMOVE_FOLLOWER = "remove_follower", "Remove or ban the follower"
-        BEHAVIOUR_POLICY = "behaviour_policy", "Deal with it under the behaviour policy"
-        STOP_EVENT_PHOTOS = "stop_event_photos", "Stop photography at school events"
-        NO_FURTHER_ACTION = "nfa", "No further action"
+        SPEAK = "speak", _("Speak to the individual")
+        PRIVATE_MESSAGE = "private_message", _("Private message explaining the page's purpose")
+        DELETE_AND_BAN = "delete_and_ban", _("Delete and ban")
+        ASK_TO_REMOVE = "ask_to_remove", _("Ask them to take it down")
+        REPORT_PLATFORM = "report_platform", _("Report to the platform")
+        REPORT_POLICE = "report_police", _("Report to the police")
+        EXTERNAL_AGENCY = "external_agency", _("Refer to an external agency (LADO, Prevent)")
+        INVITE_TO_MEET = "invite_to_meet", _("Invite to meet")
+        COMPLAINTS = "complaints", _("Complaints procedure")
+        INFORM_PARENTS = "inform_parents", _("Inform parents")
+        STAFF_CONDUCT = "staff_conduct", _("Staff conduct procedure")
+        GOVERNORS_LETTER = "governors_letter", _("Governors' letter")
+        DELETE = "delete", _("Delete the comment")
+        LOG_CPOMS = "log_cpoms", _("Log it on CPOMS")
+        REFER_LADO = "refer_lado", _("Refer to the LADO")
+        INFORM_DPO = "inform_dpo", _("Tell the data protection officer")
+        REFER_CHAIR = "refer_chair", _("Refer to the chair of governors")
+        REMOVE_FOLLOWER = "remove_follower", _("Remove or ban the follower")
+        BEHAVIOUR_POLICY = "behaviour_policy", _("Deal with it under the behaviour policy")
+        STOP_EVENT_PHOTOS = "stop_event_photos", _("Stop photography at school events")
+        NO_FURTHER_ACTION = "nfa", _("No further action")
 
     # Decisions that need an external reference (crime or referral number).
     NEEDS_REFERENCE = frozenset({"report_police", "external_agency"})

@@ -569,6 +569,7 @@ def _open_escalations_brief(*, school: School):
     return (
         Escalation.objects.filter(incident__school=school, decided_at__isnull=True)
         .select_related("incident__channel", "routed_to__user")
+        .prefetch_related("incident__category_rows")
         .order_by("-urgency", "raised_at", "pk")
     )
 

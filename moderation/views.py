@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from moderation import selectors, services
@@ -101,7 +102,7 @@ def queue(request):
             "date_to": data["date_to"],
         }
     else:
-        messages.error(request, "Some filters were not understood and were left out.")
+        messages.error(request, gettext("Some filters were not understood and were left out."))
     incidents = selectors.visible_to(
         selectors.queue(school=school, **filters), member=request.member, roles=request.roles
     )
@@ -162,7 +163,7 @@ def incident_new(request):
         form_key = form.cleaned_data["submission_key"]
         if not form.claim(request):
             # The attached files are the first copy's to use and clear.
-            messages.info(request, "That incident was already recorded.")
+            messages.info(request, gettext("That incident was already recorded."))
             return redirect("moderation:queue")
         data = form.cleaned_data
         files = uploads.as_uploads(attached)
@@ -377,7 +378,7 @@ def incident_escalate(request, incident_id: int):
     form = EscalateForm(request.POST)
     if form.is_valid():
         if not form.claim(request):
-            messages.info(request, "That escalation was already sent.")
+            messages.info(request, gettext("That escalation was already sent."))
             return redirect("moderation:incident", incident_id=obj.pk)
         try:
             escalation = services.incident_escalate(
@@ -399,7 +400,7 @@ def incident_action(request, incident_id: int):
     form = ActionForm(request.POST)
     if form.is_valid():
         if not form.claim(request):
-            messages.info(request, "That was already recorded.")
+            messages.info(request, gettext("That was already recorded."))
             return redirect("moderation:incident", incident_id=obj.pk)
         data = form.cleaned_data
         try:
@@ -438,7 +439,7 @@ def incident_waive(request, incident_id: int):
         except ValidationError as error:
             form.refuse(request, error)
         else:
-            messages.success(request, "The step is waived; the reason is on the timeline.")
+            messages.success(request, gettext("The step is waived; the reason is on the timeline."))
             return redirect("moderation:incident", incident_id=obj.pk)
     return _incident_page(request, obj, waive_form=form)
 
@@ -481,7 +482,7 @@ def incident_status(request, incident_id: int):
     op = request.POST.get("op")
     forms = {"resolve": ResolveForm, "reopen": ReopenForm, "close": ReopenForm}
     if op not in forms:
-        messages.error(request, "Choose what to do with the incident.")
+        messages.error(request, gettext("Choose what to do with the incident."))
         return redirect("moderation:incident", incident_id=obj.pk)
     form = ResolveForm(request.POST) if op == "resolve" else ReopenForm(request.POST)
     if op == "close":
@@ -489,18 +490,18 @@ def incident_status(request, incident_id: int):
     try:
         if op == "close":
             services.incident_close(incident=obj, by=request.member)
-            messages.success(request, "Incident closed. It can be reopened with a reason.")
+            messages.success(request, gettext("Incident closed. It can be reopened with a reason."))
         elif form.is_valid():
             if op == "resolve":
                 services.incident_resolve(
                     incident=obj, by=request.member, outcome=form.cleaned_data["outcome"]
                 )
-                messages.success(request, "Incident resolved.")
+                messages.success(request, gettext("Incident resolved."))
             else:
                 services.incident_reopen(
                     incident=obj, by=request.member, reason=form.cleaned_data["reason"]
                 )
-                messages.success(request, "Incident reopened.")
+                messages.success(request, gettext("Incident reopened."))
         else:
             return _incident_page(request, obj, **{f"{op}_form": form})
     except ValidationError as error:
@@ -668,6 +669,8 @@ def escalations(request):
 def _back(request, escalation):
     if request.POST.get("back") == "incident":
         return redirect("moderation:incident", incident_id=escalation.incident_id)
+    if request.POST.get("back") == "dashboard":
+        return redirect("dashboard")
     return redirect("moderation:escalations")
 
 
@@ -694,7 +697,7 @@ def escalation_decide(request, escalation_id: int):
     )
     incident = escalation.incident
     if not escalation.is_open:
-        messages.info(request, "This escalation has already been decided.")
+        messages.info(request, gettext("This escalation has already been decided."))
         return redirect("moderation:incident", incident_id=incident.pk)
     if not may_decide(request.member, escalation):
         raise PermissionDenied("The school's policy gives this decision to someone else.")
@@ -705,7 +708,7 @@ def escalation_decide(request, escalation_id: int):
     form = DecisionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         if not form.claim(request):
-            messages.info(request, "That decision was already recorded.")
+            messages.info(request, gettext("That decision was already recorded."))
             return redirect("moderation:incident", incident_id=incident.pk)
         data = form.cleaned_data
         try:
@@ -721,7 +724,8 @@ def escalation_decide(request, escalation_id: int):
             form.refuse(request, error)
         else:
             label = "; ".join(
-                Escalation.Decision(d).label for d in [data["decision"], *data["more_decisions"]]
+                str(Escalation.Decision(d).label)
+                for d in [data["decision"], *data["more_decisions"]]
             )
             messages.success(request, f"Decision recorded: {label}.")
             return redirect("moderation:incident", incident_id=incident.pk)
@@ -748,7 +752,7 @@ def checks(request):
     form = CheckForm(request.POST or None, channels=channels)
     if request.method == "POST" and form.is_valid():
         if not form.claim(request):
-            messages.info(request, "That check was already recorded.")
+            messages.info(request, gettext("That check was already recorded."))
             return redirect("moderation:checks")
         data = form.cleaned_data
         try:
@@ -789,7 +793,7 @@ def banned(request):
     form = BanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not form.claim(request):
-            messages.info(request, "That ban was already recorded.")
+            messages.info(request, gettext("That ban was already recorded."))
             return redirect("moderation:banned")
         data = form.cleaned_data
         try:
@@ -825,7 +829,7 @@ def banned_lift(request, banned_account_id: int):
     ban = get_for_school(request, BannedAccount, pk=banned_account_id)
     form = LiftForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the reason for lifting the ban.")
+        messages.error(request, gettext("Give the reason for lifting the ban."))
         return redirect("moderation:banned")
     if not form.claim(request):
         return redirect("moderation:banned")

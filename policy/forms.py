@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from policy.catalogue import NOTIFY_CHOICES, STEP_CHOICES, Severity
 from policy.profile import (
@@ -17,9 +18,9 @@ from schoolsocial.models import StaffMember
 
 class TemplateForm(OnceOnlyForm):
     template = forms.ChoiceField(
-        label="Start from the policy of",
+        label=_("Start from the policy of"),
         choices=(),
-        help_text="Choosing again replaces the school's own edits (the audit trail keeps them).",
+        help_text=_("Choosing again replaces the school's own edits (the audit trail keeps them)."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -31,41 +32,47 @@ class SettingsForm(OnceOnlyForm):
     """The choices where the five policies disagree. Each field's help text
     quotes the clause of the school's own template behind its value."""
 
-    decider = forms.ChoiceField(label="Who decides escalations", choices=DECIDERS)
+    decider = forms.ChoiceField(label=_("Who decides escalations"), choices=DECIDERS)
     private_concern_reply = forms.ChoiceField(
-        label="A private concern posted publicly", choices=PRIVATE_CONCERN_REPLIES
+        label=_("A private concern posted publicly"), choices=PRIVATE_CONCERN_REPLIES
     )
     website_naming = forms.BooleanField(
-        label="Pupils may be named on the school website", required=False
+        label=_("Pupils may be named on the school website"), required=False
     )
     follower_min_age = forms.IntegerField(
-        label="Followers under this age are removed", min_value=13, max_value=18
+        label=_("Followers under this age are removed"), min_value=13, max_value=18
     )
     consent_valid_months = forms.TypedChoiceField(
-        label="How long a consent form lasts", choices=CONSENT_VALIDITY, coerce=int
+        label=_("How long a consent form lasts"), choices=CONSENT_VALIDITY, coerce=int
     )
     rare_first_name_max = forms.IntegerField(
-        label="A first name is rare when at most this many pupils have it",
+        label=_("A first name is rare when at most this many pupils have it"),
         min_value=0,
         max_value=10,
-        help_text="A rare first name in a comment must be confirmed or dismissed before the "
-        "incident closes. 0 turns this off.",
+        help_text=_(
+            "A rare first name in a comment must be confirmed or dismissed before the "
+            "incident closes. 0 turns this off."
+        ),
     )
     dsl = forms.ModelChoiceField(
-        label="Designated safeguarding lead",
+        label=_("Designated safeguarding lead"),
         queryset=StaffMember.objects.none(),
         required=False,
-        empty_label="Not named",
-        help_text="Told of safeguarding escalations (staff contact with pupils, indecent images).",
+        empty_label=_("Not named"),
+        help_text=_(
+            "Told of safeguarding escalations (staff contact with pupils, indecent images)."
+        ),
     )
     head_approved_on = forms.DateField(
-        label="Policy approved by the headteacher on", required=False, widget=DateInput()
+        label=_("Policy approved by the headteacher on"), required=False, widget=DateInput()
     )
     governors_approved_on = forms.DateField(
-        label="Policy ratified by the governing body on", required=False, widget=DateInput()
+        label=_("Policy ratified by the governing body on"), required=False, widget=DateInput()
     )
-    dpo_contact = forms.CharField(label="Data protection officer", required=False, max_length=300)
-    chair_contact = forms.CharField(label="Chair of governors", required=False, max_length=300)
+    dpo_contact = forms.CharField(
+        label=_("Data protection officer"), required=False, max_length=300
+    )
+    chair_contact = forms.CharField(label=_("Chair of governors"), required=False, max_length=300)
 
     def __init__(self, *args, school, profile, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,7 +84,7 @@ class SettingsForm(OnceOnlyForm):
                 choices=MAPPABLE_PURPOSES,
                 widget=forms.CheckboxSelectMultiple,
                 required=False,
-                help_text="Tick none if it carries no photos of pupils.",
+                help_text=_("Tick none if it carries no photos of pupils."),
             )
             self.fields[f"purposes_{platform}"] = field
             self.initial.setdefault(f"purposes_{platform}", list(profile.purposes_for(platform)))
@@ -94,22 +101,22 @@ class SettingsForm(OnceOnlyForm):
 
 class CategoryForm(OnceOnlyForm):
     severity = forms.TypedChoiceField(choices=Severity.choices, coerce=int)
-    escalate = forms.BooleanField(label="Escalates as soon as it is recorded", required=False)
+    escalate = forms.BooleanField(label=_("Escalates as soon as it is recorded"), required=False)
     notify = forms.MultipleChoiceField(
-        label="Also told",
+        label=_("Also told"),
         choices=NOTIFY_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     required = forms.MultipleChoiceField(
-        label="Required before the incident closes",
+        label=_("Required before the incident closes"),
         choices=STEP_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     reason = forms.CharField(
-        label="Reason for the change",
+        label=_("Reason for the change"),
         required=False,
         max_length=2000,
-        help_text="Needed when the change weakens a safeguard.",
+        help_text=_("Needed when the change weakens a safeguard."),
     )

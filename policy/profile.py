@@ -17,6 +17,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext, gettext_noop
+
 from policy.catalogue import CATEGORY_CODES, SEVERITY_BY_NAME, STEPS, Severity
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
@@ -97,7 +99,9 @@ class Suggestion:
 @dataclass(frozen=True)
 class CategoryRule:
     code: str
-    label: str
+    # The label as written in the profile (English); ``label`` is it in the
+    # language of the page or email being made (policy/profile_strings.py).
+    source_label: str
     clause: str
     severity: int
     escalate: bool
@@ -109,10 +113,17 @@ class CategoryRule:
     evidence_head_only: bool = False
     clock_hours: int = 0  # a legal deadline shown on the incident (72 h for the ICO)
     clock_label: str = ""
+    # Values for placeholders in ``source_label`` ("%(age)s").
+    label_values: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def label(self) -> str:
+        text = gettext(self.source_label)
+        return text % dict(self.label_values) if self.label_values else text
 
     @property
     def severity_label(self) -> str:
-        return Severity(self.severity).label
+        return str(Severity(self.severity).label)
 
     @property
     def escalation(self) -> str:
@@ -128,6 +139,10 @@ class CategoryRule:
         return [STEPS[s].label for s in self.required if s in STEPS]
 
 
+# The follower category's label names the school's own minimum age.
+FOLLOWER_UNDER_AGE = gettext_noop("Follower under %(age)s or with no legitimate reason")
+
+
 def _suggestions(rows) -> tuple[Suggestion, ...]:
     return tuple(Suggestion(r["decision"], r.get("why", ""), r.get("also", "")) for r in rows or ())
 
@@ -136,7 +151,9 @@ def _rule(code: str, raw: dict) -> CategoryRule:
     severity = raw.get("severity", "medium")
     return CategoryRule(
         code=code,
-        label=raw.get("label", code),
+        # Translated when shown (policy/profile_strings.py lists every label
+        # for the catalogue; docs/glossary-cy.md has the Welsh names).
+        source_label=raw.get("label", code),
         clause=raw.get("clause", ""),
         severity=SEVERITY_BY_NAME[severity] if isinstance(severity, str) else int(severity),
         escalate=bool(raw.get("escalate", False)),
@@ -195,7 +212,9 @@ def _apply_settings(categories: dict, settings: dict) -> None:
     age = settings.get("follower_min_age")
     if rule is not None and age:
         categories["follower_under_age"] = replace(
-            rule, label=f"Follower under {age} or with no legitimate reason"
+            rule,
+            source_label=FOLLOWER_UNDER_AGE,
+            label_values=(("age", int(age)),),
         )
 
 
@@ -249,7 +268,7 @@ class Profile:
         if rule is not None:
             return rule.label
         base = template_data("_base")["categories"].get(code)
-        return base["label"] if base else code
+        return gettext(base["label"]) if base else code
 
     def choices(self) -> list[tuple[str, str]]:
         return [(c.code, c.label) for c in self.categories.values()]

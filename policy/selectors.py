@@ -67,3 +67,10 @@ def dsl_for(school: School) -> StaffMember | None:
 
 def has_chosen(school: School) -> bool:
     return PolicyProfile.objects.filter(school=school).exists()
+
+
+def chosen_condition():
+    """``has_chosen`` as a condition on a school row (the set-up checklist)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    return Q(Exists(PolicyProfile.objects.filter(school=OuterRef("pk"))))

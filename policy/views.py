@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from policy import selectors, services
 from policy.catalogue import STEPS
@@ -86,7 +87,7 @@ def policy_choose(request):
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, "The school's policy template is set.")
+            messages.success(request, gettext("The school's policy template is set."))
     return redirect("policy:page")
 
 
@@ -124,7 +125,7 @@ def policy_settings(request):
         except ValidationError as error:
             form.refuse(request, error)
         else:
-            messages.success(request, "Policy settings saved.")
+            messages.success(request, gettext("Policy settings saved."))
             return redirect("policy:page")
     return render(request, "policy/settings_form.html", {"form": form, "profile": profile})
 

@@ -235,7 +235,7 @@ class AccessMiddleware:
         if rule.roles is not None and not (rule.roles & roles):
             return _forbidden(
                 request,
-                f"This page is for: {', '.join(Role(r).label for r in sorted(rule.roles))}.",
+                f"This page is for: {', '.join(str(Role(r).label) for r in sorted(rule.roles))}.",
             )
         if (
             rule.admin_needs_authorisation

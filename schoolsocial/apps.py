@@ -8,8 +8,16 @@ class SchoolsocialConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_migrate
+        from django.utils.translation import gettext_noop
 
-        from schoolsocial import dashboard, records_db, reminders, selectors, subject_access
+        from schoolsocial import (
+            dashboard,
+            records_db,
+            reminders,
+            selectors,
+            setup,
+            subject_access,
+        )
         from schoolsocial.audit import ACTION_LABELS
         from schoolsocial.models import AuditEvent
 
@@ -27,22 +35,32 @@ class SchoolsocialConfig(AppConfig):
         )
         ACTION_LABELS.update(
             {
-                "auth.password_change": "Changed their password",
-                "auth.password_set": "Set a password",
-                "auth.password_reset": "Reset their password by email",
-                "auth.mfa_on": "Switched on two-factor sign-in",
-                "auth.mfa_off": "Switched off two-factor sign-in",
-                "auth.recovery_codes": "Made new recovery codes",
-                "roster.email": "Changed a sign-in address",
-                "auth.email_confirmed": "Confirmed a sign-in address",
-                "admin.add": "Service administration: added",
-                "admin.change": "Service administration: changed",
-                "admin.delete": "Service administration: deleted",
+                "auth.password_change": gettext_noop("Changed their password"),
+                "auth.password_set": gettext_noop("Set a password"),
+                "auth.password_reset": gettext_noop("Reset their password by email"),
+                "auth.mfa_on": gettext_noop("Switched on two-factor sign-in"),
+                "auth.mfa_off": gettext_noop("Switched off two-factor sign-in"),
+                "auth.recovery_codes": gettext_noop("Made new recovery codes"),
+                "roster.email": gettext_noop("Changed a sign-in address"),
+                "auth.email_confirmed": gettext_noop("Confirmed a sign-in address"),
+                "admin.add": gettext_noop("Service administration: added"),
+                "admin.change": gettext_noop("Service administration: changed"),
+                "admin.delete": gettext_noop("Service administration: deleted"),
             }
         )
 
         reminders.register(reminders.TrainingOverdueReminder())
         reminders.register(reminders.PolicyReviewReminder())
+        for step in setup.core_steps():
+            setup.register(step)
+        dashboard.register(
+            dashboard.Panel(
+                key="setup",
+                build=setup.setup_panel,
+                template="schoolsocial/panels/setup.html",
+                order=0,
+            )
+        )
         dashboard.register(
             dashboard.Panel(
                 key="safeguards",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Model
+from django.utils.translation import gettext, gettext_noop
 
 from schoolsocial.models import AuditEvent, School
 
@@ -36,32 +37,38 @@ def audit_record(
 
 # Plain-English names for the kinds of event; apps add theirs in AppConfig.ready.
 ACTION_LABELS: dict[str, str] = {
-    "auth.login": "Signed in",
-    "auth.login_failed": "Failed sign-in",
-    "auth.logout": "Signed out",
-    "roster.invite": "Invited staff",
-    "roster.invite_cancel": "Cancelled an invitation",
-    "roster.join": "Joined the staff",
-    "roster.roles": "Changed roles",
-    "roster.left": "Marked as left",
-    "roster.authorise": "Authorised an administrator",
-    "roster.revoke": "Revoked an administrator",
-    "roster.platform_removed": "Removed an administrator on the platform",
-    "roster.acting_head": "Set an acting head",
-    "channel.create": "Added a channel",
-    "channel.update": "Edited a channel",
-    "school.settings": "Changed school settings",
-    "audit.export": "Exported the audit trail",
-    "retention.run": "Retention run started",
-    "retention.summary": "Removed records past retention",
-    "retention.audit_pruned": "Removed old audit events",
-    "subject_access.request": "Requested a subject access export",
-    "subject_access.ready": "Subject access export ready",
-    "subject_access.download": "Downloaded a subject access export",
-    "subject_access.failed": "Subject access export failed",
-    "subject_access.expired": "Subject access export removed unread",
+    "account.language": gettext_noop("Changed their language"),
+    "auth.login": gettext_noop("Signed in"),
+    "auth.login_failed": gettext_noop("Failed sign-in"),
+    "auth.logout": gettext_noop("Signed out"),
+    "roster.invite": gettext_noop("Invited staff"),
+    "roster.invite_cancel": gettext_noop("Cancelled an invitation"),
+    "roster.join": gettext_noop("Joined the staff"),
+    "roster.roles": gettext_noop("Changed roles"),
+    "roster.left": gettext_noop("Marked as left"),
+    "roster.authorise": gettext_noop("Authorised an administrator"),
+    "roster.revoke": gettext_noop("Revoked an administrator"),
+    "roster.platform_removed": gettext_noop("Removed an administrator on the platform"),
+    "roster.acting_head": gettext_noop("Set an acting head"),
+    "channel.create": gettext_noop("Added a channel"),
+    "channel.update": gettext_noop("Edited a channel"),
+    "school.create": gettext_noop("Created the school"),
+    "school.settings": gettext_noop("Changed school settings"),
+    "audit.export": gettext_noop("Exported the audit trail"),
+    "audit.print": gettext_noop("Printed the audit trail"),
+    "retention.run": gettext_noop("Retention run started"),
+    "retention.summary": gettext_noop("Removed records past retention"),
+    "retention.audit_pruned": gettext_noop("Removed old audit events"),
+    "subject_access.request": gettext_noop("Requested a subject access export"),
+    "subject_access.ready": gettext_noop("Subject access export ready"),
+    "subject_access.download": gettext_noop("Downloaded a subject access export"),
+    "subject_access.failed": gettext_noop("Subject access export failed"),
+    "subject_access.expired": gettext_noop("Subject access export removed unread"),
 }
 
 
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    """The kind of event in plain words, in the language of the page (the
+    labels are marked with gettext_noop and translated here)."""
+    label = ACTION_LABELS.get(action)
+    return gettext(label) if label else action

@@ -10,7 +10,9 @@ from django import forms
 from django.core.signals import got_request_exception
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from schoolsocial import clauses
 from schoolsocial.models import WEEKDAYS, Channel, FormSubmission, Role, School, StaffMember
 
 
@@ -150,7 +152,7 @@ class InviteForm(OnceOnlyForm):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     email = forms.EmailField(
-        help_text="The invitation link is sent here. It works once, for 7 days."
+        help_text=_("The invitation link is sent here. It works once, for 7 days.")
     )
     roles = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
 
@@ -161,9 +163,9 @@ class RolesForm(forms.Form):
 
 class AuthoriseForm(forms.Form):
     channel = forms.ModelChoiceField(queryset=Channel.objects.none())
-    trained_on = BoundedDateField(label="Training completed on", widget=DateInput())
+    trained_on = BoundedDateField(label=_("Training completed on"), widget=DateInput())
     acceptable_use_signed_on = BoundedDateField(
-        label="Acceptable-use agreement signed on", widget=DateInput()
+        label=_("Acceptable-use agreement signed on"), widget=DateInput()
     )
 
     def __init__(self, *args, school: School, **kwargs):
@@ -173,9 +175,11 @@ class AuthoriseForm(forms.Form):
 
 class EmailChangeForm(forms.Form):
     email = forms.EmailField(
-        label="New sign-in address",
-        help_text="Their old address is told. They confirm the new one from a link sent "
-        "to it before a password reset can go there.",
+        label=_("New sign-in address"),
+        help_text=_(
+            "Their old address is told. They confirm the new one from a link sent "
+            "to it before a password reset can go there."
+        ),
     )
 
 
@@ -184,14 +188,14 @@ class RevokeForm(forms.Form):
 
 
 class LeftForm(forms.Form):
-    left_on = BoundedDateField(label="Last day", widget=DateInput(), initial=datetime.date.today)
+    left_on = BoundedDateField(label=_("Last day"), widget=DateInput(), initial=datetime.date.today)
     reason = forms.CharField(max_length=500)
 
 
 class ActingHeadForm(forms.Form):
-    member = forms.ModelChoiceField(label="Acting head", queryset=StaffMember.objects.none())
-    starts_on = BoundedDateField(label="First day", widget=DateInput())
-    ends_on = BoundedDateField(label="Last day", widget=DateInput())
+    member = forms.ModelChoiceField(label=_("Acting head"), queryset=StaffMember.objects.none())
+    starts_on = BoundedDateField(label=_("First day"), widget=DateInput())
+    ends_on = BoundedDateField(label=_("Last day"), widget=DateInput())
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
@@ -209,12 +213,12 @@ class ActingHeadForm(forms.Form):
 
 class ChannelForm(forms.ModelForm):
     check_weekdays = forms.TypedMultipleChoiceField(
-        label="Days it must be checked",
+        label=_("Days it must be checked"),
         choices=WEEKDAYS,
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="The school's closure dates (School settings) are left out as well.",
+        help_text=_("The school's closure dates (School settings) are left out as well."),
     )
 
     class Meta:
@@ -232,17 +236,36 @@ class ChannelForm(forms.ModelForm):
         ]
 
     safeguard_reason = forms.CharField(
-        label="Reason for switching a safeguard off",
+        label=_("Reason for switching a safeguard off"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Only the headteacher can switch off daily moderation, lower the profanity "
-        "filter below strong or allow tagging, and must say why (Threemilestone 4.3, 5.1, 5.3). "
-        "Kept in the audit trail and shown on the dashboard while it stays off.",
+        help_text=_(
+            "Only the headteacher can switch off daily moderation, lower the profanity "
+            "filter below strong or allow tagging, and must say why{cite}. "
+            "Kept in the audit trail and shown on the dashboard while it stays off."
+        ),
     )
+
+    # The policy clause behind each safeguard: quoted from the school's own
+    # policy profile, never another school's.
+    CLAUSES = {
+        "moderated_daily": "daily_check",
+        "profanity_filter": "profanity_filter",
+        "tagging_off": "tagging",
+        "private_messages_on": "private_messages",
+    }
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        for field, key in self.CLAUSES.items():
+            self.fields[field].help_text = clauses.quote(
+                school, key, Channel._meta.get_field(field).help_text
+            )
+        reason = self.fields["safeguard_reason"]
+        reason.help_text = reason.help_text.replace(
+            "{cite}", clauses.cite(school, "tagging", "daily_check", "profanity_filter")
+        )
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -256,15 +279,15 @@ class ChannelForm(forms.ModelForm):
 
 class SchoolSettingsForm(forms.ModelForm):
     policy_next_review = BoundedDateField(
-        label="Policy next review",
+        label=_("Policy next review"),
         required=False,
         help_text=School._meta.get_field("policy_next_review").help_text,
     )
     closure_dates_text = forms.CharField(
-        label="Closure dates",
+        label=_("Closure dates"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One date a line (YYYY-MM-DD): days the channels need not be checked.",
+        help_text=_("One date a line (YYYY-MM-DD): days the channels need not be checked."),
     )
 
     class Meta:
@@ -338,13 +361,18 @@ class SchoolSettingsForm(forms.ModelForm):
 
 
 class AuditFilterForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone")
-    action = forms.ChoiceField(label="Kind", required=False)
-    date_from = BoundedDateField(label="From", required=False)
-    date_to = BoundedDateField(label="To", required=False)
+    person = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("Anyone"))
+    action = forms.ChoiceField(label=_("Kind"), required=False)
+    date_from = BoundedDateField(label=_("From"), required=False)
+    date_to = BoundedDateField(label=_("To"), required=False)
 
     def __init__(self, *args, people, actions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
         self.fields["person"].label_from_instance = lambda u: u.display_name
-        self.fields["action"].choices = [("", "Any kind")] + [(a, a) for a in actions]
+        # Plain labels ("Recorded an incident"), not the codes behind them.
+        from schoolsocial.audit import action_label
+
+        self.fields["action"].choices = [("", "Any kind")] + sorted(
+            ((a, action_label(a)) for a in actions), key=lambda choice: choice[1].lower()
+        )

@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from schoolsocial.private_files import get_private_storage
 from schoolsocial.records import AppendOnlyQuerySet, RecordProtected
@@ -70,6 +71,10 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    # "" follows the school's language (School.language).
+    language = models.CharField(
+        max_length=2, blank=True, default="", choices=[("en", "English"), ("cy", "Cymraeg")]
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -89,8 +94,8 @@ class User(AbstractUser):
 
 class School(models.Model):
     class Language(models.TextChoices):
-        ENGLISH = "en", "English"
-        WELSH = "cy", "Welsh (Cymraeg)"
+        ENGLISH = "en", _("English")
+        WELSH = "cy", _("Welsh (Cymraeg)")
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
@@ -160,10 +165,11 @@ class School(models.Model):
 
 
 class Role(models.TextChoices):
-    HEAD = "head", "Headteacher"
-    SLT = "slt", "Senior leadership"
-    ADMIN = "admin", "Page administrator"
-    OFFICE = "office", "Office"
+    # Welsh names: docs/glossary-cy.md.
+    HEAD = "head", _("Headteacher")
+    SLT = "slt", _("Senior leadership")
+    ADMIN = "admin", _("Page administrator")
+    OFFICE = "office", _("Office")
 
 
 LEADERS = frozenset({Role.HEAD, Role.SLT})
@@ -223,7 +229,7 @@ class StaffMember(models.Model):
         return frozenset(role for role in Role.values if getattr(self, f"is_{role}"))
 
     def role_labels(self) -> list[str]:
-        return [Role(role).label for role in Role.values if role in self.roles]
+        return [str(Role(role).label) for role in Role.values if role in self.roles]
 
     def effective_roles(self, on: datetime.date | None = None) -> frozenset[str]:
         """Roles including ``head`` while this person is the acting head."""
@@ -274,26 +280,26 @@ def list_all_weekdays() -> list[int]:
 
 class Channel(models.Model):
     class Platform(models.TextChoices):
-        FACEBOOK_PAGE = "facebook_page", "Facebook page"
-        FACEBOOK_GROUP = "facebook_group", "Facebook private group"
-        X = "x", "X (Twitter)"
-        INSTAGRAM = "instagram", "Instagram"
-        YOUTUBE = "youtube", "YouTube"
-        WEBSITE = "website", "School website / blog"
-        CLASS_DOJO = "class_dojo", "Class Dojo"
-        WHATSAPP = "whatsapp", "WhatsApp group"
-        OTHER = "other", "Other"
+        FACEBOOK_PAGE = "facebook_page", _("Facebook page")
+        FACEBOOK_GROUP = "facebook_group", _("Facebook private group")
+        X = "x", _("X (Twitter)")
+        INSTAGRAM = "instagram", _("Instagram")
+        YOUTUBE = "youtube", _("YouTube")
+        WEBSITE = "website", _("School website / blog")
+        CLASS_DOJO = "class_dojo", _("Class Dojo")
+        WHATSAPP = "whatsapp", _("WhatsApp group")
+        OTHER = "other", _("Other")
 
     class Audience(models.TextChoices):
-        PUBLIC = "public", "Public"
-        PRIVATE_GROUP = "private_group", "Private group"
-        STAFF = "staff", "Staff only"
+        PUBLIC = "public", _("Public")
+        PRIVATE_GROUP = "private_group", _("Private group")
+        STAFF = "staff", _("Staff only")
 
     class ProfanityFilter(models.TextChoices):
-        NOT_AVAILABLE = "none", "Not available on this platform"
-        OFF = "off", "Off"
-        MEDIUM = "medium", "Medium"
-        STRONG = "strong", "Strong"
+        NOT_AVAILABLE = "none", _("Not available on this platform")
+        OFF = "off", _("Off")
+        MEDIUM = "medium", _("Medium")
+        STRONG = "strong", _("Strong")
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="channels")
     platform = models.CharField(max_length=20, choices=Platform.choices)
@@ -301,7 +307,7 @@ class Channel(models.Model):
     url = models.URLField("address (URL)", blank=True)
     audience = models.CharField(max_length=20, choices=Audience.choices, default="public")
     moderated_daily = models.BooleanField(
-        default=True, help_text="Threemilestone 5.1: the page will be moderated daily."
+        default=True, help_text="The page will be moderated daily."
     )
     check_weekdays = models.JSONField(
         "days it must be checked",
@@ -315,18 +321,17 @@ class Channel(models.Model):
         max_length=10,
         choices=ProfanityFilter.choices,
         default=ProfanityFilter.STRONG,
-        help_text="Threemilestone 5.3: the page profanity filter is set to 'strong'.",
+        help_text="The page profanity filter is set to 'strong'.",
     )
     tagging_off = models.BooleanField(
         "tagging and visitor photo posts turned off on the platform",
         default=False,
-        help_text="Threemilestone 4.3: the setting that lets others post or tag photos "
-        "is turned off.",
+        help_text="The setting that lets others post or tag photos is turned off.",
     )
     private_messages_on = models.BooleanField(
         "private messages to the page are turned on",
         default=True,
-        help_text="Threemilestone 5.4: the Facebook private message facility is active so "
+        help_text="The Facebook private message facility is active so "
         "parents can contact the school privately.",
     )
     # The head's reason for the safeguards now switched off (shown on the
@@ -517,7 +522,7 @@ class Invitation(models.Model):
         return f"Invitation for {self.email} to {self.school}"
 
     def role_labels(self) -> list[str]:
-        return [Role(role).label for role in self.roles]
+        return [str(Role(role).label) for role in self.roles]
 
     @property
     def inviter_name(self) -> str:
@@ -682,17 +687,17 @@ class SubjectAccessRequest(models.Model):
     audited."""
 
     class Kind(models.TextChoices):
-        PUPIL = "pupil", "A pupil"
-        PARENT = "parent", "A parent or carer (by name)"
-        STAFF = "staff", "A member of staff"
+        PUPIL = "pupil", _("A pupil")
+        PARENT = "parent", _("A parent or carer (by name)")
+        STAFF = "staff", _("A member of staff")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting to be built"
-        BUILDING = "building", "Being built"
-        READY = "ready", "Ready to download (once)"
-        DOWNLOADED = "downloaded", "Downloaded; file removed"
-        EXPIRED = "expired", "Not downloaded within 30 days; file removed"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Waiting to be built")
+        BUILDING = "building", _("Being built")
+        READY = "ready", _("Ready to download (once)")
+        DOWNLOADED = "downloaded", _("Downloaded; file removed")
+        EXPIRED = "expired", _("Not downloaded within 30 days; file removed")
+        FAILED = "failed", _("Failed")
 
     # A ready export not downloaded by then is removed (nightly).
     KEPT_FOR = datetime.timedelta(days=30)

@@ -6,30 +6,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, resolve, reverse
+from django.utils.translation import gettext_lazy as _
 
 ALL_STAFF = frozenset({"head", "slt", "admin", "office"})
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str  # lazily translated
     url_name: str
     roles: frozenset[str]
 
 
 NAVIGATION = [
-    NavItem("Dashboard", "dashboard", ALL_STAFF),
-    NavItem("Moderation", "moderation:queue", frozenset({"admin", "slt", "head"})),
-    NavItem("Escalations", "moderation:escalations", frozenset({"slt", "head"})),
-    NavItem("Pupils & consent", "consent:pupils", frozenset({"office", "head", "slt", "admin"})),
-    NavItem("Publication check", "consent:check", frozenset({"admin", "slt", "head"})),
-    NavItem("Do not publish", "consent:do_not_publish", ALL_STAFF),
+    NavItem(_("Dashboard"), "dashboard", ALL_STAFF),
+    NavItem(_("Moderation"), "moderation:queue", frozenset({"admin", "slt", "head"})),
+    NavItem(_("Escalations"), "moderation:escalations", frozenset({"slt", "head"})),
+    NavItem(_("Pupils & consent"), "consent:pupils", frozenset({"office", "head", "slt", "admin"})),
+    NavItem(_("Publication check"), "consent:check", frozenset({"admin", "slt", "head"})),
+    NavItem(_("Do not publish"), "consent:do_not_publish", ALL_STAFF),
     NavItem(
-        "Group applications", "consent:group_applications", frozenset({"office", "slt", "head"})
+        _("Group applications"), "consent:group_applications", frozenset({"office", "slt", "head"})
     ),
-    NavItem("Channels", "channels", ALL_STAFF),
-    NavItem("Roster", "roster", frozenset({"head", "slt"})),
-    NavItem("Audit trail", "audit", frozenset({"head", "slt"})),
+    NavItem(_("Channels"), "channels", ALL_STAFF),
+    NavItem(_("Roster"), "roster", frozenset({"head", "slt"})),
+    NavItem(_("Audit trail"), "audit", frozenset({"head", "slt"})),
 ]
 
 

@@ -27,7 +27,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Model, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from schoolsocial import mail
 from schoolsocial.mail import new_message_id
@@ -162,18 +163,28 @@ def resend_unsent(*, now: datetime.datetime | None = None, limit: int = 500) -> 
 
 def notification_email(notification: Notification) -> tuple[str, str, str]:
     """(to, subject, body) — from fixed labels and a link only."""
+    from schoolsocial.language import language_for_member
+
     member = notification.recipient
     link = settings.SITE_URL + (notification.url or "/notifications/")
     school = notification.school.name
     title = notification.title
     subject = title if school in title else f"[{school}] {title}"
-    body = (
-        f"Hello {member.user.first_name or member.user.display_name},\n\n"
-        f"{notification.title}\n\n"
-        f"Sign in to see the details:\n{link}\n\n"
-        "This email holds no details on purpose: they stay in schoolsocial, "
-        "behind your sign-in.\n"
-    )
+    # In the recipient's language (their own choice, else their school's).
+    # The title is stored as it was written when the notification was made.
+    with translation.override(language_for_member(member)):
+        body = (
+            gettext("Hello %(name)s,")
+            % {"name": member.user.first_name or member.user.display_name}
+            + f"\n\n{notification.title}\n\n"
+            + gettext("Sign in to see the details:")
+            + f"\n{link}\n\n"
+            + gettext(
+                "This email holds no details on purpose: they stay in schoolsocial, "
+                "behind your sign-in."
+            )
+            + "\n"
+        )
     return member.user.email, subject, body
 
 

@@ -20,9 +20,12 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from schoolsocial import clauses
 from schoolsocial.audit import audit_record
+from schoolsocial.language import language_code
 from schoolsocial.mail import queue_email
 from schoolsocial.models import (
     LEADERS,
@@ -129,14 +132,18 @@ def staff_invite(
             action="roster.invite",
             obj=invitation,
             summary=f"Invited {invitation.first_name} {invitation.last_name} <{email}> "
-            f"as {', '.join(Role(r).label for r in roles)}.",
+            f"as {', '.join(str(Role(r).label) for r in roles)}.",
         )
         link = settings.SITE_URL + reverse("invitation_accept", args=[token])
-        body = render_to_string(
-            "schoolsocial/email/invitation.txt",
-            {"invitation": invitation, "link": link, "school": school},
-        )
-        subject = f"You are invited to {school.name} on schoolsocial"
+        # In the school's language: the person has no account yet to choose one.
+        with translation.override(language_code(school.language)):
+            body = render_to_string(
+                "schoolsocial/email/invitation.txt",
+                {"invitation": invitation, "link": link, "school": school},
+            )
+            subject = gettext("You are invited to %(school)s on schoolsocial") % {
+                "school": school.name
+            }
         _send_email_after_commit(to=email, subject=subject, body=body)
     return invitation, token
 
@@ -301,7 +308,7 @@ def staff_set_roles(*, member: StaffMember, roles: Iterable[str], changed_by: St
 
 
 def _labels(roles) -> str:
-    return ", ".join(Role(r).label for r in Role.values if r in roles)
+    return ", ".join(str(Role(r).label) for r in Role.values if r in roles)
 
 
 def staff_mark_left(
@@ -643,8 +650,9 @@ def channel_save(*, channel: Channel, saved_by: StaffMember, reason: str = "") -
         if weakened:
             if "head" not in saved_by.effective_roles():
                 raise ServiceError(
-                    f"Only the headteacher can switch off {', '.join(weakened)} "
-                    f"(Threemilestone 4.3, 5.1, 5.3). Ask the head, or leave it on."
+                    f"Only the headteacher can switch off {', '.join(weakened)}"
+                    f"{clauses.cite(saved_by.school, 'tagging', 'daily_check', 'profanity_filter')}"
+                    ". Ask the head, or leave it on."
                 )
             if not reason:
                 raise ServiceError(
@@ -777,3 +785,28 @@ def school_update(*, school: School, changed_by: StaffMember, **values) -> Schoo
             summary="Changed settings: " + "; ".join(changed),
         )
     return school
+
+
+LANGUAGES = {"": "the school's language", "en": "English", "cy": "Cymraeg"}
+
+
+def user_set_language(*, user: User, language: str, school: School | None) -> User:
+    """A person chooses the language of their pages and emails ("" follows
+    their school's). Remembered on their account, in every school."""
+    if language not in LANGUAGES:
+        raise ServiceError("Choose English or Cymraeg.")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.language == language:
+            return user
+        before = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        audit_record(
+            school=school,
+            actor=user,
+            action="account.language",
+            obj=user,
+            summary=f"Language: {LANGUAGES[before]} → {LANGUAGES[language]}.",
+        )
+    return user

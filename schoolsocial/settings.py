@@ -99,6 +99,8 @@ MIDDLEWARE = [
     # The one access mechanism: resolves the current school and enforces each
     # view's declared rule (see schoolsocial/access.py).
     "schoolsocial.access.AccessMiddleware",
+    # After the school is known: the person's language, else the school's.
+    "schoolsocial.language.LanguageMiddleware",
 ]
 
 ROOT_URLCONF = "schoolsocial.urls"
@@ -225,6 +227,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "en-gb"
+# English and Welsh: each person's own choice, else their school's
+# (schoolsocial/language.py). The Welsh catalogue is locale/cy/.
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from schoolsocial import subject_access
@@ -59,7 +60,7 @@ def subject_access_page(request):
     form = SubjectAccessForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
         if not form.claim(request):
-            messages.info(request, "That request was already made.")
+            messages.info(request, gettext("That request was already made."))
             return redirect("subject_access")
         try:
             made = subject_access.subject_access_request(

@@ -54,6 +54,9 @@ urlpatterns = [
     path("notifications/open/", views.notification_open, name="notification_open"),
     path("audit/", views.audit, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
+    path("audit/print/", views.audit_print, name="audit_print"),
+    path("help/", views.help_page, name="help"),
+    path("account/language/", views.language_set, name="language_set"),
     path("subject-access/", subject_access_views.subject_access_page, name="subject_access"),
     path(
         "subject-access/<int:request_id>/download/",

@@ -16,8 +16,9 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from schoolsocial import notifications, selectors, services
@@ -89,7 +90,7 @@ def school_choose(request):
             (m for m in memberships if str(m.school_id) == request.POST.get("school")), None
         )
         if chosen is None:
-            messages.error(request, "Choose one of your schools.")
+            messages.error(request, gettext("Choose one of your schools."))
         else:
             request.session[SESSION_SCHOOL_KEY] = chosen.school_id
             messages.success(request, f"You are now working in {chosen.school.name}.")
@@ -115,7 +116,7 @@ def school_settings(request):
         except ValidationError as error:
             messages.error(request, _error_text(error))
         else:
-            messages.success(request, "Settings saved.")
+            messages.success(request, gettext("Settings saved."))
             return redirect("school_settings")
     return render(request, "schoolsocial/school_settings.html", {"form": form})
 
@@ -221,7 +222,7 @@ def roster_invite(request):
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not form.claim(request):
-            messages.info(request, "That invitation was already sent.")
+            messages.info(request, gettext("That invitation was already sent."))
             return redirect("roster")
         try:
             invitation, _token = services.staff_invite(
@@ -322,7 +323,9 @@ def roster_member_email(request, member_id: int):
     if not did_recently_reauthenticate(request):
         # A leader's session left open must not be enough to move a
         # colleague's account to an address of the intruder's choosing.
-        messages.warning(request, "Confirm your password first, then change the address again.")
+        messages.warning(
+            request, gettext("Confirm your password first, then change the address again.")
+        )
         back = reverse("roster_member", args=[member.pk])
         return redirect(f"{reverse('account_reauthenticate')}?{urlencode({'next': back})}")
     form = EmailChangeForm(request.POST)
@@ -371,7 +374,7 @@ def roster_authorisation_revoke(request, authorisation_id: int):
     )
     form = RevokeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give a reason for revoking.")
+        messages.error(request, gettext("Give a reason for revoking."))
     else:
         try:
             services.channel_authorisation_revoke(
@@ -412,7 +415,7 @@ def roster_acting_head(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Acting head saved.")
+            messages.success(request, gettext("Acting head saved."))
             return redirect("roster")
     return render(request, "schoolsocial/roster_acting_head.html", {"form": form})
 
@@ -478,7 +481,7 @@ def platform_removal_done(request, platform_removal_id: int):
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "Marked done: the task has left the dashboard.")
+        messages.success(request, gettext("Marked done: the task has left the dashboard."))
     return redirect("dashboard")
 
 
@@ -570,6 +573,85 @@ def audit(request):
         "schoolsocial/audit.html",
         {"form": form, "page": page, "query": query.urlencode()},
     )
+
+
+# The printed audit trail: at most this many events on one printout (the CSV
+# has them all).
+AUDIT_PRINT_LIMIT = 1000
+
+
+@leaders_only
+def audit_print(request):
+    """The filtered audit trail laid out for paper, with a Print button."""
+    form, events = _filtered_audit(request)
+    total = events.count()
+    shown = list(events[:AUDIT_PRINT_LIMIT])
+    for event in shown:
+        event.label = action_label(event.action)
+    audit_record(
+        school=request.school,
+        actor=request.user,
+        action="audit.print",
+        summary=f"Printed {len(shown)} of {total} audit events"
+        + (f" (filters: {request.GET.urlencode()})" if request.GET else "")
+        + ".",
+    )
+    filters = []
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["person"]:
+            filters.append(("Person", data["person"].display_name))
+        if data["action"]:
+            filters.append(("Kind", action_label(data["action"])))
+        if data["date_from"]:
+            filters.append(("From", data["date_from"]))
+        if data["date_to"]:
+            filters.append(("To", data["date_to"]))
+    return render(
+        request,
+        "schoolsocial/audit_print.html",
+        {
+            "events": shown,
+            "total": total,
+            "limited": total > len(shown),
+            "filters": filters,
+            "query": request.GET.urlencode(),
+            "printed_at": timezone.now(),
+        },
+    )
+
+
+@require_POST
+@signed_in_view
+def language_set(request):
+    """The language switch in the account menu."""
+    try:
+        services.user_set_language(
+            user=request.user,
+            language=request.POST.get("language", ""),
+            school=getattr(request, "school", None),
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    return redirect(local_path(request.POST.get("next"), reverse("dashboard")))
+
+
+@signed_in_view
+def help_page(request):
+    """The short guide for each of the member's roles (docs/help/)."""
+    from schoolsocial.guides import ROLE_ORDER, guides_for
+
+    roles = request.roles or frozenset()
+    if not roles:
+        roles = {
+            role
+            for membership in memberships_for(request.user)
+            for role in membership.effective_roles()
+        }
+    language = "cy" if translation.get_language() == "cy" else "en"
+    shown = guides_for(roles, language)
+    others = [g for g in guides_for(set(ROLE_ORDER), language) if g["role"] not in roles]
+    return render(request, "schoolsocial/help.html", {"guides": shown, "others": others})
 
 
 @leaders_only

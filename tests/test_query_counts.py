@@ -70,7 +70,7 @@ PAGES = [
     ("moderation:escalations", lambda p, i: [], "head", 12),
     ("audit", lambda p, i: [], "head", 12),
     ("audit_export", lambda p, i: [], "head", 13),
-    ("dashboard", lambda p, i: [], "head", 24),
+    ("dashboard", lambda p, i: [], "head", 26),
 ]
 
 

@@ -206,9 +206,16 @@ def may_decide(member: StaffMember, escalation: Escalation) -> bool:
     subject, senior leaders only."""
     if member.school_id != escalation.incident.school_id or not member.is_active:
         return False
-    roles = member.effective_roles()
-    profile = profile_for(escalation.incident.school)
-    codes = [r.category for r in escalation.incident.category_rows.all()]
+    return decides(
+        roles=member.effective_roles(),
+        profile=profile_for(escalation.incident.school),
+        codes=[r.category for r in escalation.incident.category_rows.all()],
+    )
+
+
+def decides(*, roles, profile, codes) -> bool:
+    """``may_decide`` for roles already known (the dashboard asks for many
+    escalations at once)."""
     if profile.routes_to_chair(codes):
         return Role.SLT in roles and Role.HEAD not in roles
     if profile.decider == "slt":
@@ -315,7 +322,7 @@ def escalation_decide(
     everything = [decision, *more]
     if Escalation.Decision.NO_FURTHER_ACTION in everything and len(everything) > 1:
         raise ServiceError("“No further action” cannot be combined with other decisions.")
-    labels = [Escalation.Decision(d).label for d in everything]
+    labels = [str(Escalation.Decision(d).label) for d in everything]
     label = "; ".join(labels)
     needing = [d for d in everything if d in Escalation.NEEDS_REFERENCE]
     if needing and not external_reference:

@@ -202,8 +202,9 @@ def incident_add_action(
             raise ServiceError(CLOSED_MESSAGE)
         if kind in IncidentAction.NEEDS_SCREENSHOT and not incident.evidence.exists():
             raise ServiceError(
-                "Add a screenshot before recording that the comment was hidden or deleted "
-                "(Threemilestone 6.2: recorded, then deleted)."
+                "Add a screenshot before recording that the comment was hidden or deleted"
+                + _cite(incident.school, "screenshot")
+                + ": it is recorded, then deleted."
             )
         if kind in IncidentAction.NEEDS_REFERENCE and not reference:
             what = "CPOMS" if kind == IncidentAction.Kind.CPOMS else "police"
@@ -356,3 +357,8 @@ def possible_name_review(
             + (f". {note}" if note else "."),
         )
     return action
+
+
+def _cite(school, key: str) -> str:
+    ref = profile_for(school).clause(key).ref
+    return f" ({ref})" if ref else ""

@@ -37,6 +37,9 @@ EXPECTED = {
     "notification_open": ALL_STAFF,
     "audit": LEADERS,
     "audit_export": LEADERS,
+    "audit_print": LEADERS,
+    "help": "signed_in",
+    "language_set": "signed_in",
     "subject_access": {"head"},
     "subject_access_download": {"head"},
 }

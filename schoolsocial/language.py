@@ -1,0 +1,53 @@
+"""Which language a page or an email is in: the person's own choice (the
+switch in the account menu, kept on their account), else their school's
+(School settings), else English. Welsh is ``cy``; English is ``en-gb``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+CODES = {"en": "en-gb", "cy": "cy"}
+
+
+def language_code(language: str) -> str:
+    return CODES.get(language or "en", "en-gb")
+
+
+def language_for(*, user=None, school=None) -> str:
+    """The Django language code for this person at this school."""
+    chosen = getattr(user, "language", "") if user is not None else ""
+    if chosen:
+        return language_code(chosen)
+    if school is not None:
+        return language_code(school.language)
+    return "en-gb"
+
+
+def language_for_member(member) -> str:
+    """For an email to a member of staff: their choice, else their school's."""
+    return language_for(user=member.user, school=member.school)
+
+
+class LanguageMiddleware:
+    """Activates the language once AccessMiddleware has found the school."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", translation.get_language())
+            return response
+        finally:
+            translation.deactivate()
+
+    def process_view(self, request: HttpRequest, view_func, args, kwargs):
+        user = request.user if request.user.is_authenticated else None
+        code = language_for(user=user, school=getattr(request, "school", None))
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
+        return None
