@@ -370,109 +370,104 @@ def _incident_page(
     )
 
 
+def _incident_form_post(request, incident_id: int, form_class, page_key: str, act, resent=""):
+    """The incident page's forms, one way: the form is checked, its once-only
+    key claimed (a resend changes nothing), ``act(incident, data)`` calls
+    the service and returns the message to show; a refusal puts the page
+    back with the form's error and its key released."""
+    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
+    form = form_class(request.POST)
+    if form.is_valid():
+        if not form.claim(request):
+            if resent:
+                messages.info(request, resent)
+            return redirect("moderation:incident", incident_id=obj.pk)
+        try:
+            message = act(obj, form.cleaned_data)
+        except ValidationError as error:
+            form.refuse(request, error)
+        else:
+            messages.success(request, message)
+            return redirect("moderation:incident", incident_id=obj.pk)
+    return _incident_page(request, obj, **{page_key: form})
+
+
 @require_POST
 @moderators
 def incident_escalate(request, incident_id: int):
     """Escalate an incident to the headteacher by hand, with a reason."""
-    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
-    form = EscalateForm(request.POST)
-    if form.is_valid():
-        if not form.claim(request):
-            messages.info(request, gettext("That escalation was already sent."))
-            return redirect("moderation:incident", incident_id=obj.pk)
-        try:
-            escalation = services.incident_escalate(
-                incident=obj, raised_by=request.member, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            form.refuse(request, error)
-        else:
-            who = escalation.routed_to.user.display_name if escalation.routed_to else "SLT"
-            messages.success(request, f"Escalated to {who}.")
-            return redirect("moderation:incident", incident_id=obj.pk)
-    return _incident_page(request, obj, escalate_form=form)
+
+    def act(obj, data):
+        escalation = services.incident_escalate(
+            incident=obj, raised_by=request.member, reason=data["reason"]
+        )
+        who = escalation.routed_to.user.display_name if escalation.routed_to else "SLT"
+        return f"Escalated to {who}."
+
+    return _incident_form_post(
+        request,
+        incident_id,
+        EscalateForm,
+        "escalate_form",
+        act,
+        resent=gettext("That escalation was already sent."),
+    )
 
 
 @require_POST
 @moderators
 def incident_action(request, incident_id: int):
-    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
-    form = ActionForm(request.POST)
-    if form.is_valid():
-        if not form.claim(request):
-            messages.info(request, gettext("That was already recorded."))
-            return redirect("moderation:incident", incident_id=obj.pk)
-        data = form.cleaned_data
-        try:
-            action = services.incident_add_action(
-                incident=obj,
-                kind=data["kind"],
-                by=request.member,
-                note=data["note"],
-                reference=data["reference"],
-                review_on=data["review_on"],
-            )
-        except ValidationError as error:
-            form.refuse(request, error)
-        else:
-            messages.success(request, f"Recorded: {action.get_kind_display()}.")
-            return redirect("moderation:incident", incident_id=obj.pk)
-    return _incident_page(request, obj, action_form=form)
+    def act(obj, data):
+        action = services.incident_add_action(
+            incident=obj,
+            kind=data["kind"],
+            by=request.member,
+            note=data["note"],
+            reference=data["reference"],
+            review_on=data["review_on"],
+        )
+        return f"Recorded: {action.get_kind_display()}."
+
+    return _incident_form_post(
+        request,
+        incident_id,
+        ActionForm,
+        "action_form",
+        act,
+        resent=gettext("That was already recorded."),
+    )
 
 
 @require_POST
 @leaders
 def incident_waive(request, incident_id: int):
     """A leader waives a required step with a written reason."""
-    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
-    form = WaiveStepForm(request.POST)
-    if form.is_valid():
-        if not form.claim(request):
-            return redirect("moderation:incident", incident_id=obj.pk)
-        try:
-            step_waive(
-                incident=obj,
-                step=form.cleaned_data["step"],
-                by=request.member,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            form.refuse(request, error)
-        else:
-            messages.success(request, gettext("The step is waived; the reason is on the timeline."))
-            return redirect("moderation:incident", incident_id=obj.pk)
-    return _incident_page(request, obj, waive_form=form)
+
+    def act(obj, data):
+        step_waive(incident=obj, step=data["step"], by=request.member, reason=data["reason"])
+        return gettext("The step is waived; the reason is on the timeline.")
+
+    return _incident_form_post(request, incident_id, WaiveStepForm, "waive_form", act)
 
 
 @require_POST
 @moderators
 def incident_name_review(request, incident_id: int):
     """Confirm or dismiss a rare first name that screening found."""
-    obj = get_for_school(request, _detail_qs(request), pk=incident_id)
-    form = NameReviewForm(request.POST)
-    if form.is_valid():
-        if not form.claim(request):
-            return redirect("moderation:incident", incident_id=obj.pk)
-        data = form.cleaned_data
-        try:
-            possible_name_review(
-                incident=obj,
-                by=request.member,
-                pupil_id=data["pupil_id"],
-                confirm=data["confirm"],
-                note=data["note"],
-            )
-        except ValidationError as error:
-            form.refuse(request, error)
-        else:
-            messages.success(
-                request,
-                "Confirmed: the incident is urgent and escalated."
-                if data["confirm"]
-                else "Dismissed; the reason is on the timeline.",
-            )
-            return redirect("moderation:incident", incident_id=obj.pk)
-    return _incident_page(request, obj, name_form=form)
+
+    def act(obj, data):
+        possible_name_review(
+            incident=obj,
+            by=request.member,
+            pupil_id=data["pupil_id"],
+            confirm=data["confirm"],
+            note=data["note"],
+        )
+        if data["confirm"]:
+            return "Confirmed: the incident is urgent and escalated."
+        return "Dismissed; the reason is on the timeline."
+
+    return _incident_form_post(request, incident_id, NameReviewForm, "name_form", act)
 
 
 @require_POST
