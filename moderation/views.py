@@ -321,15 +321,16 @@ def _incident_page(
         for r in rules
         if r.clock_hours
     ]
+    hidden = _evidence_hidden(request, obj)
     reviewed = {a.note for a in timeline if a.kind in ("name_confirmed", "name_dismissed")}
     possible = [
         m
         for m in rare_possible_for(obj)
         # A name read from evidence only the head may see is for the head.
-        if not (m.get("evidence_id") and _evidence_hidden(request, obj))
+        if not (m.get("evidence_id") and hidden)
         if not any(n.startswith(f"“{m['matched_text']}”") for n in reviewed)
     ]
-    evidence = [] if _evidence_hidden(request, obj) else _with_elsewhere(obj)
+    evidence = [] if hidden else _with_elsewhere(obj)
     return render(
         request,
         "moderation/incident.html",
@@ -343,7 +344,7 @@ def _incident_page(
             "transcribed": any(a.note == reading.TRANSCRIBED_NOTE for a in timeline),
             "categories": rules,
             "evidence": evidence,
-            "evidence_hidden": _evidence_hidden(request, obj),
+            "evidence_hidden": hidden,
             "timeline": timeline,
             "steps": step_states(obj, timeline),
             "clocks": clocks,
