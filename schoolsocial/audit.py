@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Model
+from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_noop
 
+from schoolsocial.language import language_code, read_in
 from schoolsocial.models import AuditEvent, School
 
 
@@ -13,13 +15,17 @@ def audit_record(
     school: School | None,
     actor,
     action: str,
-    summary: str,
+    summary: str | Promise,
     obj: Model | None = None,
     ip: str | None = None,
 ) -> AuditEvent:
     """Append one event to the school's hash-chained trail. ``ip`` defaults
-    to the client of the current request."""
+    to the client of the current request. A ``later`` summary is written in
+    the school's language, so the trail reads in one language whoever acted."""
     from schoolsocial.access import current_ip
+
+    if isinstance(summary, Promise):
+        summary = read_in(summary, language_code(school.language if school else ""))
 
     event = AuditEvent(
         school=school,

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 
 CODES = {"en": "en-gb", "cy": "cy"}
 
@@ -51,3 +53,33 @@ class LanguageMiddleware:
         translation.activate(code)
         request.LANGUAGE_CODE = code
         return None
+
+
+def _read(message: str, params: dict) -> str:
+    text = gettext(message)
+    if not params:
+        return text
+    return text % {key: str(value) for key, value in params.items()}
+
+
+_later = lazy(_read, str)
+
+
+def later(message: str, /, **params) -> str:
+    """A sentence kept in English until it is read, then translated into the
+    language active at that moment, with ``%(name)s`` filled from ``params``
+    (themselves translated then, if they are ``later`` or lazy too).
+
+    For text written for somebody other than the person acting: a
+    notification is stored in its recipient's language (``notifications
+    .deliver``) and an audit summary in the school's (``audit.audit_record``),
+    whatever language the person who caused it works in. ``makemessages``
+    extracts ``later("...")`` (schoolsocial/management/commands/makemessages.py).
+    """
+    return _later(message, params)
+
+
+def read_in(text, language: str) -> str:
+    """``text`` (plain, lazy, or ``later``) as a string in ``language``."""
+    with translation.override(language):
+        return str(text)

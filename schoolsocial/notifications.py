@@ -28,9 +28,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Model, Q
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 from schoolsocial import mail
+from schoolsocial.language import language_for_member, read_in
 from schoolsocial.mail import new_message_id
 from schoolsocial.models import Notification, StaffMember
 
@@ -44,7 +46,7 @@ class Delivery:
     recipient: StaffMember
     kind: str
     key: str  # unique per recipient already
-    title: str
+    title: str | Promise
     url: str = ""
     object_type: str = ""
     object_id: str = ""
@@ -57,7 +59,7 @@ def notify(
     recipients: Iterable[StaffMember],
     kind: str,
     key: str,
-    title: str,
+    title: str | Promise,
     url: str = "",
     obj: Model | None = None,
     email: bool = True,
@@ -98,7 +100,7 @@ def deliver(deliveries: Iterable[Delivery]) -> list[Notification]:
                 school_id=d.recipient.school_id,
                 recipient=d.recipient,
                 kind=d.kind,
-                title=d.title[:200],
+                title=_title(d)[:200],
                 url=d.url,
                 key=d.key,
                 object_type=d.object_type,
@@ -124,6 +126,14 @@ def deliver(deliveries: Iterable[Delivery]) -> list[Notification]:
         if ids:
             transaction.on_commit(lambda: _enqueue_emails(ids))
     return created
+
+
+def _title(delivery: Delivery) -> str:
+    """A ``later`` title is stored in its recipient's language, so the
+    notification list and the email subject read in it."""
+    if isinstance(delivery.title, Promise):
+        return read_in(delivery.title, language_for_member(delivery.recipient))
+    return delivery.title
 
 
 def _enqueue_emails(ids: list[int]) -> None:
@@ -163,7 +173,6 @@ def resend_unsent(*, now: datetime.datetime | None = None, limit: int = 500) -> 
 
 def notification_email(notification: Notification) -> tuple[str, str, str]:
     """(to, subject, body) — from fixed labels and a link only."""
-    from schoolsocial.language import language_for_member
 
     member = notification.recipient
     link = settings.SITE_URL + (notification.url or "/notifications/")
@@ -171,7 +180,8 @@ def notification_email(notification: Notification) -> tuple[str, str, str]:
     title = notification.title
     subject = title if school in title else f"[{school}] {title}"
     # In the recipient's language (their own choice, else their school's).
-    # The title is stored as it was written when the notification was made.
+    # The title was stored in the recipient's language when it was made
+    # (``later`` titles, see ``_title``).
     with translation.override(language_for_member(member)):
         body = (
             gettext("Hello %(name)s,")
