@@ -264,3 +264,40 @@ def test_the_help_guides_are_in_welsh_for_someone_working_in_welsh(school, offic
     mine = page.split("guide-others", 1)[0]
     assert "Canllaw&#x27;r swyddfa" in mine or "Canllaw'r swyddfa" in mine
     assert "<strong>Mewnforio o&#x27;r MIS</strong>" in mine
+
+
+# --- text written for someone else ------------------------------------------
+
+
+def test_a_notification_is_stored_in_each_recipients_language(school, head, slt):
+    from django.utils import translation
+
+    from schoolsocial.language import later
+    from schoolsocial.models import Notification
+    from schoolsocial.notifications import notify
+
+    slt.user.language = "cy"
+    slt.user.save()
+    with translation.override("en-gb"):  # whoever caused it works in English
+        notify(
+            recipients=[head, slt], kind="test", key="k", title=later("Hello %(name)s,", name="Nia")
+        )
+    titles = dict(Notification.objects.values_list("recipient_id", "title"))
+    assert titles == {head.pk: "Hello Nia,", slt.pk: "Helo Nia,"}
+
+
+def test_an_audit_summary_is_written_in_the_schools_language_whoever_acts(school, head):
+    from django.utils import translation
+
+    from schoolsocial.audit import audit_record
+    from schoolsocial.language import later
+
+    school.language = "cy"
+    school.save()
+    head.user.language = "en"
+    head.user.save()
+    with translation.override("en-gb"):
+        event = audit_record(school=school, actor=head.user, action="t", summary=later("Signed in"))
+        plain = audit_record(school=school, actor=head.user, action="t", summary="As typed.")
+    assert event.summary == "Mewngofnododd"
+    assert plain.summary == "As typed."
