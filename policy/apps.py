@@ -4,11 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 class PolicyConfig(AppConfig):
     name = "policy"
-    verbose_name = "School policy"
+    verbose_name = _("School policy")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.utils.translation import gettext_noop
+        from django.utils.translation import gettext, gettext_noop
 
         from policy.selectors import chosen_condition, profile_for
         from schoolsocial import clauses, setup
@@ -19,7 +19,7 @@ class PolicyConfig(AppConfig):
             setup.SetupStep(
                 key="policy",
                 label=_("Choose your school's social media policy"),
-                why=lambda s: (
+                why=lambda s: gettext(
                     "The clauses quoted on every page, who decides on escalations "
                     "and what each kind of incident needs all come from it."
                 ),

@@ -6,6 +6,10 @@ A school's policy profile (``policy.profile``) chooses among these: which
 category escalates, how serious it is, who is told, what is suggested and
 which steps are required, with the school's own clause numbers. Codes never
 change (incidents store them); labels and clauses come from the profile.
+
+A step's label and hint are the app's words: kept in English here and
+translated each time they are read, in the language of the page or email
+being made.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -61,9 +66,17 @@ class Step:
     a leader with a written reason."""
 
     code: str
-    label: str
+    source_label: str  # English; ``label`` is it in the active language
     kinds: tuple[str, ...]
-    hint: str = ""
+    source_hint: str = ""
+
+    @property
+    def label(self) -> str:
+        return gettext(self.source_label)
+
+    @property
+    def hint(self) -> str:
+        return gettext(self.source_hint) if self.source_hint else ""
 
 
 STEPS: dict[str, Step] = {
@@ -71,53 +84,67 @@ STEPS: dict[str, Step] = {
     for s in (
         Step(
             "comment_removed",
-            "Comment deleted or hidden",
+            gettext_noop("Comment deleted or hidden"),
             ("comment_deleted", "comment_hidden", "asked_to_remove"),
-            "Record “Comment deleted” or “Comment hidden” once it is gone (or “Asked to "
-            "remove” when it is on someone else's page).",
+            gettext_noop(
+                "Record “Comment deleted” or “Comment hidden” once it is gone (or “Asked to "
+                "remove” when it is on someone else's page)."
+            ),
         ),
-        Step("cpoms", "Logged on CPOMS", ("cpoms",), "Record “CPOMS logged” with its reference."),
-        Step("parents_informed", "Parents informed", ("parents_informed",)),
+        Step(
+            "cpoms",
+            gettext_noop("Logged on CPOMS"),
+            ("cpoms",),
+            gettext_noop("Record “CPOMS logged” with its reference."),
+        ),
+        Step("parents_informed", gettext_noop("Parents informed"), ("parents_informed",)),
         Step(
             "police",
-            "Reported to the police",
+            gettext_noop("Reported to the police"),
             ("reported_police",),
-            "Record “Reported to the police” with the crime reference.",
+            gettext_noop("Record “Reported to the police” with the crime reference."),
         ),
         Step(
             "lado",
-            "Referred to the LADO",
+            gettext_noop("Referred to the LADO"),
             ("lado_referral",),
-            "Record “Referred to the LADO” with the referral reference.",
+            gettext_noop("Record “Referred to the LADO” with the referral reference."),
         ),
-        Step("dpo", "Data protection officer informed", ("dpo_informed",)),
-        Step("asked_to_remove", "Asked to take it down", ("asked_to_remove", "comment_deleted")),
-        Step("chair_informed", "Chair of governors informed", ("chair_informed",)),
+        Step("dpo", gettext_noop("Data protection officer informed"), ("dpo_informed",)),
+        Step(
+            "asked_to_remove",
+            gettext_noop("Asked to take it down"),
+            ("asked_to_remove", "comment_deleted"),
+        ),
+        Step("chair_informed", gettext_noop("Chair of governors informed"), ("chair_informed",)),
         Step(
             "private_reply",
-            "Invited to speak to the class teacher or head, privately",
+            gettext_noop("Invited to speak to the class teacher or head, privately"),
             ("private_message", "invited_to_meet"),
         ),
         Step(
             "audience_informed",
-            "The page's audience told why it was removed",
+            gettext_noop("The page's audience told why it was removed"),
             ("audience_informed",),
         ),
         Step(
             "name_reviewed",
-            "Possible pupil's name confirmed or dismissed",
+            gettext_noop("Possible pupil's name confirmed or dismissed"),
             ("name_confirmed", "name_dismissed"),
-            "Screening found a first name that only a few pupils have. Confirm it (the "
-            "incident becomes urgent) or dismiss it with a reason.",
+            gettext_noop(
+                "Screening found a first name that only a few pupils have. Confirm it (the "
+                "incident becomes urgent) or dismiss it with a reason."
+            ),
         ),
     )
 }
 
-STEP_CHOICES = [(s.code, s.label) for s in STEPS.values()]
+# For forms: each label translated when the form is shown.
+STEP_CHOICES = [(s.code, _(s.source_label)) for s in STEPS.values()]
 
 # Who may be told of an escalation beside the person who decides.
 NOTIFY_CHOICES = [
-    ("head", "Headteacher"),
-    ("slt", "Senior leaders"),
-    ("dsl", "Designated safeguarding lead"),
+    ("head", _("Headteacher")),
+    ("slt", _("Senior leaders")),
+    ("dsl", _("Designated safeguarding lead")),
 ]

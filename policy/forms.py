@@ -16,10 +16,28 @@ from schoolsocial.forms import DateInput, OnceOnlyForm
 from schoolsocial.models import StaffMember
 
 
+class SchoolNames(forms.Select):
+    """The templates are named after their schools: proper names, English
+    on a page in any language (``lang="en"`` on each option)."""
+
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        option["attrs"]["lang"] = "en"
+        return option
+
+
+# The platforms the policies disagree on, each as the question the form asks.
+PURPOSES_LABELS = {
+    "class_dojo": _("Photos of pupils on Class Dojo need"),
+    "whatsapp": _("Photos of pupils on WhatsApp group need"),
+}
+
+
 class TemplateForm(OnceOnlyForm):
     template = forms.ChoiceField(
         label=_("Start from the policy of"),
         choices=(),
+        widget=SchoolNames,
         help_text=_("Choosing again replaces the school's own edits (the audit trail keeps them)."),
     )
 
@@ -30,7 +48,8 @@ class TemplateForm(OnceOnlyForm):
 
 class SettingsForm(OnceOnlyForm):
     """The choices where the five policies disagree. Each field's help text
-    quotes the clause of the school's own template behind its value."""
+    quotes the clause of the school's own template behind its value, in
+    ``lang="en"``: the school's policy is an English document."""
 
     decider = forms.ChoiceField(label=_("Who decides escalations"), choices=DECIDERS)
     private_concern_reply = forms.ChoiceField(
@@ -78,9 +97,9 @@ class SettingsForm(OnceOnlyForm):
         super().__init__(*args, **kwargs)
         # What each platform the policies disagree on may carry: none ticked
         # means no pupils' photos at all on it.
-        for platform, name in MAPPABLE_PLATFORMS.items():
+        for platform in MAPPABLE_PLATFORMS:
             field = forms.MultipleChoiceField(
-                label=f"Photos of pupils on {name} need",
+                label=PURPOSES_LABELS[platform],
                 choices=MAPPABLE_PURPOSES,
                 widget=forms.CheckboxSelectMultiple,
                 required=False,
@@ -90,17 +109,16 @@ class SettingsForm(OnceOnlyForm):
             self.initial.setdefault(f"purposes_{platform}", list(profile.purposes_for(platform)))
         clause = profile.clause("channel_purposes")
         if clause.ref:
-            self.fields["purposes_class_dojo"].help_text = f"{clause.ref} — “{clause.text}”"
+            self.fields["purposes_class_dojo"].help_text = clause.quoted
         self.fields["dsl"].queryset = StaffMember.objects.active().filter(school=school)
         for name in ("decider", "private_concern_reply", "website_naming", "follower_min_age"):
             clause = profile.clause(name)
             if clause.ref:
-                quote = f" — “{clause.text}”" if clause.text else ""
-                self.fields[name].help_text = f"{clause.ref}{quote}"
+                self.fields[name].help_text = clause.quoted
 
 
 class CategoryForm(OnceOnlyForm):
-    severity = forms.TypedChoiceField(choices=Severity.choices, coerce=int)
+    severity = forms.TypedChoiceField(label=_("Severity"), choices=Severity.choices, coerce=int)
     escalate = forms.BooleanField(label=_("Escalates as soon as it is recorded"), required=False)
     notify = forms.MultipleChoiceField(
         label=_("Also told"),

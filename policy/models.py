@@ -4,6 +4,7 @@ edits on top. The profile itself is read through ``policy.selectors``."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from schoolsocial.models import School, StaffMember
 
@@ -22,13 +23,13 @@ class PolicyProfile(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="designated safeguarding lead",
+        verbose_name=_("designated safeguarding lead"),
     )
     # ALL-approval: the policy is signed off by the head and ratified by the
     # governing body (Threemilestone's sign-off; Whitchurch "approved by" the chair).
-    head_approved_on = models.DateField("approved by the headteacher on", null=True, blank=True)
+    head_approved_on = models.DateField(_("approved by the headteacher on"), null=True, blank=True)
     governors_approved_on = models.DateField(
-        "ratified by the governing body on", null=True, blank=True
+        _("ratified by the governing body on"), null=True, blank=True
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

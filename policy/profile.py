@@ -7,6 +7,23 @@ categories exist with what severity, who is told, what is suggested to the
 person deciding, which steps must be done before an incident closes, which
 consent purposes a channel needs, and which clause of *this school's* policy
 to quote. A template may ``extends`` another; tables merge key by key.
+
+Two kinds of text come from a template, and a page in Welsh treats them
+differently:
+
+- The school's own English policy document, quoted: the school's ``name``
+  (a proper name), each ``[clauses]`` entry's ``ref`` and ``text``, and each
+  category's ``clause``. These stay English and are kept as ``English``
+  strings, which a template renders inside ``<span lang="en">`` (WCAG 3.1.2).
+- The app's own wording: each category's ``label``, ``must_happen`` and
+  ``clock_label``, and each suggestion's ``why`` and ``also`` (under a
+  category or ``[by_author]``). These are listed for the catalogue in
+  ``policy/profile_strings.py`` (scripts/profile_strings.py writes it) and
+  translated each time they are read, in the language of the page or email
+  being made; the objects here keep the English (``source_*``).
+
+The choices below (who decides, how long consent lasts …) are app wording
+too, marked for translation where they are defined.
 """
 
 from __future__ import annotations
@@ -17,7 +34,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from policy.catalogue import CATEGORY_CODES, SEVERITY_BY_NAME, STEPS, Severity
 
@@ -30,29 +49,44 @@ TEMPLATES = ("threemilestone", "whitchurch", "westbrook", "roman-road", "carey")
 # The choices the five policies disagree on (POLICY-TRACE.md, "Where the five
 # policies disagree"), with the values a template may give them.
 DECIDERS = [
-    ("head", "The headteacher decides; senior leaders are told"),
-    ("slt", "A senior leader leads and decides; the headteacher is told"),
+    ("head", _("The headteacher decides; senior leaders are told")),
+    ("slt", _("A senior leader leads and decides; the headteacher is told")),
 ]
 PRIVATE_CONCERN_REPLIES = [
-    ("invite", "Invite them, privately, to speak to the class teacher or the head"),
-    ("do_not_respond", "Do not respond online; tell your line manager"),
-    ("inform_audience", "Remove it and tell the page's audience why"),
+    ("invite", _("Invite them, privately, to speak to the class teacher or the head")),
+    ("do_not_respond", _("Do not respond online; tell your line manager")),
+    ("inform_audience", _("Remove it and tell the page's audience why")),
 ]
 CONSENT_VALIDITY = [
-    (0, "Until the end of the school year (31 August)"),
-    (12, "12 months from the date received"),
-    (24, "24 months from the date received"),
-    (84, "While the pupil is at the school (7 years)"),
+    (0, _("Until the end of the school year (31 August)")),
+    (12, _("12 months from the date received")),
+    (24, _("24 months from the date received")),
+    (84, _("While the pupil is at the school (7 years)")),
 ]
 PURPOSE_CODES = ("website", "social_public", "social_group", "press", "print", "video")
 # The platforms whose use the policies disagree on (Carey B.3: Class Dojo
 # shares learning with parents; the others carry no photos on it).
 MAPPABLE_PLATFORMS = {"class_dojo": "Class Dojo", "whatsapp": "WhatsApp group"}
 MAPPABLE_PURPOSES = [
-    ("social_group", "Parents' group consent"),
-    ("social_public", "Public social media consent"),
-    ("video", "Video consent"),
+    ("social_group", _("Parents' group consent")),
+    ("social_public", _("Public social media consent")),
+    ("video", _("Video consent")),
 ]
+
+
+class English(str):
+    """Text that stays English on a page in any language: the school's own
+    policy document quoted (a clause and its words) and a school's name.
+    A plain ``str`` everywhere (comparisons, f-strings, emails); in an HTML
+    template it renders inside ``<span lang="en">`` so that a page in Welsh
+    marks it as English (WCAG 3.1.2: screen readers switch voice)."""
+
+    __slots__ = ()
+
+    def __html__(self) -> str:
+        if not self:
+            return ""
+        return format_html('<span lang="en">{}</span>', str(self))
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -77,23 +111,55 @@ def template_data(slug: str) -> dict:
 
 
 def template_choices() -> list[tuple[str, str]]:
+    """The templates by their schools' names (plain text: a form's options)."""
     return [(slug, template_data(slug)["name"]) for slug in TEMPLATES]
 
 
 @dataclass(frozen=True)
 class Clause:
+    """A clause of the school's policy: its reference ("Threemilestone
+    5.1") and its words, both the school's English (``English``)."""
+
     ref: str
     text: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "ref", English(self.ref))
+        object.__setattr__(self, "text", English(self.text))
 
     def __str__(self) -> str:
         return self.ref
 
+    def __html__(self) -> str:
+        return self.ref.__html__()
+
+    @property
+    def quoted(self) -> str:
+        """'Threemilestone 6.1–6.3 — “the words”' inside ``<span lang="en">``
+        (a form's help text), or "" when the policy has no such clause."""
+        if not self.ref:
+            return ""
+        if not self.text:
+            return self.ref.__html__()
+        return format_html('<span lang="en">{} — “{}”</span>', str(self.ref), str(self.text))
+
 
 @dataclass(frozen=True)
 class Suggestion:
+    """Something the policy suggests the decider considers. ``why`` and
+    ``also`` are the app's words, translated when read."""
+
     decision: str
-    why: str
-    also: str = ""
+    source_why: str
+    source_also: str = ""
+
+    @property
+    def why(self) -> str:
+        return gettext(self.source_why) if self.source_why else ""
+
+    @property
+    def also(self) -> str:
+        return gettext(self.source_also) if self.source_also else ""
 
 
 @dataclass(frozen=True)
@@ -102,17 +168,17 @@ class CategoryRule:
     # The label as written in the profile (English); ``label`` is it in the
     # language of the page or email being made (policy/profile_strings.py).
     source_label: str
-    clause: str
+    clause: str  # the school's clause reference (``English``)
     severity: int
     escalate: bool
     notify: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
-    must_happen: str = ""
+    source_must_happen: str = ""  # English; ``must_happen`` is it translated
     suggestions: tuple[Suggestion, ...] = ()
     route: str = ""  # "chair": the head is the subject; leaders other than the head decide
     evidence_head_only: bool = False
     clock_hours: int = 0  # a legal deadline shown on the incident (72 h for the ICO)
-    clock_label: str = ""
+    source_clock_label: str = ""  # English; ``clock_label`` is it translated
     # Values for placeholders in ``source_label`` ("%(age)s").
     label_values: tuple[tuple[str, int], ...] = ()
 
@@ -122,6 +188,14 @@ class CategoryRule:
         return text % dict(self.label_values) if self.label_values else text
 
     @property
+    def must_happen(self) -> str:
+        return gettext(self.source_must_happen) if self.source_must_happen else ""
+
+    @property
+    def clock_label(self) -> str:
+        return gettext(self.source_clock_label) if self.source_clock_label else ""
+
+    @property
     def severity_label(self) -> str:
         return str(Severity(self.severity).label)
 
@@ -129,10 +203,16 @@ class CategoryRule:
     def escalation(self) -> str:
         """How it is escalated, in words for the form's guide."""
         if not self.escalate:
-            return "not escalated automatically"
-        who = {"head": "the head", "slt": "senior leaders", "dsl": "the DSL"}
+            return gettext("not escalated automatically")
+        who = {
+            "head": gettext("the head"),
+            "slt": gettext("senior leaders"),
+            "dsl": gettext("the DSL"),
+        }
         told = [who[n] for n in self.notify if n in who]
-        return "automatic" + (f"; also told: {', '.join(told)}" if told else "")
+        if not told:
+            return gettext("automatic")
+        return gettext("automatic; also told: %(people)s") % {"people": ", ".join(told)}
 
     @property
     def required_labels(self) -> list[str]:
@@ -154,17 +234,17 @@ def _rule(code: str, raw: dict) -> CategoryRule:
         # Translated when shown (policy/profile_strings.py lists every label
         # for the catalogue; docs/glossary-cy.md has the Welsh names).
         source_label=raw.get("label", code),
-        clause=raw.get("clause", ""),
+        clause=English(raw.get("clause", "")),
         severity=SEVERITY_BY_NAME[severity] if isinstance(severity, str) else int(severity),
         escalate=bool(raw.get("escalate", False)),
         notify=tuple(raw.get("notify", ())),
         required=tuple(s for s in raw.get("required", ()) if s in STEPS),
-        must_happen=raw.get("must_happen", ""),
+        source_must_happen=raw.get("must_happen", ""),
         suggestions=_suggestions(raw.get("suggestions")),
         route=raw.get("route", ""),
         evidence_head_only=bool(raw.get("evidence_head_only", False)),
         clock_hours=int(raw.get("clock_hours", 0)),
-        clock_label=raw.get("clock_label", ""),
+        source_clock_label=raw.get("clock_label", ""),
     )
 
 
@@ -172,20 +252,28 @@ PRIVATE_CONCERN = {
     # setting: (escalates, must happen, first suggestion, required steps)
     "invite": (
         False,
-        "Invite them to speak to the class teacher or the headteacher, not on the page.",
-        Suggestion("private_message", "Contact them privately and invite them in."),
+        gettext_noop(
+            "Invite them to speak to the class teacher or the headteacher, not on the page."
+        ),
+        Suggestion("private_message", gettext_noop("Contact them privately and invite them in.")),
         ("private_reply",),
     ),
     "do_not_respond": (
         True,
-        "Do not respond online: bring it to your line manager's attention.",
-        Suggestion("nfa", "Staff do not respond to negative comments online; a leader decides."),
+        gettext_noop("Do not respond online: bring it to your line manager's attention."),
+        Suggestion(
+            "nfa",
+            gettext_noop("Staff do not respond to negative comments online; a leader decides."),
+        ),
         (),
     ),
     "inform_audience": (
         False,
-        "Remove it and tell the page's audience why it was removed.",
-        Suggestion("delete", "Remove it, then explain to the audience why it was removed."),
+        gettext_noop("Remove it and tell the page's audience why it was removed."),
+        Suggestion(
+            "delete",
+            gettext_noop("Remove it, then explain to the audience why it was removed."),
+        ),
         ("comment_removed", "audience_informed"),
     ),
 }
@@ -204,7 +292,7 @@ def _apply_settings(categories: dict, settings: dict) -> None:
         categories["private_concern"] = replace(
             rule,
             escalate=rule.escalate or escalate,
-            must_happen=must,
+            source_must_happen=must,
             suggestions=(first, *rest),
             required=tuple(dict.fromkeys((*rule.required, *steps))),
         )
@@ -247,7 +335,7 @@ class Profile:
         _apply_settings(categories, settings)
         return cls(
             template=template,
-            name=data.get("name", template),
+            name=English(data.get("name", template)),
             settings=settings,
             clauses=clauses,
             categories=categories,

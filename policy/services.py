@@ -10,6 +10,9 @@ the old and new values.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from policy import selectors
 from policy.catalogue import SEVERITY_BY_NAME, STEPS, Severity
@@ -23,26 +26,40 @@ from policy.profile import (
     template_data,
 )
 from schoolsocial.audit import audit_record
+from schoolsocial.language import later
 from schoolsocial.models import Role, School, StaffMember
 from schoolsocial.services import ServiceError
 
 SETTING_LABELS = {
-    "decider": "Who decides escalations",
-    "private_concern_reply": "Private concerns posted publicly",
-    "website_naming": "Pupils may be named on the school website",
-    "follower_min_age": "Followers under this age are removed",
-    "consent_valid_months": "How long a consent form lasts",
-    "rare_first_name_max": "A first name is rare when at most this many pupils have it",
-    "dpo_contact": "Data protection officer",
-    "chair_contact": "Chair of governors",
+    "decider": _("Who decides escalations"),
+    "private_concern_reply": _("Private concerns posted publicly"),
+    "website_naming": _("Pupils may be named on the school website"),
+    "follower_min_age": _("Followers under this age are removed"),
+    "consent_valid_months": _("How long a consent form lasts"),
+    "rare_first_name_max": _("A first name is rare when at most this many pupils have it"),
+    "dpo_contact": _("Data protection officer"),
+    "chair_contact": _("Chair of governors"),
+    "channel_purposes": _("Consent each platform's photos need"),
 }
+APPROVAL_LABELS = {
+    "head_approved_on": _("Approved by the headteacher on"),
+    "governors_approved_on": _("Ratified by the governing body on"),
+}
+
+
+def _when_read(make) -> str:
+    """``make()``'s text, made when it is read: an audit summary is written
+    in the school's language (``later``), whoever acted."""
+    return lazy(make, str)()
 
 
 def _require_head(member: StaffMember, school: School) -> None:
     if member.school_id != school.pk:
-        raise ServiceError("You can only change the policy of the school you are working in.")
+        raise ServiceError(
+            gettext("You can only change the policy of the school you are working in.")
+        )
     if not member.is_active or Role.HEAD not in member.effective_roles():
-        raise ServiceError("Only the headteacher can change the school's policy.")
+        raise ServiceError(gettext("Only the headteacher can change the school's policy."))
 
 
 def _row_for_update(school: School) -> PolicyProfile | None:
@@ -54,10 +71,22 @@ def profile_choose(*, school: School, template: str, by: StaffMember) -> PolicyP
     school's earlier edits (the audit trail keeps what they were)."""
     _require_head(by, school)
     if template not in TEMPLATES:
-        raise ServiceError("Choose one of the policy templates.")
+        raise ServiceError(gettext("Choose one of the policy templates."))
     with transaction.atomic():
         row = _row_for_update(school)
-        before = f"{row.template} with {len(row.overrides or {})} edited part(s)" if row else "none"
+        before = _("none")
+        if row is not None:
+            old, edited = row.template, len(row.overrides or {})
+            before = _when_read(
+                lambda: (
+                    ngettext(
+                        "%(template)s with %(count)d edited part",
+                        "%(template)s with %(count)d edited parts",
+                        edited,
+                    )
+                    % {"template": old, "count": edited}
+                )
+            )
         if row is None:
             row = PolicyProfile(school=school)
         row.template = template
@@ -69,7 +98,11 @@ def profile_choose(*, school: School, template: str, by: StaffMember) -> PolicyP
             actor=by.user,
             action="policy.choose",
             obj=row,
-            summary=f"Policy template: {template_data(template)['name']} (before: {before}).",
+            summary=later(
+                "Policy template: %(name)s (before: %(before)s).",
+                name=template_data(template)["name"],
+                before=before,
+            ),
         )
     selectors.forget(school)
     return row
@@ -97,7 +130,9 @@ def profile_update_settings(
     _require_head(by, school)
     cleaned = _clean_settings(changes)
     if dsl != "keep" and dsl is not None and (dsl.school_id != school.pk or not dsl.is_active):
-        raise ServiceError("The safeguarding lead must be a current member of this school's staff.")
+        raise ServiceError(
+            gettext("The safeguarding lead must be a current member of this school's staff.")
+        )
     current = selectors.profile_for(school)
     with transaction.atomic():
         row = _ensure_row(school, by)
@@ -108,28 +143,34 @@ def profile_update_settings(
             old = current.settings.get(key)
             if old != value:
                 settings[key] = value
-                said.append(f"{SETTING_LABELS.get(key, key)}: {_show(old)} → {_show(value)}")
+                said.append(_changed(SETTING_LABELS.get(key, key), old, value))
         if dsl != "keep" and (row.dsl_id or None) != (dsl.pk if dsl else None):
-            old_name = row.dsl.user.display_name if row.dsl else "none"
-            row.dsl = dsl
             said.append(
-                f"Designated safeguarding lead: {old_name} → "
-                f"{dsl.user.display_name if dsl else 'none'}"
+                later(
+                    "Designated safeguarding lead: %(old)s → %(new)s",
+                    old=row.dsl.user.display_name if row.dsl else _("none"),
+                    new=dsl.user.display_name if dsl else _("none"),
+                )
             )
+            row.dsl = dsl
         for field, value in (approvals or {}).items():
-            if field not in ("head_approved_on", "governors_approved_on"):
-                raise ServiceError("Unknown approval date.")
+            if field not in APPROVAL_LABELS:
+                raise ServiceError(gettext("Unknown approval date."))
             if value and value > school.local_today():
-                raise ServiceError("An approval date cannot be in the future.")
+                raise ServiceError(gettext("An approval date cannot be in the future."))
             if getattr(row, field) != value:
-                label = PolicyProfile._meta.get_field(field).verbose_name
-                said.append(f"{label.capitalize()}: {_show(getattr(row, field))} → {_show(value)}")
+                said.append(_changed(APPROVAL_LABELS[field], getattr(row, field), value))
                 setattr(row, field, value)
         if not said:
             return row
         overrides["settings"] = settings
+        changes = _when_read(lambda: "; ".join(str(item) for item in said))
         _save(
-            row, overrides, by, "policy.update", "Policy settings changed. " + "; ".join(said) + "."
+            row,
+            overrides,
+            by,
+            "policy.update",
+            later("Policy settings changed. %(changes)s.", changes=changes),
         )
     selectors.forget(school)
     return row
@@ -143,12 +184,22 @@ def _save(row: PolicyProfile, overrides: dict, by: StaffMember, action: str, sum
     audit_record(school=row.school, actor=by.user, action=action, obj=row, summary=summary)
 
 
+def _changed(label, old, new) -> str:
+    """ "Label: old → new" for an audit summary."""
+    return later("%(setting)s: %(old)s → %(new)s", setting=label, old=_show(old), new=_show(new))
+
+
 def _show(value) -> str:
+    """A setting's value for an audit summary (codes and dates as stored;
+    "yes", "no" and "none" in the language of the summary)."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {'/'.join(v) or 'none'}" for k, v in sorted(value.items()))
-    return str(value) if value not in (None, "") else "none"
+        items = sorted(value.items())
+        return _when_read(
+            lambda: ", ".join(f"{k}: {'/'.join(v) or gettext('none')}" for k, v in items)
+        )
+    return str(value) if value not in (None, "") else _("none")
 
 
 def _clean_settings(changes: dict) -> dict:
@@ -156,34 +207,36 @@ def _clean_settings(changes: dict) -> dict:
     for key, value in changes.items():
         if key == "decider":
             if value not in dict(DECIDERS):
-                raise ServiceError("Choose who decides escalations.")
+                raise ServiceError(gettext("Choose who decides escalations."))
         elif key == "private_concern_reply":
             if value not in dict(PRIVATE_CONCERN_REPLIES):
-                raise ServiceError("Choose how private concerns posted publicly are answered.")
+                raise ServiceError(
+                    gettext("Choose how private concerns posted publicly are answered.")
+                )
         elif key == "website_naming":
             value = bool(value)
         elif key == "follower_min_age":
             value = int(value)
             if not 13 <= value <= 18:
-                raise ServiceError("The follower age must be between 13 and 18.")
+                raise ServiceError(gettext("The follower age must be between 13 and 18."))
         elif key == "consent_valid_months":
             value = int(value)
             if value not in dict(CONSENT_VALIDITY):
-                raise ServiceError("Choose how long a consent form lasts.")
+                raise ServiceError(gettext("Choose how long a consent form lasts."))
         elif key == "rare_first_name_max":
             value = int(value)
             if not 0 <= value <= 10:
-                raise ServiceError("Choose a number from 0 (off) to 10.")
+                raise ServiceError(gettext("Choose a number from 0 (off) to 10."))
         elif key in ("dpo_contact", "chair_contact"):
             value = str(value).strip()[:300]
         elif key == "channel_purposes":
             if not isinstance(value, dict) or any(
                 p not in PURPOSE_CODES for purposes in value.values() for p in purposes
             ):
-                raise ServiceError("Choose consent purposes from the list.")
+                raise ServiceError(gettext("Choose consent purposes from the list."))
             value = {k: list(dict.fromkeys(v)) for k, v in value.items()}
         else:
-            raise ServiceError(f"Unknown policy setting: {key}.")
+            raise ServiceError(gettext("Unknown policy setting: %(key)s.") % {"key": key})
         cleaned[key] = value
     return cleaned
 
@@ -207,18 +260,18 @@ def category_update(
     profile = selectors.profile_for(school)
     rule = profile.category(code)
     if rule is None:
-        raise ServiceError("Unknown category.")
+        raise ServiceError(gettext("Unknown category."))
     if isinstance(severity, str):
         severity = SEVERITY_BY_NAME.get(severity, severity)
     try:
         severity = int(severity)
         Severity(severity)
     except (TypeError, ValueError):
-        raise ServiceError("Choose a severity.") from None
+        raise ServiceError(gettext("Choose a severity.")) from None
     required = list(dict.fromkeys(required))
     unknown = [s for s in required if s not in STEPS]
     if unknown:
-        raise ServiceError("Choose required steps from the list.")
+        raise ServiceError(gettext("Choose required steps from the list."))
     notify = [n for n in dict.fromkeys(notify) if n in ("head", "slt", "dsl")]
     weaker = (
         severity < rule.severity
@@ -228,8 +281,10 @@ def category_update(
     reason = reason.strip()
     if weaker and not reason:
         raise ServiceError(
-            "Give a reason: this lowers the category, stops it escalating or removes a "
-            "required step."
+            gettext(
+                "Give a reason: this lowers the category, stops it escalating or removes a "
+                "required step."
+            )
         )
     with transaction.atomic():
         row = _ensure_row(school, by)
@@ -244,16 +299,22 @@ def category_update(
         )
         categories[code] = entry
         overrides["categories"] = categories
-        _save(
-            row,
-            overrides,
-            by,
-            "policy.category",
-            f"{rule.label}: severity {rule.severity_label} → {Severity(severity).label}; "
-            f"escalates {'yes' if rule.escalate else 'no'} → {'yes' if escalate else 'no'}; "
-            f"required {', '.join(rule.required) or 'none'} → {', '.join(required) or 'none'}; "
-            f"told {', '.join(rule.notify) or 'none'} → {', '.join(notify) or 'none'}"
-            + (f". Reason: {reason}" if reason else "."),
+        summary = later(
+            "%(category)s: severity %(old_severity)s → %(new_severity)s; escalates "
+            "%(old_escalates)s → %(new_escalates)s; required %(old_required)s → "
+            "%(new_required)s; told %(old_told)s → %(new_told)s.",
+            category=later(rule.source_label, **dict(rule.label_values)),
+            old_severity=Severity(rule.severity).label,
+            new_severity=Severity(severity).label,
+            old_escalates=_show(rule.escalate),
+            new_escalates=_show(bool(escalate)),
+            old_required=_show(", ".join(rule.required)),
+            new_required=_show(", ".join(required)),
+            old_told=_show(", ".join(rule.notify)),
+            new_told=_show(", ".join(notify)),
         )
+        if reason:
+            summary = later("%(changes)s Reason: %(reason)s", changes=summary, reason=reason)
+        _save(row, overrides, by, "policy.category", summary)
     selectors.forget(school)
     return row

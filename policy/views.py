@@ -4,10 +4,13 @@ change is audited (policy.services)."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from policy import selectors, services
@@ -58,12 +61,14 @@ def _shown(form) -> list[tuple[str, str, str]]:
         value = form.initial.get(field.name)
         choices = dict(getattr(field.field, "choices", []) or [])
         if isinstance(value, list | tuple):
-            shown = ", ".join(str(choices.get(v, v)) for v in value) or "None"
+            shown = ", ".join(str(choices.get(v, v)) for v in value) or gettext("None")
         elif field.name == "dsl":
             member = field.field.queryset.filter(pk=value).select_related("user").first()
-            shown = member.user.display_name if member else "Not named"
+            shown = member.user.display_name if member else gettext("Not named")
         elif isinstance(value, bool):
-            shown = "Yes" if value else "No"
+            shown = gettext("Yes") if value else gettext("No")
+        elif isinstance(value, datetime.date):
+            shown = date_format(value, "j M Y")
         elif choices:
             shown = str(choices.get(value, value))
         else:
@@ -162,6 +167,6 @@ def policy_category(request, code: str):
         except ValidationError as error:
             form.refuse(request, error)
         else:
-            messages.success(request, f"Saved: {rule.label}.")
+            messages.success(request, gettext("Saved: %(category)s.") % {"category": rule.label})
             return redirect("policy:page")
     return render(request, "policy/category_form.html", {"form": form, "rule": rule})

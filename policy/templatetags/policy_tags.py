@@ -1,8 +1,11 @@
 """``{% clause "daily_check" %}``: the school's own clause reference for a
 rule, from its policy profile — never another school's. Renders nothing
-when the school's policy has no such clause."""
+when the school's policy has no such clause. The reference is the school's
+English document, so it is marked ``<span lang="en">`` on a page in any
+language; ``before`` and ``after`` (brackets, a colon) are around it."""
 
 from django import template
+from django.utils.html import format_html
 
 from policy.selectors import profile_for
 
@@ -16,7 +19,9 @@ def clause(context, key: str, before: str = "", after: str = "") -> str:
     if school is None:
         return ""
     ref = profile_for(school).clause(key).ref
-    return f"{before}{ref}{after}" if ref else ""
+    if not ref:
+        return ""
+    return format_html('{}<span lang="en">{}</span>{}', before, str(ref), after)
 
 
 @register.simple_tag(takes_context=True)
