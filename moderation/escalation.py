@@ -21,6 +21,7 @@ from moderation.models import Escalation, IncidentCategory
 from moderation.services import escalation_title
 from policy.catalogue import Severity
 from policy.selectors import profile_for, profiles_for
+from schoolsocial.language import later
 from schoolsocial.reminders import Due, Reminder, local_now, members_by_role
 
 D = Escalation.Decision
@@ -122,7 +123,9 @@ class EscalationOverdueReminder(Reminder):
                     school=school,
                     kind=self.kind,
                     key=f"{self.kind}:{escalation.pk}:{hours}",
-                    title=f"Not acknowledged after {hours} h — {title}",
+                    title=later(
+                        "Not acknowledged after %(hours)s h — %(title)s", hours=hours, title=title
+                    ),
                     url=reverse("moderation:incident", args=[escalation.incident_id]),
                     recipients=recipients,
                     urgent=True,

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from moderation.models import Escalation, Incident, IncidentAction, ModerationCheck
@@ -35,7 +34,9 @@ class MultipleFileField(forms.FileField):
 
 
 class CheckForm(OnceOnlyForm):
-    channel = forms.ModelChoiceField(queryset=Channel.objects.none(), empty_label=None)
+    channel = forms.ModelChoiceField(
+        label=_("Channel"), queryset=Channel.objects.none(), empty_label=None
+    )
     outcome = forms.ChoiceField(
         label=_("What did you find?"),
         choices=ModerationCheck.Outcome.choices,
@@ -43,7 +44,7 @@ class CheckForm(OnceOnlyForm):
         initial=ModerationCheck.Outcome.NOTHING,
     )
     note = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, channels, **kwargs):
@@ -51,11 +52,12 @@ class CheckForm(OnceOnlyForm):
         self.fields["channel"].queryset = channels
 
 
-ELSEWHERE_LABEL = "Elsewhere online (a parent's own page, another group, a website)"
+ELSEWHERE_LABEL = _("Elsewhere online (a parent's own page, another group, a website)")
 
 
 class IncidentForm(OnceOnlyForm):
     channel = forms.ModelChoiceField(
+        label=_("Channel"),
         queryset=Channel.objects.none(),
         required=False,
         empty_label=ELSEWHERE_LABEL,
@@ -91,15 +93,15 @@ class IncidentForm(OnceOnlyForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=10000,
         required=False,
-        help_text=format_lazy(
-            "{} {}",
-            _("Copy it exactly. It is checked for pupils' names and offensive words."),
+        help_text=_(
+            "Copy it exactly. It is checked for pupils' names and offensive words. "
             "If you attach a screenshot you may leave it empty: the screenshot's text is read "
-            "and checked the same way, and offered to fill it in.",
+            "and checked the same way, and offered to fill it in."
         ),
     )
     occurred_at = BoundedDateTimeField(label=_("When it was posted"), widget=DateTimeLocalInput())
     categories = forms.MultipleChoiceField(
+        label=_("Categories"),
         choices=(),
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick every one that applies; the most serious sets the severity."),
@@ -138,8 +140,10 @@ class IncidentForm(OnceOnlyForm):
         ):
             self.add_error(
                 "where",
-                "Say where it was posted (or give the link): it is not on one of the "
-                "school's channels.",
+                _(
+                    "Say where it was posted (or give the link): it is not on one of the "
+                    "school's channels."
+                ),
             )
         return data
 
@@ -151,9 +155,11 @@ class IncidentForm(OnceOnlyForm):
     def clean_screenshots(self):
         files = self.cleaned_data.get("screenshots") or []
         if not files and not self.attached:
-            raise forms.ValidationError("Attach at least one screenshot.")
+            raise forms.ValidationError(_("Attach at least one screenshot."))
         if len(files) + self.attached > 10:
-            raise forms.ValidationError("Attach at most 10 screenshots.")
+            raise forms.ValidationError(
+                _("Attach at most %(count)s screenshots."), params={"count": 10}
+            )
         return files
 
 
@@ -177,7 +183,7 @@ class ActionForm(OnceOnlyForm):
         help_text=_("Needed for CPOMS and police: the CPOMS incident id or crime reference."),
     )
     note = forms.CharField(
-        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
     review_on = BoundedDateField(
         label=_("Review the ban on"),
@@ -188,30 +194,38 @@ class ActionForm(OnceOnlyForm):
 
 
 class ResolveForm(OnceOnlyForm):
-    outcome = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.CharField(
+        label=_("Outcome"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReopenForm(OnceOnlyForm):
     reason = forms.CharField(label=_("Why reopen it?"), max_length=2000)
 
 
-STATUS_FILTER = [("open", "Open work"), ("", "All")] + [(s.value, s.label) for s in Incident.Status]
+STATUS_FILTER = [("open", _("Open work")), ("", _("All"))] + [
+    (s.value, s.label) for s in Incident.Status
+]
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=STATUS_FILTER, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTER, required=False)
     channel = forms.ModelChoiceField(
-        queryset=Channel.objects.none(), required=False, empty_label=_("Any channel")
+        label=_("Channel"),
+        queryset=Channel.objects.none(),
+        required=False,
+        empty_label=_("Any channel"),
     )
-    category = forms.ChoiceField(choices=(), required=False)
+    category = forms.ChoiceField(label=_("Category"), choices=(), required=False)
     steps = forms.ChoiceField(
         label=_("Required steps"),
-        choices=[("", "Any"), ("outstanding", "Still to do")],
+        choices=[("", _("Any")), ("outstanding", _("Still to do"))],
         required=False,
     )
     elsewhere = forms.BooleanField(label=_("Only elsewhere online"), required=False)
     severity = forms.TypedChoiceField(
-        choices=[("", "Any severity"), *reversed(Severity.choices)],
+        label=_("Severity"),
+        choices=[("", _("Any severity")), *reversed(Severity.choices)],
         coerce=int,
         empty_value=None,
         required=False,
@@ -220,8 +234,8 @@ class QueueFilterForm(forms.Form):
     text = forms.CharField(
         required=False,
         max_length=200,
-        label="Words",
-        help_text="In the comment or in the text read from its screenshots.",
+        label=_("Words"),
+        help_text=_("In the comment or in the text read from its screenshots."),
     )
     date_from = BoundedDateField(label=_("Posted from"), required=False, widget=DateInput())
     date_to = BoundedDateField(label=_("Posted to"), required=False, widget=DateInput())
@@ -229,16 +243,18 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, school, categories, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = Channel.objects.filter(school=school)
-        self.fields["category"].choices = [("", "Any category"), *categories]
+        self.fields["category"].choices = [("", _("Any category")), *categories]
 
 
 class BanForm(OnceOnlyForm):
-    platform = forms.ChoiceField(choices=Channel.Platform.choices)
-    account_name = forms.CharField(max_length=200)
+    platform = forms.ChoiceField(label=_("Platform"), choices=Channel.Platform.choices)
+    account_name = forms.CharField(label=_("Account name"), max_length=200)
     profile_url = forms.URLField(
         label=_("Profile link"), required=False, max_length=500, assume_scheme="https"
     )
-    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
     review_on = BoundedDateField(label=_("Review on"), required=False, widget=DateInput())
 
 
@@ -300,7 +316,8 @@ class WaiveStepForm(OnceOnlyForm):
 class NameReviewForm(OnceOnlyForm):
     pupil_id = forms.IntegerField(widget=forms.HiddenInput)
     confirm = forms.TypedChoiceField(
-        choices=[("yes", "It is this pupil"), ("no", "It is not this pupil")],
+        label=_("Is this the pupil?"),
+        choices=[("yes", _("It is this pupil")), ("no", _("It is not this pupil"))],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
     )

@@ -12,9 +12,11 @@ import datetime
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from policy.catalogue import CATEGORY_CODES, Severity
+from schoolsocial.language import later
 from schoolsocial.models import Channel, School, StaffMember
 from schoolsocial.private_files import get_private_storage
 from schoolsocial.records import AppendOnlyManager
@@ -127,15 +129,25 @@ class Incident(models.Model):
 
     @property
     def where_label(self) -> str:
+        """ "on Parents' group", "elsewhere online (…)": in the page's language."""
+        return str(self.where_said)
+
+    @property
+    def where_said(self):
+        """``where_label`` as a ``later``: for a sentence read by someone else."""
         if self.channel_id is None:
-            return f"elsewhere online ({self.where})" if self.where else "elsewhere online"
-        return f"on {self.channel}"
+            if self.where:
+                return later("elsewhere online (%(where)s)", where=self.where)
+            return later("elsewhere online")
+        return later("on %(channel)s", channel=str(self.channel))
 
     @property
     def place(self) -> str:
         """The channel's name, or where it was seen elsewhere online."""
         if self.channel_id is None:
-            return "Elsewhere online" + (f": {self.where}" if self.where else "")
+            if self.where:
+                return gettext("Elsewhere online: %(where)s") % {"where": self.where}
+            return gettext("Elsewhere online")
         return self.channel.name
 
     @property
@@ -482,12 +494,13 @@ class Escalation(models.Model):
 
 
 def duration_label(delta) -> str:
-    """'2 h 15 min', '45 min', '3 d 4 h' — short, for a busy head on a phone."""
+    """'2 h 15 min', '45 min', '3 d 4 h' — short, for a busy head on a phone;
+    in the language of the page."""
     minutes = int(delta.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days} d {hours} h"
+        return gettext("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
+        return gettext("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return gettext("%(minutes)d min") % {"minutes": minutes}

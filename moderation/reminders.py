@@ -16,7 +16,11 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
+from django.utils.formats import date_format
+
 from moderation.models import Incident, ModerationCheck
+from moderation.services.common import when_read
+from schoolsocial.language import later
 from schoolsocial.models import Channel, ChannelAuthorisation
 from schoolsocial.reminders import Due, Reminder, local_now, members_by_role, reached, register
 
@@ -67,7 +71,9 @@ class DailyCheckReminder(Reminder):
                 school=by_pk[channel.school_id],
                 kind=self.kind,
                 key=f"{self.kind}:{channel.pk}:{today[channel.school_id]}",
-                title=f"Daily check due: {channel.name} has not been checked today",
+                title=later(
+                    "Daily check due: %(channel)s has not been checked today", channel=channel.name
+                ),
                 url="/moderation/checks/",
                 recipients=admins[channel.pk],
             )
@@ -96,8 +102,11 @@ class MissedCheckReminder(Reminder):
                 school=school,
                 kind=self.kind,
                 key=f"{self.kind}:{school.pk}:{yesterday[school.pk]}",
-                title=f"Moderation missed on {yesterday[school.pk]:%A %d %B}: "
-                f"{len(missed[school.pk])} channel(s) not checked",
+                title=later(
+                    "Moderation missed on %(day)s: %(count)s channel(s) not checked",
+                    day=when_read(date_format, yesterday[school.pk], "l d F"),
+                    count=len(missed[school.pk]),
+                ),
                 url="/moderation/checks/",
                 recipients=leaders[school.pk],
             )
@@ -121,7 +130,7 @@ class RequiredStepsReminder(Reminder):
         incidents = list(
             Incident.objects.filter(school__in=schools, steps_outstanding=True)
             .exclude(status=Incident.Status.CLOSED)
-            .select_related("reported_by__user")
+            .select_related("reported_by__user", "reported_by__school")
             .order_by("pk")
         )
         if not incidents:
@@ -137,7 +146,10 @@ class RequiredStepsReminder(Reminder):
                     school=school,
                     kind=self.kind,
                     key=f"{self.kind}:{incident.pk}:{today}",
-                    title=f"Incident {incident.pk}: a step the policy requires is still to do",
+                    title=later(
+                        "Incident %(number)s: a step the policy requires is still to do",
+                        number=incident.pk,
+                    ),
                     url=f"/moderation/incidents/{incident.pk}/",
                     recipients=list({m.pk: m for m in recipients if m.is_active}.values()),
                 )

@@ -20,6 +20,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, gettext_noop
 
 from moderation.models import (
     BannedAccount,
@@ -279,12 +280,15 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return {
-            "checked": "Checked",
-            "missed": "Missed",
-            "due": "Due today",
-            "not_required": "Not required",
-        }[self.state]
+        return gettext(CELL_LABELS[self.state])
+
+
+CELL_LABELS = {
+    "checked": gettext_noop("Checked"),
+    "missed": gettext_noop("Missed"),
+    "due": gettext_noop("Due today"),
+    "not_required": gettext_noop("Not required"),
+}
 
 
 def coverage(*, school: School, days: int = COVERAGE_DAYS, today: datetime.date | None = None):

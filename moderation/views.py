@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from moderation import selectors, services
@@ -187,8 +187,11 @@ def incident_new(request):
             uploads.stash_clear(user=request.user, form_key=form_key)
             messages.success(
                 request,
-                f"Incident recorded ({incident.get_severity_display().lower()}). "
-                "The screenshots are saved: you can now hide or delete the comment.",
+                gettext(
+                    "Incident recorded (%(severity)s). "
+                    "The screenshots are saved: you can now hide or delete the comment."
+                )
+                % {"severity": incident.get_severity_display().lower()},
             )
             _note_evidence_elsewhere(request, incident, incident.evidence.all())
             return redirect("moderation:incident", incident_id=incident.pk)
@@ -250,10 +253,14 @@ def _note_evidence_elsewhere(request, incident, added) -> None:
     if others:
         messages.warning(
             request,
-            f"{len(elsewhere)} of the screenshots {'is' if len(elsewhere) == 1 else 'are'} "
-            "already evidence on incident "
-            + ", ".join(str(n) for n in others)
-            + ". Check it is not the same comment recorded twice.",
+            ngettext(
+                "%(count)d of the screenshots is already evidence on incident %(numbers)s. "
+                "Check it is not the same comment recorded twice.",
+                "%(count)d of the screenshots are already evidence on incident %(numbers)s. "
+                "Check it is not the same comment recorded twice.",
+                len(elsewhere),
+            )
+            % {"count": len(elsewhere), "numbers": ", ".join(str(n) for n in others)},
         )
 
 
@@ -341,7 +348,7 @@ def _incident_page(
             "transcript": "\n\n".join(
                 item.ocr.text for item in evidence if item.ocr and item.ocr.text
             ),
-            "transcribed": any(a.note == reading.TRANSCRIBED_NOTE for a in timeline),
+            "transcribed": any(reading.is_transcribed_note(a.note, school) for a in timeline),
             "categories": rules,
             "evidence": evidence,
             "evidence_hidden": hidden,
@@ -402,8 +409,11 @@ def incident_escalate(request, incident_id: int):
         escalation = services.incident_escalate(
             incident=obj, raised_by=request.member, reason=data["reason"]
         )
-        who = escalation.routed_to.user.display_name if escalation.routed_to else "SLT"
-        return f"Escalated to {who}."
+        if escalation.routed_to:
+            return gettext("Escalated to %(name)s.") % {
+                "name": escalation.routed_to.user.display_name
+            }
+        return gettext("Escalated to SLT.")
 
     return _incident_form_post(
         request,
@@ -427,7 +437,7 @@ def incident_action(request, incident_id: int):
             reference=data["reference"],
             review_on=data["review_on"],
         )
-        return f"Recorded: {action.get_kind_display()}."
+        return gettext("Recorded: %(what)s.") % {"what": action.get_kind_display()}
 
     return _incident_form_post(
         request,
@@ -465,8 +475,8 @@ def incident_name_review(request, incident_id: int):
             note=data["note"],
         )
         if data["confirm"]:
-            return "Confirmed: the incident is urgent and escalated."
-        return "Dismissed; the reason is on the timeline."
+            return gettext("Confirmed: the incident is urgent and escalated.")
+        return gettext("Dismissed; the reason is on the timeline.")
 
     return _incident_form_post(request, incident_id, NameReviewForm, "name_form", act)
 
@@ -521,7 +531,11 @@ def evidence_add(request, incident_id: int):
         for message in _messages(error):
             messages.error(request, message)
     else:
-        messages.success(request, f"{len(rows)} screenshot(s) added.")
+        messages.success(
+            request,
+            ngettext("%(count)d screenshot added.", "%(count)d screenshots added.", len(rows))
+            % {"count": len(rows)},
+        )
         _note_evidence_elsewhere(request, obj, rows)
     return redirect("moderation:incident", incident_id=obj.pk)
 
@@ -547,12 +561,12 @@ def evidence(request, evidence_id: int):
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     if _evidence_hidden(request, item.incident):
-        raise PermissionDenied("Only the headteacher can see this evidence.")
+        raise PermissionDenied(gettext("Only the headteacher can see this evidence."))
     variant = request.GET.get("v", "display")
     if variant not in VARIANTS:
         raise Http404
     if variant != "original" and not item.is_prepared:
-        raise Http404("The display copy is still being prepared.")
+        raise Http404(gettext("The display copy is still being prepared."))
     if variant == "thumbnail" and not item.thumbnail:
         variant = "display"
     field = getattr(item, variant)
@@ -583,7 +597,7 @@ def _visible_evidence(request, evidence_id: int) -> Evidence:
         pk=evidence_id,
     )
     if _evidence_hidden(request, item.incident):
-        raise PermissionDenied("Only the headteacher can see this evidence.")
+        raise PermissionDenied(gettext("Only the headteacher can see this evidence."))
     return item
 
 
@@ -639,7 +653,9 @@ def incident_transcribe(request, incident_id: int):
         for message in _messages(error):
             messages.error(request, message)
     else:
-        messages.success(request, "The comment is filled in: transcribed from the screenshot.")
+        messages.success(
+            request, gettext("The comment is filled in: transcribed from the screenshot.")
+        )
     return redirect("moderation:incident", incident_id=obj.pk)
 
 
@@ -675,14 +691,19 @@ def _back(request, escalation):
 def escalation_acknowledge(request, escalation_id: int):
     escalation = get_for_school(request, Escalation, pk=escalation_id)
     if not may_decide(request.member, escalation):
-        raise PermissionDenied("The school's policy gives this escalation to someone else.")
+        raise PermissionDenied(
+            gettext("The school's policy gives this escalation to someone else.")
+        )
     try:
         services.escalation_acknowledge(escalation=escalation, by=request.member)
     except ValidationError as error:
         for message in _messages(error):
             messages.info(request, message)
     else:
-        messages.success(request, f"Acknowledged: incident {escalation.incident_id}.")
+        messages.success(
+            request,
+            gettext("Acknowledged: incident %(number)s.") % {"number": escalation.incident_id},
+        )
     return _back(request, escalation)
 
 
@@ -696,7 +717,7 @@ def escalation_decide(request, escalation_id: int):
         messages.info(request, gettext("This escalation has already been decided."))
         return redirect("moderation:incident", incident_id=incident.pk)
     if not may_decide(request.member, escalation):
-        raise PermissionDenied("The school's policy gives this decision to someone else.")
+        raise PermissionDenied(gettext("The school's policy gives this decision to someone else."))
     codes = [r.category for r in incident.category_rows.all()]
     profile = profile_for(request.school)
     suggested = suggestions(school=request.school, codes=codes, author_kind=incident.author_kind)
@@ -723,7 +744,9 @@ def escalation_decide(request, escalation_id: int):
                 str(Escalation.Decision(d).label)
                 for d in [data["decision"], *data["more_decisions"]]
             )
-            messages.success(request, f"Decision recorded: {label}.")
+            messages.success(
+                request, gettext("Decision recorded: %(decisions)s.") % {"decisions": label}
+            )
             return redirect("moderation:incident", incident_id=incident.pk)
     return render(
         request,
@@ -762,7 +785,10 @@ def checks(request):
             for message in _messages(error):
                 messages.info(request, message)
             return redirect("moderation:checks")
-        messages.success(request, f"Today's check of {check.channel.name} is recorded.")
+        messages.success(
+            request,
+            gettext("Today's check of %(channel)s is recorded.") % {"channel": check.channel.name},
+        )
         if check.outcome == check.Outcome.INCIDENTS:
             return redirect(reverse("moderation:incident_new") + f"?channel={check.channel_id}")
         return redirect("moderation:checks")
@@ -805,7 +831,10 @@ def banned(request):
         except ValidationError as error:
             form.refuse(request, error)
         else:
-            messages.success(request, f"{ban.account_name} is on the banned list.")
+            messages.success(
+                request,
+                gettext("%(account)s is on the banned list.") % {"account": ban.account_name},
+            )
             return redirect("moderation:banned")
     return render(
         request,
@@ -835,5 +864,9 @@ def banned_lift(request, banned_account_id: int):
         for message in _messages(error):
             messages.error(request, message)
     else:
-        messages.success(request, f"The ban on {ban.account_name} is lifted; it stays on record.")
+        messages.success(
+            request,
+            gettext("The ban on %(account)s is lifted; it stays on record.")
+            % {"account": ban.account_name},
+        )
     return redirect("moderation:banned")

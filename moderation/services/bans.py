@@ -6,6 +6,7 @@ import datetime
 import logging
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from moderation.models import (
     BannedAccount,
@@ -15,6 +16,7 @@ from moderation.services.common import (
     is_leader,
 )
 from schoolsocial.audit import audit_record
+from schoolsocial.language import later
 from schoolsocial.models import (
     Channel,
     School,
@@ -41,17 +43,17 @@ def ban_create(
     """Add an account to the banned register (Threemilestone 6.3; Carey B.6:
     users who break the rules are blocked)."""
     if banned_by.school_id != school.pk:
-        raise ServiceError("You can only ban accounts for the school you are working in.")
+        raise ServiceError(_("You can only ban accounts for the school you are working in."))
     account_name, reason = account_name.strip(), reason.strip()
     if platform not in Channel.Platform.values:
-        raise ServiceError("Choose the platform.")
+        raise ServiceError(_("Choose the platform."))
     if not account_name:
-        raise ServiceError("Give the account's name.")
+        raise ServiceError(_("Give the account's name."))
     if not reason:
-        raise ServiceError("Give the reason for the ban.")
+        raise ServiceError(_("Give the reason for the ban."))
     today = school.local_today()
     if review_on is not None and review_on <= today:
-        raise ServiceError("The review date must be in the future.")
+        raise ServiceError(_("The review date must be in the future."))
     with transaction.atomic():
         ban = BannedAccount.objects.create(
             school=school,
@@ -70,7 +72,12 @@ def ban_create(
             actor=banned_by.user,
             action="moderation.ban",
             obj=ban,
-            summary=f"Banned {account_name} ({ban.get_platform_display()}): {reason}",
+            summary=later(
+                "Banned %(account)s (%(platform)s): %(reason)s",
+                account=account_name,
+                platform=Channel.Platform(platform).label,
+                reason=reason,
+            ),
         )
     return ban
 
@@ -79,15 +86,15 @@ def ban_lift(*, ban: BannedAccount, lifted_by: StaffMember, reason: str) -> Bann
     """Lift a ban; the entry stays on the register with who, when and why."""
     reason = reason.strip()
     if lifted_by.school_id != ban.school_id:
-        raise ServiceError("These records belong to different schools.")
+        raise ServiceError(_("These records belong to different schools."))
     if not is_leader(lifted_by):
-        raise ServiceError("Only the headteacher or a senior leader can lift a ban.")
+        raise ServiceError(_("Only the headteacher or a senior leader can lift a ban."))
     if not reason:
-        raise ServiceError("Give the reason for lifting the ban.")
+        raise ServiceError(_("Give the reason for lifting the ban."))
     with transaction.atomic():
         ban = BannedAccount.objects.select_for_update().get(pk=ban.pk)
         if ban.lifted_on:
-            raise ServiceError("This ban has already been lifted.")
+            raise ServiceError(_("This ban has already been lifted."))
         ban.lifted_on = ban.school.local_today()
         ban.lifted_by = lifted_by
         ban.lifted_reason = reason
@@ -97,7 +104,9 @@ def ban_lift(*, ban: BannedAccount, lifted_by: StaffMember, reason: str) -> Bann
             actor=lifted_by.user,
             action="moderation.ban_lift",
             obj=ban,
-            summary=f"Lifted the ban on {ban.account_name}: {reason}",
+            summary=later(
+                "Lifted the ban on %(account)s: %(reason)s", account=ban.account_name, reason=reason
+            ),
         )
     return ban
 
@@ -118,8 +127,11 @@ def _ban_for_incident(
             actor=by.user,
             action="moderation.ban_link",
             obj=existing,
-            summary=f"Linked incident {incident.pk} to the existing ban of "
-            f"{existing.account_name}.",
+            summary=later(
+                "Linked incident %(number)s to the existing ban of %(account)s.",
+                number=incident.pk,
+                account=existing.account_name,
+            ),
         )
         return existing
     return ban_create(

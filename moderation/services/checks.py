@@ -6,14 +6,18 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from moderation.models import (
     ModerationCheck,
 )
 from moderation.services.common import (
     is_authorised_for,
+    when_read,
 )
 from schoolsocial.audit import audit_record
+from schoolsocial.language import later
 from schoolsocial.models import (
     Channel,
     StaffMember,
@@ -37,12 +41,13 @@ def check_record(
     says who checked and when.
     """
     if checked_by.school_id != channel.school_id:
-        raise ServiceError("These records belong to different schools.")
+        raise ServiceError(_("These records belong to different schools."))
     if outcome not in ModerationCheck.Outcome.values:
-        raise ServiceError("Choose what the check found.")
+        raise ServiceError(_("Choose what the check found."))
     if not is_authorised_for(checked_by, channel):
         raise ServiceError(
-            f"Only a current administrator of {channel.name} can record its daily check."
+            _("Only a current administrator of %(channel)s can record its daily check.")
+            % {"channel": channel.name}
         )
     school = channel.school
     today = school.local_today()
@@ -67,8 +72,7 @@ def check_record(
                 actor=checked_by.user,
                 action="moderation.check",
                 obj=check,
-                summary=f"Checked {channel.name} for {today:%d %B %Y}: "
-                f"{check.get_outcome_display()}." + (f" {check.note}" if check.note else ""),
+                summary=_checked_summary(check, channel, today),
             )
             # The reminder to check this channel has been acted on.
             mark_read_about(member=checked_by, key_prefixes=[f"moderation_due:{channel.pk}:"])
@@ -78,10 +82,25 @@ def check_record(
     return check
 
 
+def _checked_summary(check: ModerationCheck, channel: Channel, today):
+    values = {
+        "channel": channel.name,
+        "day": when_read(date_format, today, "d F Y"),
+        "outcome": ModerationCheck.Outcome(check.outcome).label,
+        "note": check.note,
+    }
+    if check.note:
+        return later("Checked %(channel)s for %(day)s: %(outcome)s. %(note)s", **values)
+    return later("Checked %(channel)s for %(day)s: %(outcome)s.", **values)
+
+
 def _already_checked(check: ModerationCheck) -> str:
     when = timezone.localtime(check.checked_at, check.channel.school.tz)
-    return (
-        f"{check.channel.name} has already been checked today "
-        f"(by {check.checked_by.user.display_name} at {when:%H:%M}). "
+    return _(
+        "%(channel)s has already been checked today (by %(name)s at %(time)s). "
         "Nothing more to do: record anything new as an incident."
-    )
+    ) % {
+        "channel": check.channel.name,
+        "name": check.checked_by.user.display_name,
+        "time": date_format(when, "H:i"),
+    }

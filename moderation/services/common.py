@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime
 import logging
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from moderation.models import (
     Incident,
     IncidentAction,
 )
 from schoolsocial.audit import audit_record
+from schoolsocial.language import language_code, later, read_in
 from schoolsocial.models import (
     LEADERS,
     Channel,
@@ -24,11 +29,35 @@ MAX_SCREENSHOTS = 10
 THUMBNAIL_SIZE = (480, 480)
 # A comment cannot have been posted in the future; allow for clocks a little out.
 CLOCK_SLACK = datetime.timedelta(minutes=10)
-CLOSED_MESSAGE = "This incident is closed. Reopen it, with a reason, to add to it."
-WAITING_MESSAGE = (
+CLOSED_MESSAGE = gettext_lazy("This incident is closed. Reopen it, with a reason, to add to it.")
+WAITING_MESSAGE = gettext_lazy(
     "This incident is waiting for the headteacher's decision; "
     "it can be resolved once the head has decided."
 )
+
+
+def when_read(function, *args):
+    """A value for a ``later`` sentence worked out when the sentence is read,
+    so it is in the reader's language too: ``when_read(profile.label, code)``."""
+    return lazy(function, str)(*args)
+
+
+def lower(text):
+    """``text`` (lazy or not) in lower case, when it is read."""
+    return when_read(lambda: str(text).lower())
+
+
+def for_the_record(text, school) -> str:
+    """Text the app writes into a record (a timeline note, an automatic
+    escalation's reason, an outcome) in the school's language, as the audit
+    trail is: the record reads in one language whoever acted."""
+    return read_in(text, language_code(school.language))
+
+
+def labels_of(profile, codes, separator: str = ", "):
+    """The categories' labels, joined, in the language of whoever reads them."""
+    codes = list(codes)
+    return when_read(lambda: separator.join(profile.label(c) for c in codes))
 
 
 # --- Who may do what -------------------------------------------------------------
@@ -65,21 +94,25 @@ def _may_work_on(member: StaffMember, target: Channel | Incident | None) -> None
     else:  # somewhere outside the school's channels, of this school
         school_id, channel = getattr(target, "school_id", None), None
     if member.school_id != school_id:
-        raise ServiceError("These records belong to different schools.")
+        raise ServiceError(_("These records belong to different schools."))
     if not member.is_active:
-        raise ServiceError("You are no longer on the staff of this school.")
+        raise ServiceError(_("You are no longer on the staff of this school."))
     if is_leader(member):
         return
     if channel is None:
         if is_current_moderator(member):
             return
         raise ServiceError(
-            "Only a current page administrator or a senior leader can record what was "
-            "seen elsewhere online."
+            _(
+                "Only a current page administrator or a senior leader can record what was "
+                "seen elsewhere online."
+            )
         )
     if "admin" in member.roles and is_authorised_for(member, channel):
         return
-    raise ServiceError(f"You are not a current administrator of {channel.name}.")
+    raise ServiceError(
+        _("You are not a current administrator of %(channel)s.") % {"channel": channel.name}
+    )
 
 
 def _locked(incident: Incident) -> Incident:
@@ -99,6 +132,30 @@ def _status_step(incident, by, kind, note, audit_action) -> None:
         actor=by.user,
         action=audit_action,
         obj=incident,
-        summary=f"Incident {incident.pk}: {action.get_kind_display()}"
-        + (f". {note}" if note else "."),
+        summary=step_summary(incident, action, note),
     )
+
+
+def step_summary(incident, action, note: str = "", reference: str = ""):
+    """ "Incident 3: Comment deleted (ref. …). The note." for the audit trail."""
+    what = IncidentAction.Kind(action.kind).label
+    if reference and note:
+        return later(
+            "Incident %(number)s: %(what)s (ref. %(reference)s). %(note)s",
+            number=incident.pk,
+            what=what,
+            reference=reference,
+            note=note,
+        )
+    if reference:
+        return later(
+            "Incident %(number)s: %(what)s (ref. %(reference)s).",
+            number=incident.pk,
+            what=what,
+            reference=reference,
+        )
+    if note:
+        return later(
+            "Incident %(number)s: %(what)s. %(note)s", number=incident.pk, what=what, note=note
+        )
+    return later("Incident %(number)s: %(what)s.", number=incident.pk, what=what)

@@ -8,6 +8,10 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from moderation.models import (
     Escalation,
@@ -18,11 +22,16 @@ from moderation.services.common import (
     CLOSED_MESSAGE,
     _locked,
     _may_work_on,
+    for_the_record,
+    labels_of,
+    lower,
+    when_read,
 )
 from moderation.services.steps import outstanding_labels, refresh_steps
 from policy.catalogue import Severity
 from policy.selectors import dsl_for, profile_for
 from schoolsocial.audit import audit_record
+from schoolsocial.language import later
 from schoolsocial.models import (
     Role,
     School,
@@ -47,19 +56,29 @@ def _codes(incident: Incident) -> list[str]:
     return list(incident.category_rows.values_list("category", flat=True))
 
 
-def escalation_title(*, urgency: int, codes: Iterable[str], school: School) -> str:
+TITLES = {
+    Severity.URGENT: gettext_noop("Urgent escalation: %(what)s — %(school)s"),
+    Severity.HIGH: gettext_noop("High-priority escalation: %(what)s — %(school)s"),
+    Severity.MEDIUM: gettext_noop("Medium-priority escalation: %(what)s — %(school)s"),
+    Severity.LOW: gettext_noop("Low-priority escalation: %(what)s — %(school)s"),
+}
+
+
+def escalation_title(*, urgency: int, codes: Iterable[str], school: School):
     """The notification title: fixed labels only (urgency, category, school),
-    never a pupil's name or the comment's words — emails reach phones."""
+    never a pupil's name or the comment's words — emails reach phones. A
+    ``later``: each recipient reads it in their own language."""
     profile = profile_for(school)
-    what = ", ".join(profile.label(c) for c in profile.ordered(codes)) or "Incident"
-    level = Severity(urgency).label
-    level = level if urgency == Severity.URGENT else f"{level}-priority"
-    return f"{level} escalation: {what} — {school.name}"
+    codes = profile.ordered(codes)
+    what = labels_of(profile, codes) if codes else when_read(_, gettext_noop("Incident"))
+    return later(TITLES.get(urgency, TITLES[Severity.LOW]), what=what, school=school.name)
 
 
 def _slt(school: School) -> list[StaffMember]:
     return list(
-        StaffMember.objects.active().filter(school=school, is_slt=True).select_related("user")
+        StaffMember.objects.active()
+        .filter(school=school, is_slt=True)
+        .select_related("user", "school")
     )
 
 
@@ -96,17 +115,19 @@ def escalation_recipients(
 
 
 def _route(school: School, codes) -> tuple[StaffMember | None, str]:
-    """Who the escalation goes to, and how the timeline says it."""
+    """Who the escalation goes to, and how the timeline says it (a ``later``)."""
     from schoolsocial.selectors import head_for
 
     profile = profile_for(school)
     if profile.routes_to_chair(codes):
-        return None, "senior leaders, for the chair of governors (the headteacher is the subject)"
+        return None, later(
+            "senior leaders, for the chair of governors (the headteacher is the subject)"
+        )
     if profile.decider == "slt":
-        return None, "the senior leadership team (the headteacher is told)"
+        return None, later("the senior leadership team (the headteacher is told)")
     head = head_for(school=school)
     if head is None:
-        return None, "senior leaders (no headteacher set)"
+        return None, later("senior leaders (no headteacher set)")
     return head, head.user.display_name
 
 
@@ -127,11 +148,13 @@ def incident_escalate(
     incident has at most one open escalation. The decider is notified; SLT
     too when the escalation is urgent or high.
     """
+    if isinstance(reason, Promise):  # the app's own words: in the school's language
+        reason = for_the_record(reason, incident.school)
     reason = reason.strip()
     if raised_by is not None:
         _may_work_on(raised_by, incident)
         if not reason:
-            raise ServiceError("Say why this incident needs the headteacher.")
+            raise ServiceError(_("Say why this incident needs the headteacher."))
     with transaction.atomic():
         incident = _locked(incident)
         if incident.is_closed:
@@ -157,7 +180,7 @@ def incident_escalate(
                     routed_to=routed_to,
                 )
         except IntegrityError:
-            raise ServiceError("This incident is already waiting for the headteacher.") from None
+            raise ServiceError(_("This incident is already waiting for the headteacher.")) from None
         incident.status = Incident.Status.ESCALATED
         incident.save(update_fields=["status"])
         by = raised_by or incident.reported_by
@@ -165,17 +188,19 @@ def incident_escalate(
             incident=incident,
             kind=IncidentAction.Kind.ESCALATED,
             by=by,
-            note=f"To {to}. {reason}".strip(),
+            note=for_the_record(
+                later("To %(to)s. %(reason)s", to=to, reason=reason)
+                if reason
+                else later("To %(to)s.", to=to),
+                school,
+            ),
         )
         audit_record(
             school=school,
             actor=raised_by.user if raised_by else None,
             action="moderation.escalate",
             obj=escalation,
-            summary=f"Escalated incident {incident.pk} "
-            f"({escalation.get_urgency_display().lower()}) to {to}"
-            + (" automatically" if raised_by is None else "")
-            + (f": {reason}" if reason else "."),
+            summary=_escalated_summary(incident, escalation, to, reason, raised_by is None),
         )
         notify(
             recipients=escalation_recipients(escalation, school, codes),
@@ -189,12 +214,41 @@ def incident_escalate(
     return escalation
 
 
+def _escalated_summary(incident, escalation, to, reason: str, automatic: bool):
+    values = {
+        "number": incident.pk,
+        "urgency": lower(Severity(escalation.urgency).label),
+        "to": to,
+        "reason": reason,
+    }
+    if automatic and reason:
+        return later(
+            "Escalated incident %(number)s (%(urgency)s) to %(to)s automatically: %(reason)s",
+            **values,
+        )
+    if automatic:
+        return later(
+            "Escalated incident %(number)s (%(urgency)s) to %(to)s automatically.", **values
+        )
+    if reason:
+        return later("Escalated incident %(number)s (%(urgency)s) to %(to)s: %(reason)s", **values)
+    return later("Escalated incident %(number)s (%(urgency)s) to %(to)s.", **values)
+
+
 def _already_escalated(escalation: Escalation, school: School) -> str:
     when = timezone.localtime(escalation.raised_at, school.tz)
-    who = escalation.routed_to.user.display_name if escalation.routed_to else "senior leaders"
+    values = {"day": date_format(when, "d F Y"), "time": date_format(when, "H:i")}
+    if escalation.routed_to:
+        return _(
+            "This incident is already waiting for %(name)s's decision (escalated %(day)s at "
+            "%(time)s). An incident has one open escalation at a time."
+        ) % {"name": escalation.routed_to.user.display_name, **values}
     return (
-        f"This incident is already waiting for {who}'s decision "
-        f"(escalated {when:%d %B %Y at %H:%M}). An incident has one open escalation at a time."
+        _(
+            "This incident is already waiting for senior leaders' decision (escalated %(day)s at "
+            "%(time)s). An incident has one open escalation at a time."
+        )
+        % values
     )
 
 
@@ -225,18 +279,20 @@ def decides(*, roles, profile, codes) -> bool:
 
 def _may_decide(member: StaffMember, escalation: Escalation) -> None:
     if member.school_id != escalation.incident.school_id:
-        raise ServiceError("These records belong to different schools.")
+        raise ServiceError(_("These records belong to different schools."))
     if not may_decide(member, escalation):
         profile = profile_for(escalation.incident.school)
         codes = [r.category for r in escalation.incident.category_rows.all()]
         if profile.routes_to_chair(codes):
             raise ServiceError(
-                "The headteacher is the subject of this incident: a senior leader who is not "
-                "the headteacher takes it to the chair of governors."
+                _(
+                    "The headteacher is the subject of this incident: a senior leader who is "
+                    "not the headteacher takes it to the chair of governors."
+                )
             )
         if profile.decider == "slt":
-            raise ServiceError("Only the headteacher or a senior leader can do this.")
-        raise ServiceError("Only the headteacher, or the acting head, can do this.")
+            raise ServiceError(_("Only the headteacher or a senior leader can do this."))
+        raise ServiceError(_("Only the headteacher, or the acting head, can do this."))
 
 
 def _locked_escalation(escalation: Escalation) -> Escalation:
@@ -254,12 +310,16 @@ def escalation_acknowledge(*, escalation: Escalation, by: StaffMember) -> Escala
     with transaction.atomic():
         escalation = _locked_escalation(escalation)
         if not escalation.is_open:
-            raise ServiceError("This escalation has already been decided.")
+            raise ServiceError(_("This escalation has already been decided."))
         if escalation.is_acknowledged:
             when = timezone.localtime(escalation.acknowledged_at, escalation.incident.school.tz)
             raise ServiceError(
-                f"Already acknowledged by {escalation.acknowledged_by.user.display_name} "
-                f"at {when:%H:%M on %d %B}."
+                _("Already acknowledged by %(name)s at %(time)s on %(day)s.")
+                % {
+                    "name": escalation.acknowledged_by.user.display_name,
+                    "time": date_format(when, "H:i"),
+                    "day": date_format(when, "d F"),
+                }
             )
         _acknowledge(escalation, by)
     return escalation
@@ -281,7 +341,7 @@ def _acknowledge(escalation: Escalation, by: StaffMember) -> None:
         actor=by.user,
         action="moderation.escalation_acknowledge",
         obj=escalation,
-        summary=f"Acknowledged the escalation of incident {incident.pk}.",
+        summary=later("Acknowledged the escalation of incident %(number)s.", number=incident.pk),
     )
 
 
@@ -315,25 +375,29 @@ def escalation_decide(
     note, external_reference = note.strip(), external_reference.strip()
     _may_decide(by, escalation)
     if decision not in Escalation.Decision.values:
-        raise ServiceError("Choose a decision.")
+        raise ServiceError(_("Choose a decision."))
     more = [d for d in dict.fromkeys(more) if d != decision]
     if any(d not in Escalation.Decision.values for d in more):
-        raise ServiceError("Choose decisions from the list.")
+        raise ServiceError(_("Choose decisions from the list."))
     everything = [decision, *more]
     if Escalation.Decision.NO_FURTHER_ACTION in everything and len(everything) > 1:
-        raise ServiceError("“No further action” cannot be combined with other decisions.")
-    labels = [str(Escalation.Decision(d).label) for d in everything]
-    label = "; ".join(labels)
+        raise ServiceError(_("“No further action” cannot be combined with other decisions."))
+    # The decisions, in the language of whoever reads them.
+    label = when_read(lambda: "; ".join(str(Escalation.Decision(d).label) for d in everything))
     needing = [d for d in everything if d in Escalation.NEEDS_REFERENCE]
     if needing and not external_reference:
         first = Escalation.Decision(needing[0]).label
         raise ServiceError(
-            f"Give the reference for “{first}” (the crime reference or the agency's case number)."
+            _(
+                "Give the reference for “%(decision)s” (the crime reference or the agency's "
+                "case number)."
+            )
+            % {"decision": first}
         )
     with transaction.atomic():
         escalation = _locked_escalation(escalation)
         if not escalation.is_open:
-            raise ServiceError("This escalation has already been decided.")
+            raise ServiceError(_("This escalation has already been decided."))
         incident = _locked(escalation.incident)
         escalation.incident = incident
         if not escalation.is_acknowledged:
@@ -358,7 +422,7 @@ def escalation_decide(
             incident=incident,
             kind=IncidentAction.Kind.DECISION,
             by=by,
-            note=f"{label}." + (f"\n{note}" if note else ""),
+            note=for_the_record(label, incident.school) + "." + (f"\n{note}" if note else ""),
             reference=external_reference,
         )
         # A decision given with its external reference has happened: the
@@ -371,15 +435,26 @@ def escalation_decide(
                     incident=incident,
                     kind=kind,
                     by=by,
-                    note=f"As decided: {Escalation.Decision(done).label}.",
+                    note=for_the_record(
+                        later(
+                            "As decided: %(decision)s.",
+                            decision=Escalation.Decision(done).label,
+                        ),
+                        incident.school,
+                    ),
                     reference=external_reference,
                 )
         refresh_steps(incident)
         left = outstanding_labels(incident)
         if decision == Escalation.Decision.NO_FURTHER_ACTION and not left:
             incident.status = Incident.Status.RESOLVED
-            whose = "Headteacher's" if Role.HEAD in by.effective_roles() else "Senior leader's"
-            incident.outcome = f"{whose} decision: {label}." + (f" {note}" if note else "")
+            if Role.HEAD in by.effective_roles():
+                outcome = later("Headteacher's decision: %(decisions)s.", decisions=label)
+            else:
+                outcome = later("Senior leader's decision: %(decisions)s.", decisions=label)
+            incident.outcome = for_the_record(outcome, incident.school) + (
+                f" {note}" if note else ""
+            )
             incident.save(update_fields=["status", "outcome"])
         elif incident.status == Incident.Status.ESCALATED:
             incident.status = Incident.Status.OPEN
@@ -390,11 +465,25 @@ def escalation_decide(
             actor=by.user,
             action="moderation.escalation_decide",
             obj=escalation,
-            summary=f"Decided on incident {incident.pk}: {label}"
-            + (f" (ref. {external_reference})" if external_reference else "")
-            + (f". {note}" if note else "."),
+            summary=_decided_summary(incident, label, external_reference, note),
         )
     return escalation
+
+
+def _decided_summary(incident, label, reference: str, note: str):
+    values = {"number": incident.pk, "decisions": label, "reference": reference, "note": note}
+    if reference and note:
+        return later(
+            "Decided on incident %(number)s: %(decisions)s (ref. %(reference)s). %(note)s",
+            **values,
+        )
+    if reference:
+        return later(
+            "Decided on incident %(number)s: %(decisions)s (ref. %(reference)s).", **values
+        )
+    if note:
+        return later("Decided on incident %(number)s: %(decisions)s. %(note)s", **values)
+    return later("Decided on incident %(number)s: %(decisions)s.", **values)
 
 
 def _tell_decision(escalation, incident, by, label, left) -> None:
@@ -404,25 +493,37 @@ def _tell_decision(escalation, incident, by, label, left) -> None:
     from schoolsocial.models import ChannelAuthorisation
     from schoolsocial.selectors import head_for
 
-    recipients = [incident.reported_by]
+    recipients = [
+        StaffMember.objects.select_related("user", "school").get(pk=incident.reported_by_id)
+    ]
     if incident.channel_id:
         recipients += [
             a.member
             for a in ChannelAuthorisation.objects.current()
             .filter(channel_id=incident.channel_id)
-            .select_related("member__user")
+            .select_related("member__user", "member__school")
         ]
     head = head_for(school=incident.school)
     if head is not None and head.pk != by.pk:
         recipients.append(head)
     unique = {m.pk: m for m in recipients}.values()
     recipients = [m for m in unique if m.pk != by.pk and m.is_active]
-    todo = f" Still required: {'; '.join(left)}." if left else ""
+    if left:
+        title = later(
+            "Decided: %(decisions)s — incident %(number)s. Still required: %(steps)s.",
+            decisions=label,
+            number=incident.pk,
+            steps=when_read(lambda: "; ".join(str(s) for s in left)),
+        )
+    else:
+        title = later(
+            "Decided: %(decisions)s — incident %(number)s.", decisions=label, number=incident.pk
+        )
     notify(
         recipients=recipients,
         kind="decision",
         key=f"decision:{escalation.pk}",
-        title=f"Decided: {label} — incident {incident.pk}.{todo}",
+        title=title,
         url=reverse("moderation:incident", args=[incident.pk]),
         obj=escalation,
     )

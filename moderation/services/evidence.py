@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from moderation.models import (
     Evidence,
@@ -42,6 +44,7 @@ from schoolsocial.images import (
     inspect_upload,
     make_copies,
 )
+from schoolsocial.language import later
 from schoolsocial.models import (
     StaffMember,
 )
@@ -72,33 +75,41 @@ def check_screenshots(
     uploads = [u for u in uploads if u is not None]
     if not uploads:
         raise ServiceError(
-            "Attach at least one screenshot: the policy asks for a record "
-            "before anything is removed."
+            _(
+                "Attach at least one screenshot: the policy asks for a record "
+                "before anything is removed."
+            )
         )
     if len(uploads) > MAX_SCREENSHOTS:
-        raise ServiceError(f"Attach at most {MAX_SCREENSHOTS} screenshots at a time.")
+        raise ServiceError(
+            _("Attach at most %(count)s screenshots at a time.") % {"count": MAX_SCREENSHOTS}
+        )
     checked, problems = [], []
     seen: dict[str, str] = {}
     already = set(already)
     for n, upload in enumerate(uploads, start=1):
-        name = getattr(upload, "name", "") or f"screenshot {n}"
+        name = getattr(upload, "name", "") or _("screenshot %(number)s") % {"number": n}
         try:
             image = inspect_upload(upload)
         except ImageRejected as error:
             problems.append(f"{name}: {' '.join(error.messages)}")
             continue
         if image.sha256 in already:
-            problems.append(f"{name}: this screenshot is already evidence on this incident.")
+            problems.append(
+                _("%(name)s: this screenshot is already evidence on this incident.")
+                % {"name": name}
+            )
         elif image.sha256 in seen:
             problems.append(
-                f"{name}: this is the same screenshot as {seen[image.sha256]}; attach it once."
+                _("%(name)s: this is the same screenshot as %(other)s; attach it once.")
+                % {"name": name, "other": seen[image.sha256]}
             )
         else:
             seen[image.sha256] = name
             checked.append((upload, dataclasses.replace(image, original=b"")))
     if problems:
         raise ServiceError(
-            ["Nothing was saved. Fix these screenshots and attach them again:", *problems]
+            [_("Nothing was saved. Fix these screenshots and attach them again:"), *problems]
         )
     return checked
 
@@ -109,7 +120,7 @@ def _read_again(upload, image: CheckedImage) -> bytes:
     upload.seek(0)
     data = upload.read()
     if hashlib.sha256(data).hexdigest() != image.sha256:
-        raise ServiceError("A screenshot changed while it was being saved. Attach it again.")
+        raise ServiceError(_("A screenshot changed while it was being saved. Attach it again."))
     return data
 
 
@@ -194,7 +205,7 @@ def evidence_add(*, incident: Incident, uploads: Sequence, added_by: StaffMember
         raise ServiceError(CLOSED_MESSAGE)
     checked = check_screenshots(uploads, already=incident.evidence.values_list("sha256", flat=True))
     if incident.evidence.count() + len(checked) > MAX_SCREENSHOTS * 3:
-        raise ServiceError("This incident already has as many screenshots as it can hold.")
+        raise ServiceError(_("This incident already has as many screenshots as it can hold."))
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -203,7 +214,7 @@ def evidence_add(*, incident: Incident, uploads: Sequence, added_by: StaffMember
             # Checked again under the lock: two people adding the same file at once.
             held = set(incident.evidence.values_list("sha256", flat=True))
             if any(image.sha256 in held for _upload, image in checked):
-                raise ServiceError("That screenshot is already evidence on this incident.")
+                raise ServiceError(_("That screenshot is already evidence on this incident."))
             rows = _store_evidence(
                 incident=incident, checked=checked, uploaded_by=added_by, written=written
             )
@@ -218,7 +229,11 @@ def evidence_add(*, incident: Incident, uploads: Sequence, added_by: StaffMember
                 actor=added_by.user,
                 action="moderation.evidence_add",
                 obj=incident,
-                summary=f"Added {len(rows)} screenshot(s) to incident {incident.pk}.",
+                summary=later(
+                    "Added %(count)s screenshot(s) to incident %(number)s.",
+                    count=len(rows),
+                    number=incident.pk,
+                ),
             )
     except BaseException:
         _remove_files(written)
@@ -242,7 +257,7 @@ def evidence_prepare(*, evidence_id: int) -> bool:
         data = handle.read()
     if hashlib.sha256(data).hexdigest() != evidence.sha256:
         logger.error("Screenshot %s: the stored original does not match its SHA-256", evidence_id)
-        raise ServiceError("The stored screenshot does not match its SHA-256.")
+        raise ServiceError(_("The stored screenshot does not match its SHA-256."))
     copies = make_copies(data, thumbnail_size=THUMBNAIL_SIZE)
     del data
     stem = evidence.original.name.rsplit("-original.", 1)[0]
@@ -282,6 +297,16 @@ def evidence_waiting(*, older_than=PREPARE_AGAIN_AFTER, limit: int = 200) -> lis
     )
 
 
+# What the audit trail says for a view of each copy of a screenshot.
+VIEWED = {
+    "display": gettext_noop("Viewed screenshot %(screenshot)s (display) of incident %(number)s."),
+    "thumbnail": gettext_noop(
+        "Viewed screenshot %(screenshot)s (thumbnail) of incident %(number)s."
+    ),
+    "original": gettext_noop("Viewed screenshot %(screenshot)s (original) of incident %(number)s."),
+}
+
+
 def evidence_viewed(*, evidence: Evidence, member: StaffMember, variant: str) -> None:
     """Every view or download of evidence is on the audit trail."""
     audit_record(
@@ -289,5 +314,5 @@ def evidence_viewed(*, evidence: Evidence, member: StaffMember, variant: str) ->
         actor=member.user,
         action="moderation.evidence_view",
         obj=evidence,
-        summary=f"Viewed screenshot {evidence.pk} ({variant}) of incident {evidence.incident_id}.",
+        summary=later(VIEWED[variant], screenshot=evidence.pk, number=evidence.incident_id),
     )

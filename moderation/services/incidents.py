@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from moderation.models import (
     Incident,
@@ -22,6 +23,10 @@ from moderation.services.common import (
     _locked,
     _may_work_on,
     _status_step,
+    for_the_record,
+    labels_of,
+    lower,
+    step_summary,
 )
 from moderation.services.escalations import incident_escalate
 from moderation.services.evidence import _remove_files, _store_evidence, check_screenshots
@@ -30,6 +35,7 @@ from moderation.services.steps import refresh_steps, refuse_if_outstanding
 from policy.catalogue import PUPIL_NAMED, Severity
 from policy.selectors import profile_for
 from schoolsocial.audit import audit_record
+from schoolsocial.language import later
 from schoolsocial.models import (
     Channel,
     StaffMember,
@@ -76,33 +82,33 @@ def incident_record(
     where = where.strip()[:200]
     if channel is None:
         if not where and not permalink.strip():
-            raise ServiceError("Say where it was posted, or give the link to it.")
+            raise ServiceError(_("Say where it was posted, or give the link to it."))
         _may_work_on(reported_by, _Elsewhere(school.pk))
     else:
         _may_work_on(reported_by, channel)
     author_name = author_name.strip()
     content = content.strip()
     if not author_name:
-        raise ServiceError("Give the author's display name as it appears on the platform.")
+        raise ServiceError(_("Give the author's display name as it appears on the platform."))
     if not content and not any(s is not None for s in screenshots):
         # With a screenshot the box may be left empty: the screenshot's text
         # is read after the save and offered to fill it (services.reading).
-        raise ServiceError("Write down the comment as it was posted.")
+        raise ServiceError(_("Write down the comment as it was posted."))
     if author_kind not in Incident.AuthorKind.values:
-        raise ServiceError("Choose who the author is.")
+        raise ServiceError(_("Choose who the author is."))
     if occurred_at > timezone.now() + CLOCK_SLACK:
-        raise ServiceError("The time it was posted cannot be in the future.")
+        raise ServiceError(_("The time it was posted cannot be in the future."))
     profile = profile_for(school)
     chosen = list(dict.fromkeys(categories))
     unknown = [c for c in chosen if profile.category(c) is None]
     if unknown:
-        raise ServiceError(f"Unknown category: {', '.join(unknown)}.")
+        raise ServiceError(_("Unknown category: %(codes)s.") % {"codes": ", ".join(unknown)})
     checked = check_screenshots(screenshots)
 
     screening = screen_safely(school=school, text=content)
     codes = profile.ordered(chosen + screening["suggested"])
     if not codes:
-        raise ServiceError("Choose at least one category.")
+        raise ServiceError(_("Choose at least one category."))
     severity = profile.severity_for(codes, pupil_named=PUPIL_NAMED in screening["suggested"])
 
     written: list[str] = []
@@ -132,22 +138,39 @@ def incident_record(
                 incident=incident,
                 kind=IncidentAction.Kind.RECORDED,
                 by=reported_by,
-                note=f"{len(evidence)} screenshot(s): "
-                + ", ".join(f"SHA-256 {e.sha256}" for e in evidence),
+                note=for_the_record(
+                    later(
+                        "%(count)s screenshot(s): %(fingerprints)s",
+                        count=len(evidence),
+                        fingerprints=", ".join(f"SHA-256 {e.sha256}" for e in evidence),
+                    ),
+                    school,
+                ),
             )
             added = [c for c in screening["suggested"] if c not in chosen]
+            recorded = {
+                "number": incident.pk,
+                "where": incident.where_said,
+                "severity": Severity(severity).label,
+                "categories": labels_of(profile, codes),
+                "count": len(evidence),
+            }
             audit_record(
                 school=school,
                 actor=reported_by.user,
                 action="moderation.incident_record",
                 obj=incident,
-                summary=f"Recorded incident {incident.pk} {incident.where_label} "
-                f"({incident.get_severity_display()}): "
-                f"{', '.join(profile.label(c) for c in codes)}; {len(evidence)} screenshot(s)."
-                + (
-                    f" Screening added: {', '.join(profile.label(c) for c in added)}."
-                    if added
-                    else ""
+                summary=later(
+                    "Recorded incident %(number)s %(where)s (%(severity)s): %(categories)s; "
+                    "%(count)s screenshot(s). Screening added: %(added)s.",
+                    added=labels_of(profile, added),
+                    **recorded,
+                )
+                if added
+                else later(
+                    "Recorded incident %(number)s %(where)s (%(severity)s): %(categories)s; "
+                    "%(count)s screenshot(s).",
+                    **recorded,
                 ),
             )
             refresh_steps(incident, codes)
@@ -156,14 +179,19 @@ def incident_record(
                 incident_escalate(
                     incident=incident,
                     raised_by=None,
-                    reason="Automatic: " + ", ".join(profile.label(c) for c in automatic) + ".",
+                    reason=later(
+                        "Automatic: %(categories)s.", categories=labels_of(profile, automatic)
+                    ),
                     codes=codes,
                 )
             elif profile.escalates_author(author_kind):
                 incident_escalate(
                     incident=incident,
                     raised_by=None,
-                    reason=f"Automatic: written by a {incident.get_author_kind_display().lower()}.",
+                    reason=later(
+                        "Automatic: written by a %(author)s.",
+                        author=lower(Incident.AuthorKind(author_kind).label),
+                    ),
                     codes=codes,
                 )
     except BaseException:
@@ -194,7 +222,7 @@ def incident_add_action(
     """
     note, reference = note.strip(), reference.strip()
     if kind not in IncidentAction.Kind.values or kind in IncidentAction.SYSTEM_KINDS:
-        raise ServiceError("Choose what was done.")
+        raise ServiceError(_("Choose what was done."))
     _may_work_on(by, incident)
     with transaction.atomic():
         incident = _locked(incident)
@@ -202,15 +230,18 @@ def incident_add_action(
             raise ServiceError(CLOSED_MESSAGE)
         if kind in IncidentAction.NEEDS_SCREENSHOT and not incident.evidence.exists():
             raise ServiceError(
-                "Add a screenshot before recording that the comment was hidden or deleted"
-                + _cite(incident.school, "screenshot")
-                + ": it is recorded, then deleted."
+                _(
+                    "Add a screenshot before recording that the comment was hidden or "
+                    "deleted%(clause)s: it is recorded, then deleted."
+                )
+                % {"clause": _cite(incident.school, "screenshot")}
             )
         if kind in IncidentAction.NEEDS_REFERENCE and not reference:
-            what = "CPOMS" if kind == IncidentAction.Kind.CPOMS else "police"
-            raise ServiceError(f"Give the {what} reference.")
+            if kind == IncidentAction.Kind.CPOMS:
+                raise ServiceError(_("Give the CPOMS reference."))
+            raise ServiceError(_("Give the police reference."))
         if kind == IncidentAction.Kind.NOTE and not note:
-            raise ServiceError("Write the note.")
+            raise ServiceError(_("Write the note."))
         ban = None
         if kind == IncidentAction.Kind.AUTHOR_BANNED:
             ban = _ban_for_incident(incident=incident, by=by, reason=note, review_on=review_on)
@@ -228,9 +259,7 @@ def incident_add_action(
             actor=by.user,
             action="moderation.action",
             obj=incident,
-            summary=f"Incident {incident.pk}: {action.get_kind_display()}"
-            + (f" (ref. {reference})" if reference else "")
-            + (f". {note}" if note else "."),
+            summary=step_summary(incident, action, note, reference),
         )
     return action
 
@@ -241,11 +270,11 @@ def incident_resolve(*, incident: Incident, by: StaffMember, outcome: str) -> In
     outcome = outcome.strip()
     _may_work_on(by, incident)
     if not outcome:
-        raise ServiceError("Say what the outcome was before resolving the incident.")
+        raise ServiceError(_("Say what the outcome was before resolving the incident."))
     with transaction.atomic():
         incident = _locked(incident)
         if not incident.is_open:
-            raise ServiceError("Only open work can be resolved.")
+            raise ServiceError(_("Only open work can be resolved."))
         if incident.escalations.filter(decided_at__isnull=True).exists():
             raise ServiceError(WAITING_MESSAGE)
         refuse_if_outstanding(incident, "resolved")
@@ -262,7 +291,7 @@ def incident_close(*, incident: Incident, by: StaffMember) -> Incident:
     with transaction.atomic():
         incident = _locked(incident)
         if incident.status != Incident.Status.RESOLVED:
-            raise ServiceError("Resolve the incident, with its outcome, before closing it.")
+            raise ServiceError(_("Resolve the incident, with its outcome, before closing it."))
         refuse_if_outstanding(incident, "closed")
         incident.status = Incident.Status.CLOSED
         incident.save(update_fields=["status"])
@@ -275,11 +304,11 @@ def incident_reopen(*, incident: Incident, by: StaffMember, reason: str) -> Inci
     reason = reason.strip()
     _may_work_on(by, incident)
     if not reason:
-        raise ServiceError("Give a reason for reopening.")
+        raise ServiceError(_("Give a reason for reopening."))
     with transaction.atomic():
         incident = _locked(incident)
         if incident.is_open:
-            raise ServiceError("This incident is already open.")
+            raise ServiceError(_("This incident is already open."))
         incident.status = Incident.Status.OPEN
         incident.save(update_fields=["status"])
         _status_step(incident, by, IncidentAction.Kind.REOPENED, reason, "moderation.reopen")
@@ -308,11 +337,11 @@ def possible_name_review(
     note = note.strip()
     _may_work_on(by, incident)
     if not confirm and not note:
-        raise ServiceError("Say why this is not the pupil (for example, who it refers to).")
+        raise ServiceError(_("Say why this is not the pupil (for example, who it refers to)."))
     found = {m["pupil_id"]: m for m in rare_possible_for(incident)}
     match = found.get(pupil_id)
     if match is None:
-        raise ServiceError("That name is not among the possible matches of this incident.")
+        raise ServiceError(_("That name is not among the possible matches of this incident."))
     profile = profile_for(incident.school)
     with transaction.atomic():
         incident = _locked(incident)
@@ -322,7 +351,7 @@ def possible_name_review(
             kind__in=("name_confirmed", "name_dismissed"),
             note__startswith=f"“{match['matched_text']}”",
         ).exists():
-            raise ServiceError("That name has already been confirmed or dismissed.")
+            raise ServiceError(_("That name has already been confirmed or dismissed."))
         kind = IncidentAction.Kind.NAME_CONFIRMED if confirm else IncidentAction.Kind.NAME_DISMISSED
         action = IncidentAction.objects.create(
             incident=incident,
@@ -343,7 +372,7 @@ def possible_name_review(
                 incident_escalate(
                     incident=incident,
                     raised_by=None,
-                    reason="A pupil's name was confirmed in the comment.",
+                    reason=later("A pupil's name was confirmed in the comment."),
                     codes=codes,
                 )
         else:
@@ -353,8 +382,7 @@ def possible_name_review(
             actor=by.user,
             action="moderation.name_review",
             obj=incident,
-            summary=f"Incident {incident.pk}: {action.get_kind_display()}"
-            + (f". {note}" if note else "."),
+            summary=step_summary(incident, action, note),
         )
     return action
 

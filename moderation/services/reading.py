@@ -21,6 +21,8 @@ import logging
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from moderation import ocr
 from moderation.models import (
@@ -31,7 +33,14 @@ from moderation.models import (
     IncidentAction,
     IncidentCategory,
 )
-from moderation.services.common import _locked, _may_work_on
+from moderation.services.common import (
+    CLOSED_MESSAGE,
+    _locked,
+    _may_work_on,
+    for_the_record,
+    labels_of,
+    lower,
+)
 from moderation.services.escalations import (
     escalation_recipients,
     escalation_title,
@@ -40,9 +49,10 @@ from moderation.services.escalations import (
 from moderation.services.evidence import GIVE_UP_AFTER, PREPARE_AGAIN_AFTER
 from moderation.services.screening import rare_possible_names, screen_safely
 from moderation.services.steps import refresh_steps
-from policy.catalogue import PUPIL_NAMED
+from policy.catalogue import PUPIL_NAMED, Severity
 from policy.selectors import profile_for
 from schoolsocial.audit import audit_record
+from schoolsocial.language import later
 from schoolsocial.models import StaffMember
 from schoolsocial.notifications import notify
 from schoolsocial.private_files import get_private_storage
@@ -50,7 +60,16 @@ from schoolsocial.services import ServiceError
 
 logger = logging.getLogger(__name__)
 
-TRANSCRIBED_NOTE = "Comment transcribed from the screenshot (read by OCR)."
+TRANSCRIBED_NOTE = gettext_noop("Comment transcribed from the screenshot (read by OCR).")
+
+
+def transcribed_note(school) -> str:
+    """The timeline's note for a transcribed comment, in the school's language."""
+    return for_the_record(later(TRANSCRIBED_NOTE), school)
+
+
+def is_transcribed_note(note: str, school) -> bool:
+    return note in (TRANSCRIBED_NOTE, transcribed_note(school))
 
 
 def _number(evidence: Evidence) -> int:
@@ -93,7 +112,7 @@ def evidence_read(*, evidence_id: int) -> bool:
         data = handle.read()
     if hashlib.sha256(data).hexdigest() != evidence.sha256:
         logger.error("Screenshot %s: the stored original does not match its SHA-256", evidence_id)
-        raise ServiceError("The stored screenshot does not match its SHA-256.")
+        raise ServiceError(_("The stored screenshot does not match its SHA-256."))
     school = evidence.incident.school
     fields: dict = {}
     try:
@@ -128,17 +147,29 @@ def _act_on(row: EvidenceText, evidence: Evidence) -> None:
     number = _number(evidence)
     screening = row.screening or {}
     named = sorted({m["pupil_name"] for m in row.named})
-    summary = f"Read the text of screenshot {number} of incident {incident.pk}"
+    values = {"number": number, "incident": incident.pk, "error": row.error, "count": len(named)}
     if row.error:
-        summary += f": it could not be read ({row.error})"
+        summary = later(
+            "Read the text of screenshot %(number)s of incident %(incident)s: it could not be "
+            "read (%(error)s).",
+            **values,
+        )
     elif named:
-        summary += f": {len(named)} pupil(s) named in it"
+        summary = later(
+            "Read the text of screenshot %(number)s of incident %(incident)s: %(count)s "
+            "pupil(s) named in it.",
+            **values,
+        )
+    else:
+        summary = later(
+            "Read the text of screenshot %(number)s of incident %(incident)s.", **values
+        )
     audit_record(
         school=school,
         actor=None,
         action="moderation.evidence_read",
         obj=incident,
-        summary=summary + ".",
+        summary=summary,
     )
     suggested = screening.get("suggested") or []
     if incident.is_closed:
@@ -168,23 +199,30 @@ def _act_on(row: EvidenceText, evidence: Evidence) -> None:
             actor=None,
             action="moderation.evidence_read",
             obj=incident,
-            summary=f"Incident {incident.pk}: screenshot {number} added "
-            + ", ".join(profile.label(c) for c in added)
-            + f" ({incident.get_severity_display().lower()}).",
+            summary=later(
+                "Incident %(incident)s: screenshot %(number)s added %(categories)s (%(severity)s).",
+                incident=incident.pk,
+                number=number,
+                categories=labels_of(profile, added),
+                severity=lower(Severity(incident.severity).label),
+            ),
         )
-    what = (
-        f"a pupil is named in screenshot {number} (read from the image)"
-        if named
-        else f"screenshot {number} (read from the image): "
-        + ", ".join(profile.label(c) for c in suggested)
-    )
+    found = {"number": number, "categories": labels_of(profile, suggested)}
     open_escalation = incident.escalations.filter(decided_at__isnull=True).first()
     automatic = profile.escalating(added)
     if open_escalation is None and automatic:
         incident_escalate(
             incident=incident,
             raised_by=None,
-            reason=f"Automatic: {what[0].upper()}{what[1:]}.",
+            reason=later(
+                "Automatic: A pupil is named in screenshot %(number)s (read from the image).",
+                **found,
+            )
+            if named
+            else later(
+                "Automatic: Screenshot %(number)s (read from the image): %(categories)s.",
+                **found,
+            ),
             codes=codes,
         )
     elif open_escalation is not None and (named or automatic):
@@ -199,8 +237,21 @@ def _act_on(row: EvidenceText, evidence: Evidence) -> None:
                 actor=None,
                 action="moderation.escalate",
                 obj=open_escalation,
-                summary=f"Escalation of incident {incident.pk} raised to "
-                f"{incident.get_severity_display().lower()}: {what}.",
+                summary=later(
+                    "Escalation of incident %(incident)s raised to %(severity)s: a pupil is "
+                    "named in screenshot %(number)s (read from the image).",
+                    incident=incident.pk,
+                    severity=lower(Severity(incident.severity).label),
+                    **found,
+                )
+                if named
+                else later(
+                    "Escalation of incident %(incident)s raised to %(severity)s: screenshot "
+                    "%(number)s (read from the image): %(categories)s.",
+                    incident=incident.pk,
+                    severity=lower(Severity(incident.severity).label),
+                    **found,
+                ),
             )
         notify(
             recipients=escalation_recipients(open_escalation, school, codes),
@@ -244,22 +295,25 @@ def incident_fill_from_screenshots(*, incident: Incident, by: StaffMember) -> In
     with transaction.atomic():
         incident = _locked(incident)
         if incident.is_closed:
-            raise ServiceError("This incident is closed. Reopen it, with a reason, to add to it.")
+            raise ServiceError(CLOSED_MESSAGE)
         if incident.content.strip():
-            raise ServiceError("The comment was already written down; it is kept as it is.")
+            raise ServiceError(_("The comment was already written down; it is kept as it is."))
         codes = list(incident.category_rows.values_list("category", flat=True))
         if profile_for(incident.school).evidence_head_only(codes) and (
             "head" not in by.effective_roles()
         ):
-            raise ServiceError("Only the headteacher can see this evidence.")
+            raise ServiceError(_("Only the headteacher can see this evidence."))
         text = read_text_for(incident)
         if not text:
-            raise ServiceError("No text has been read from the screenshots yet.")
+            raise ServiceError(_("No text has been read from the screenshots yet."))
         incident.content = text[:10000]
         incident.screening = screen_safely(school=incident.school, text=incident.content)
         incident.save(update_fields=["content", "screening"])
         IncidentAction.objects.create(
-            incident=incident, kind=IncidentAction.Kind.NOTE, by=by, note=TRANSCRIBED_NOTE
+            incident=incident,
+            kind=IncidentAction.Kind.NOTE,
+            by=by,
+            note=transcribed_note(incident.school),
         )
         refresh_steps(incident)
         audit_record(
@@ -267,8 +321,11 @@ def incident_fill_from_screenshots(*, incident: Incident, by: StaffMember) -> In
             actor=by.user,
             action="moderation.transcribe",
             obj=incident,
-            summary=f"Incident {incident.pk}: the comment was filled in with the text "
-            "read from its screenshots.",
+            summary=later(
+                "Incident %(number)s: the comment was filled in with the text read from its "
+                "screenshots.",
+                number=incident.pk,
+            ),
         )
     return incident
 
@@ -280,17 +337,18 @@ def _original_bytes(evidence: Evidence) -> bytes:
     with get_private_storage().open(evidence.original.name, "rb") as handle:
         data = handle.read()
     if hashlib.sha256(data).hexdigest() != evidence.sha256:
-        raise ServiceError("The stored screenshot does not match its SHA-256.")
+        raise ServiceError(_("The stored screenshot does not match its SHA-256."))
     return data
 
 
 def _read_row(evidence: Evidence) -> EvidenceText:
     row = EvidenceText.objects.filter(evidence=evidence).first()
     if row is None:
-        raise ServiceError("The screenshot's text is still being read. Try again in a moment.")
+        raise ServiceError(_("The screenshot's text is still being read. Try again in a moment."))
     if row.error:
         raise ServiceError(
-            "The screenshot's text could not be read, so names cannot be found on it: " + row.error
+            _("The screenshot's text could not be read, so names cannot be found on it: %(error)s")
+            % {"error": row.error}
         )
     return row
 
@@ -307,8 +365,11 @@ def evidence_highlighted(*, evidence: Evidence, member: StaffMember) -> bytes:
         actor=member.user,
         action="moderation.evidence_view",
         obj=evidence,
-        summary=f"Viewed screenshot {evidence.pk} (names highlighted) "
-        f"of incident {evidence.incident_id}.",
+        summary=later(
+            "Viewed screenshot %(screenshot)s (names highlighted) of incident %(number)s.",
+            screenshot=evidence.pk,
+            number=evidence.incident_id,
+        ),
     )
     return redaction.highlighted_copy(data, redaction.name_boxes(row.screening or {}))
 
@@ -322,18 +383,22 @@ def evidence_redact(*, evidence: Evidence, member: StaffMember, marked: list[str
     from moderation.services.common import is_leader
 
     if member.school_id != evidence.incident.school_id:
-        raise ServiceError("These records belong to different schools.")
+        raise ServiceError(_("These records belong to different schools."))
     if not member.is_active or not is_leader(member):
-        raise ServiceError("Only the headteacher or a senior leader can download a redacted copy.")
+        raise ServiceError(
+            _("Only the headteacher or a senior leader can download a redacted copy.")
+        )
     row = _read_row(evidence)
     marked = [w.strip() for w in marked if w.strip()][:50]
     names = redaction.name_boxes(row.screening or {})
     words = redaction.word_boxes(row.words or [], marked)
     if marked and not words:
         raise ServiceError(
-            "None of the words you marked was found in the screenshot's text: "
-            + ", ".join(f"“{w}”" for w in marked)
-            + ". Check the spelling against the text read from it."
+            _(
+                "None of the words you marked was found in the screenshot's text: %(words)s. "
+                "Check the spelling against the text read from it."
+            )
+            % {"words": ", ".join(f"“{w}”" for w in marked)}
         )
     data = _original_bytes(evidence)
     copy = redaction.redacted_copy(data, names + words)
@@ -343,9 +408,28 @@ def evidence_redact(*, evidence: Evidence, member: StaffMember, marked: list[str
         actor=member.user,
         action="moderation.evidence_redact",
         obj=evidence,
-        summary=f"Downloaded a redacted copy of screenshot {evidence.pk} of incident "
-        f"{evidence.incident_id}: {len(names)} pupil name box(es)"
-        + (f" and {len(words)} marked word box(es)" if words else "")
-        + f" covered. Original SHA-256 {evidence.sha256} unchanged.",
+        summary=_redacted_summary(evidence, names, words),
     )
     return copy
+
+
+def _redacted_summary(evidence: Evidence, names: list, words: list):
+    values = {
+        "screenshot": evidence.pk,
+        "number": evidence.incident_id,
+        "names": len(names),
+        "words": len(words),
+        "sha256": evidence.sha256,
+    }
+    if words:
+        return later(
+            "Downloaded a redacted copy of screenshot %(screenshot)s of incident %(number)s: "
+            "%(names)s pupil name box(es) and %(words)s marked word box(es) covered. "
+            "Original SHA-256 %(sha256)s unchanged.",
+            **values,
+        )
+    return later(
+        "Downloaded a redacted copy of screenshot %(screenshot)s of incident %(number)s: "
+        "%(names)s pupil name box(es) covered. Original SHA-256 %(sha256)s unchanged.",
+        **values,
+    )

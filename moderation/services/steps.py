@@ -15,13 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from moderation.models import Incident, IncidentAction
-from moderation.services.common import CLOSED_MESSAGE, _locked, is_leader
+from moderation.services.common import CLOSED_MESSAGE, _locked, for_the_record, is_leader
 from moderation.services.screening import rare_possible_for
 from policy.catalogue import STEPS, Step
 from policy.selectors import profile_for
 from schoolsocial.audit import audit_record
+from schoolsocial.language import later
 from schoolsocial.models import StaffMember
 from schoolsocial.services import ServiceError
 
@@ -88,14 +91,23 @@ def refresh_steps(incident: Incident, codes=None) -> None:
     incident.save(update_fields=["required_steps", "steps_outstanding"])
 
 
+REFUSALS = {
+    "resolved": gettext_lazy(
+        "This incident cannot be resolved yet. The school's policy requires: %(steps)s. Record "
+        "each step on the timeline, or a senior leader can waive one with a reason."
+    ),
+    "closed": gettext_lazy(
+        "This incident cannot be closed yet. The school's policy requires: %(steps)s. Record "
+        "each step on the timeline, or a senior leader can waive one with a reason."
+    ),
+}
+
+
 def refuse_if_outstanding(incident: Incident, doing: str) -> None:
+    """``doing``: "resolved" or "closed"."""
     left = outstanding_labels(incident)
     if left:
-        raise ServiceError(
-            f"This incident cannot be {doing} yet. The school's policy requires: "
-            + "; ".join(left)
-            + ". Record each step on the timeline, or a senior leader can waive one with a reason."
-        )
+        raise ServiceError(str(REFUSALS[doing]) % {"steps": "; ".join(str(s) for s in left)})
 
 
 def step_waive(*, incident: Incident, step: str, by: StaffMember, reason: str) -> IncidentAction:
@@ -104,11 +116,11 @@ def step_waive(*, incident: Incident, step: str, by: StaffMember, reason: str) -
     stays on the timeline."""
     reason = reason.strip()
     if by.school_id != incident.school_id:
-        raise ServiceError("These records belong to different schools.")
+        raise ServiceError(_("These records belong to different schools."))
     if not by.is_active or not is_leader(by):
-        raise ServiceError("Only the headteacher or a senior leader can waive a required step.")
+        raise ServiceError(_("Only the headteacher or a senior leader can waive a required step."))
     if not reason:
-        raise ServiceError("Give the reason the step will not be done.")
+        raise ServiceError(_("Give the reason the step will not be done."))
     with transaction.atomic():
         incident = _locked(incident)
         if incident.is_closed:
@@ -116,14 +128,14 @@ def step_waive(*, incident: Incident, step: str, by: StaffMember, reason: str) -
         states = {s.code: s for s in step_states(incident)}
         state = states.get(step)
         if state is None:
-            raise ServiceError("That step is not required for this incident.")
+            raise ServiceError(_("That step is not required for this incident."))
         if not state.outstanding:
-            raise ServiceError(f"“{state.label}” is already done or waived.")
+            raise ServiceError(_("“%(step)s” is already done or waived.") % {"step": state.label})
         action = IncidentAction.objects.create(
             incident=incident,
             kind=IncidentAction.Kind.STEP_WAIVED,
             by=by,
-            note=f"{state.label}: {reason}",
+            note=f"{for_the_record(state.step.label, incident.school)}: {reason}",
             reference=step,
         )
         refresh_steps(incident)
@@ -132,6 +144,11 @@ def step_waive(*, incident: Incident, step: str, by: StaffMember, reason: str) -
             actor=by.user,
             action="moderation.step_waive",
             obj=incident,
-            summary=f"Incident {incident.pk}: waived “{state.label}”. Reason: {reason}",
+            summary=later(
+                "Incident %(number)s: waived “%(step)s”. Reason: %(reason)s",
+                number=incident.pk,
+                step=state.step.label,
+                reason=reason,
+            ),
         )
     return action
