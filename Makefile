@@ -45,7 +45,7 @@ compilemessages: install
 ## After marking new strings: add them to the Welsh catalogue (translate
 ## them there; tests/i18n checks nothing is left untranslated).
 messages: install
-	DJANGO_ENV=test $(PY) manage.py makemessages -l cy --no-location $(MESSAGE_OPTS) -i tests -i docs -i scripts -v0
+	DJANGO_ENV=test $(PY) manage.py makemessages -l cy --no-location --no-wrap $(MESSAGE_OPTS) -i tests -i docs -i scripts -v0
 
 ## Lint, check migrations, and run the whole test suite.
 test: install compilemessages

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ConsentConfig(AppConfig):
     name = "consent"
-    verbose_name = "Pupils and consent"
+    verbose_name = _("Pupils and consent")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
@@ -91,7 +91,7 @@ class ConsentConfig(AppConfig):
                 "consent.file_view": gettext_noop("Viewed a pupil photo or consent scan"),
                 "consent.export": gettext_noop("Exported the do-not-publish list"),
                 "consent.print": gettext_noop("Printed the do-not-publish sheet"),
-                "consent.check_photo": "Counted the faces in a photo being checked",
+                "consent.check_photo": gettext_noop("Counted the faces in a photo being checked"),
             }
         )
 

@@ -18,6 +18,7 @@ import io
 import os
 from functools import lru_cache
 
+from django.utils.translation import gettext, ngettext
 from PIL import Image, ImageOps
 
 # Photos are looked at no larger than this (longest side): a 12 MP phone
@@ -53,10 +54,20 @@ def count_faces(data: bytes | Image.Image) -> int:
     return len(faces)
 
 
+def _counts(faces: int, ticked: int) -> dict[str, str]:
+    return {
+        "faces": ngettext("%(count)s face", "%(count)s faces", faces) % {"count": faces},
+        "pupils": ngettext("%(count)s pupil", "%(count)s pupils", ticked) % {"count": ticked},
+    }
+
+
 def warning(faces: int, ticked: int) -> str:
     """What the check says when more faces are found than pupils ticked."""
     if faces <= ticked:
         return ""
-    face_word = "face" if faces == 1 else "faces"
-    pupil_word = "pupil" if ticked == 1 else "pupils"
-    return f"{faces} {face_word}, {ticked} {pupil_word} ticked — who are the others?"
+    return gettext("%(faces)s, %(pupils)s ticked — who are the others?") % _counts(faces, ticked)
+
+
+def counted(faces: int, ticked: int) -> str:
+    """What the check says when no more faces are found than pupils ticked."""
+    return gettext("%(faces)s found in the photo; %(pupils)s ticked.") % _counts(faces, ticked)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import CheckedPupil, ConsentForm, GroupApplication, Pupil, Purpose, YearGroup
 from schoolsocial.forms import BoundedDateField, DateInput, OnceOnlyForm
 from schoolsocial.models import Channel
 
-YEAR_CHOICES = [("", "Any year")] + list(YearGroup.choices)
+YEAR_CHOICES = [("", _("Any year")), *YearGroup.choices]
 
 
 class RegisterFilterForm(forms.Form):
@@ -20,7 +21,7 @@ class RegisterFilterForm(forms.Form):
 
     def __init__(self, *args, classes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["class_name"].choices = [("", "Any class")] + [(c, c) for c in classes]
+        self.fields["class_name"].choices = [("", _("Any class"))] + [(c, c) for c in classes]
 
 
 class PupilForm(OnceOnlyForm):
@@ -39,12 +40,12 @@ class PupilForm(OnceOnlyForm):
         help_text=_("As in the MIS; the import matches pupils by it."),
     )
     date_of_birth = BoundedDateField(
-        label="Date of birth",
+        label=_("Date of birth"),
         required=False,
         widget=DateInput(),
-        help_text="Matches the pupil in an MIS export that has no UPN.",
+        help_text=_("Matches the pupil in an MIS export that has no UPN."),
     )
-    year_group = forms.ChoiceField(choices=YearGroup.choices)
+    year_group = forms.ChoiceField(label=_("Year group"), choices=YearGroup.choices)
     class_name = forms.CharField(label=_("Class"), max_length=50)
     photo = forms.FileField(
         label=_("Photo for printed lists"),
@@ -72,8 +73,11 @@ class PupilEditForm(PupilForm):
     def __init__(self, *args, has_photo: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if has_photo:
-            self.fields["photo"].label = "Replace the photo"
-            self.fields["photo"].help_text += " The old photo is deleted."
+            self.fields["photo"].label = _("Replace the photo")
+            self.fields["photo"].help_text = _(
+                "Optional. A PNG, JPEG or WebP photo; location data and other metadata are "
+                "removed. Only staff can see it. The old photo is deleted."
+            )
         else:
             del self.fields["remove_photo"]
 
@@ -81,7 +85,7 @@ class PupilEditForm(PupilForm):
         data = super().clean()
         if data.get("remove_photo") and data.get("photo"):
             self.add_error(
-                "remove_photo", "Either choose a new photo or remove the photo, not both."
+                "remove_photo", _("Either choose a new photo or remove the photo, not both.")
             )
         return data
 
@@ -91,6 +95,7 @@ class NeverPublishForm(OnceOnlyForm):
     # page carries it so that a resent form cannot undo the first one.
     set = forms.CharField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         help_text=_(
@@ -107,12 +112,12 @@ class NeverPublishForm(OnceOnlyForm):
         if data.get("set") is None:
             # A hidden field's own error would not be shown on the page.
             raise forms.ValidationError(
-                "This page is out of date. Open it again from the pupil's page."
+                _("This page is out of date. Open it again from the pupil's page.")
             )
         return data
 
 
-DECISION_CHOICES = [("", "Not answered"), ("granted", "Granted"), ("refused", "Refused")]
+DECISION_CHOICES = [("", _("Not answered")), ("granted", _("Granted")), ("refused", _("Refused"))]
 
 
 class ConsentFormForm(OnceOnlyForm):
@@ -189,14 +194,16 @@ class CheckForm(OnceOnlyForm):
         ),
     )
     photo = forms.FileField(
-        label="The photo (optional)",
+        label=_("The photo (optional)"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
-        help_text="Its faces are counted, to catch a pupil you did not tick. Nobody is "
-        "identified, and the photo is not kept unless you tick below.",
+        help_text=_(
+            "Its faces are counted, to catch a pupil you did not tick. Nobody is "
+            "identified, and the photo is not kept unless you tick below."
+        ),
     )
     keep_photo = forms.BooleanField(
-        label="Keep the photo with this check's record",
+        label=_("Keep the photo with this check's record"),
         required=False,
     )
 
@@ -209,7 +216,7 @@ class CheckForm(OnceOnlyForm):
         data = super().clean()
         if not data.get("pupils") and not (data.get("caption") or "").strip():
             raise forms.ValidationError(
-                "Choose the pupils in the photo, or paste the caption, or both."
+                _("Choose the pupils in the photo, or paste the caption, or both.")
             )
         return data
 
@@ -221,7 +228,9 @@ class GroupApplicationForm(OnceOnlyForm):
         max_length=200,
         help_text=_("As it appears on the join request, so the group admin can match it."),
     )
-    relationship = forms.ChoiceField(choices=GroupApplication.Relationship.choices)
+    relationship = forms.ChoiceField(
+        label=_("Relationship"), choices=GroupApplication.Relationship.choices
+    )
     pupils = forms.ModelMultipleChoiceField(
         label=_("Pupil(s)"),
         queryset=Pupil.objects.none(),
@@ -239,9 +248,13 @@ class GroupApplicationForm(OnceOnlyForm):
 
 class GroupDecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[("approve", "Approve"), ("reject", "Reject")], widget=forms.RadioSelect
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
     )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
     exception_reason = forms.CharField(
         label=_("Exception: why this person may join though not a parent or carer"),
         required=False,
@@ -261,11 +274,16 @@ class GroupDecisionForm(forms.Form):
             ref = profile_for(school).clause("group_membership").ref
             if ref:
                 field = self.fields["exception_reason"]
-                field.help_text = f"{ref}: {field.help_text}"
+                field.help_text = gettext("%(clause)s: %(help)s") % {
+                    "clause": ref,
+                    "help": field.help_text,
+                }
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
 
 class ReviewForm(forms.Form):
@@ -281,7 +299,7 @@ class ReviewForm(forms.Form):
 
 # --- A class's paper forms in one sitting -------------------------------------------
 
-GRID_DECISIONS = [("", "—"), ("granted", "Granted"), ("refused", "Refused")]
+GRID_DECISIONS = [("", "—"), ("granted", _("Granted")), ("refused", _("Refused"))]
 GRID_RELATIONSHIPS = [
     (value, label)
     for value, label in ConsentForm.Relationship.choices
@@ -323,8 +341,8 @@ class ClassFormRow(forms.Form):
         label=_("Date received"),
         required=False,
         input_formats=["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"],
-        widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
-        error_messages={"invalid": "Write the date as day/month/year, for example 20/10/2025."},
+        widget=forms.TextInput(attrs={"placeholder": _("dd/mm/yyyy"), "inputmode": "numeric"}),
+        error_messages={"invalid": _("Write the date as day/month/year, for example 20/10/2025.")},
     )
 
     def __init__(self, *args, pupil: Pupil, **kwargs):
@@ -364,15 +382,20 @@ class ClassFormRow(forms.Form):
         ]
         if data.get("all_granted") and refused:
             raise forms.ValidationError(
-                f"“All granted” is ticked but {', '.join(refused)} is marked refused: "
-                "untick “All granted” or change the answer."
+                gettext(
+                    "“All granted” is ticked but %(purposes)s is marked refused: "
+                    "untick “All granted” or change the answer."
+                )
+                % {"purposes": ", ".join(refused)}
             )
         if not (data.get("given_by_name") or "").strip():
-            raise forms.ValidationError("Give the name of the person who signed the form.")
+            raise forms.ValidationError(gettext("Give the name of the person who signed the form."))
         if not data.get("relationship"):
-            raise forms.ValidationError("Choose how the person who signed is related to the pupil.")
+            raise forms.ValidationError(
+                gettext("Choose how the person who signed is related to the pupil.")
+            )
         if not any(self.decisions().values()):
             raise forms.ValidationError(
-                "Tick “All granted” or choose granted or refused for at least one purpose."
+                gettext("Tick “All granted” or choose granted or refused for at least one purpose.")
             )
         return data

@@ -4,6 +4,7 @@ confirmation."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consent import importer
@@ -27,24 +28,29 @@ class ImportColumnsForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput)
 
     HELP = {
-        "mis_id": "The best way to match pupils. Without it, pupils are matched on name and "
-        "date of birth.",
-        "preferred_name": "Optional: the name the child is known by, if different.",
-        "date_of_birth": "Needed when the file has no UPN.",
+        "mis_id": _(
+            "The best way to match pupils. Without it, pupils are matched on name and "
+            "date of birth."
+        ),
+        "preferred_name": _("Optional: the name the child is known by, if different."),
+        "date_of_birth": _("Needed when the file has no UPN."),
     }
 
     def __init__(self, *args, header: list[str], samples: list[list[str]], **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(NOT_IN_FILE, "— not in this file —")]
+        choices = [(NOT_IN_FILE, gettext("— not in this file —"))]
         for index, name in enumerate(header):
             example = next((s[index] for s in samples if index < len(s) and s[index]), "")
-            label = name or f"Column {index + 1} (no name)"
+            label = name or gettext("Column %(number)s (no name)") % {"number": index + 1}
             if example:
-                label += f" — e.g. “{example[:30]}”"
+                label = gettext("%(column)s — e.g. “%(example)s”") % {
+                    "column": label,
+                    "example": example[:30],
+                }
             choices.append((str(index), label))
         for name in importer.FIELDS:
             self.fields[name] = forms.ChoiceField(
-                label=importer.capfirst(importer.FIELD_LABELS[name]),
+                label=importer.CAPITALISED[name],
                 choices=choices,
                 required=name in importer.REQUIRED,
                 help_text=self.HELP.get(name, ""),
@@ -62,14 +68,22 @@ class ImportColumnsForm(forms.Form):
         for name, index in chosen.items():
             if index in taken:
                 raise forms.ValidationError(
-                    f"The same column is chosen for the {importer.FIELD_LABELS[taken[index]]} "
-                    f"and the {importer.FIELD_LABELS[name]}; each column holds one detail."
+                    gettext(
+                        "The same column is chosen for the %(first)s and the %(second)s; "
+                        "each column holds one detail."
+                    )
+                    % {
+                        "first": importer.FIELD_LABELS[taken[index]],
+                        "second": importer.FIELD_LABELS[name],
+                    }
                 )
             taken[index] = name
         if "mis_id" not in chosen and "date_of_birth" not in chosen and not self.errors:
             raise forms.ValidationError(
-                "Choose the UPN column or the date of birth column: without either, pupils "
-                "cannot be matched to the register."
+                gettext(
+                    "Choose the UPN column or the date of birth column: without either, pupils "
+                    "cannot be matched to the register."
+                )
             )
         cleaned["columns"] = chosen
         return cleaned

@@ -73,7 +73,7 @@ def _show_preview(request, context, *, preview, data, filename, table) -> None:
 def pupil_import(request):
     context = {
         "headers": importer.HEADERS,
-        "labels": importer.FIELD_LABELS,
+        "labels": importer.CAPITALISED,
         "examples": importer.MIS_EXAMPLES,
     }
     upload_form = ImportUploadForm()
@@ -133,15 +133,26 @@ def pupil_import(request):
                 return redirect("consent:pupil_import")
             cache.delete(_import_key(request, confirm.cleaned_data["token"]))
             counts = preview.counts
+            numbers = {
+                "added": counts["create"],
+                "updated": counts["update"],
+                "unchanged": counts["unchanged"],
+                "left": len(preview.omitted),
+            }
             messages.success(
                 request,
-                f"Import complete: {counts['create']} added, {counts['update']} updated, "
-                f"{counts['unchanged']} unchanged"
-                + (
-                    f", {len(preview.omitted)} marked as leavers."
+                (
+                    gettext(
+                        "Import complete: %(added)s added, %(updated)s updated, "
+                        "%(unchanged)s unchanged, %(left)s marked as leavers."
+                    )
                     if confirm.cleaned_data["mark_omitted_left"]
-                    else "."
-                ),
+                    else gettext(
+                        "Import complete: %(added)s added, %(updated)s updated, "
+                        "%(unchanged)s unchanged."
+                    )
+                )
+                % numbers,
             )
             return redirect("consent:pupils")
     elif request.method == "POST":
@@ -149,7 +160,7 @@ def pupil_import(request):
         if upload_form.is_valid():
             upload = upload_form.cleaned_data["file"]
             data = upload.read(importer.MAX_BYTES + 1)
-            filename = upload.name or "the file"
+            filename = upload.name or gettext("the file")
             try:
                 table, _ = importer.read(school=request.school, data=data)
                 preview = importer.build_preview(school=request.school, data=data, table=table)

@@ -21,12 +21,16 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
+
 from consent.mis_files import MAX_BYTES, MAX_ROWS, Cell, ImportFileError, Table, read_table
 from consent.models import ImportColumns, Pupil, YearGroup
 from consent.screening import fold
 from schoolsocial.folding import _is_invisible
+from schoolsocial.language import later
 
 __all__ = [
+    "CAPITALISED",
     "COMPARED",
     "FIELDS",
     "FIELD_LABELS",
@@ -60,13 +64,23 @@ FIELDS = (
 )
 REQUIRED = ("first_name", "last_name", "year_group", "class_name")
 FIELD_LABELS = {
-    "mis_id": "UPN",
-    "first_name": "first name",
-    "last_name": "last name",
-    "preferred_name": "preferred name",
-    "year_group": "year group",
-    "class_name": "class",
-    "date_of_birth": "date of birth",
+    "mis_id": gettext_lazy("UPN"),
+    "first_name": gettext_lazy("first name"),
+    "last_name": gettext_lazy("last name"),
+    "preferred_name": gettext_lazy("preferred name"),
+    "year_group": gettext_lazy("year group"),
+    "class_name": gettext_lazy("class"),
+    "date_of_birth": gettext_lazy("date of birth"),
+}
+# The same, to start a line ("Date of birth: …").
+CAPITALISED = {
+    "mis_id": gettext_lazy("UPN"),
+    "first_name": gettext_lazy("First name"),
+    "last_name": gettext_lazy("Last name"),
+    "preferred_name": gettext_lazy("Preferred name"),
+    "year_group": gettext_lazy("Year group"),
+    "class_name": gettext_lazy("Class"),
+    "date_of_birth": gettext_lazy("Date of birth"),
 }
 COMPARED = (
     "mis_id",
@@ -233,33 +247,46 @@ _DMY = re.compile(
 _YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?")
 
 
+# Why a date of birth cannot be read: a sentence with the value as written
+# (``%(value)s``), translated where it is shown (``_read_row``).
+NOT_A_DATE = gettext_noop("The date of birth “%(value)s” is not a date.")
+MONTH_FIRST = gettext_noop(
+    "The date of birth “%(value)s” has the month first; write dates as day/month/year (dd/mm/yyyy)."
+)
+NOT_A_DATE_WRITE = gettext_noop(
+    "The date of birth “%(value)s” is not a date; write it as dd/mm/yyyy."
+)
+NO_SUCH_DATE = gettext_noop("The date of birth “%(value)s” is not a date that exists.")
+
+
 def parse_date(cell: Cell, *, excel_epoch: datetime.datetime | None = None) -> datetime.date:
     """A date of birth as MIS exports write it: dd/mm/yyyy (or with - or .),
     yyyy-mm-dd, '3 Nov 2019', a spreadsheet date, or an Excel serial number
-    in a workbook. Raises ValueError with the reason."""
+    in a workbook. Raises ValueError with the reason: one of the sentences
+    above, in English, with ``%(value)s`` for the value."""
     if isinstance(cell, datetime.datetime):
         return cell.date()
     if isinstance(cell, datetime.date):
         return cell
     if isinstance(cell, bool) or cell is None:
-        raise ValueError("is not a date")
+        raise ValueError(NOT_A_DATE)
     if isinstance(cell, int | float):
         if excel_epoch is None or not 1 <= cell < 2958466:
-            raise ValueError("is not a date")
+            raise ValueError(NOT_A_DATE)
         from openpyxl.utils.datetime import from_excel
 
         try:
             value = from_excel(cell, excel_epoch)
         except (ValueError, OverflowError, TypeError):
-            raise ValueError("is not a date") from None
+            raise ValueError(NOT_A_DATE) from None
         if not isinstance(value, datetime.datetime):
-            raise ValueError("is not a date")
+            raise ValueError(NOT_A_DATE)
         return value.date()
     text = " ".join(str(cell).split())
     if match := _DMY.fullmatch(text):
         day, month, year = (int(g) for g in match.groups())
         if month > 12 and day <= 12:
-            raise ValueError("has the month first; write dates as day/month/year (dd/mm/yyyy)")
+            raise ValueError(MONTH_FIRST)
     elif match := _YMD.fullmatch(text):
         year, month, day = (int(g) for g in match.groups())
     else:
@@ -268,11 +295,11 @@ def parse_date(cell: Cell, *, excel_epoch: datetime.datetime | None = None) -> d
                 return datetime.datetime.strptime(text, pattern).date()
             except ValueError:
                 continue
-        raise ValueError("is not a date; write it as dd/mm/yyyy")
+        raise ValueError(NOT_A_DATE_WRITE)
     try:
         return datetime.date(year, month, day)
     except ValueError:
-        raise ValueError("is not a date that exists") from None
+        raise ValueError(NO_SUCH_DATE) from None
 
 
 def cell_text(cell: Cell) -> str:
@@ -294,14 +321,39 @@ _DIRECTION = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u
 
 def _removed_kind(char: str) -> str | None:
     if char == "\x00":
-        return "NUL character"
+        return "nul"
     if char in _DIRECTION:
-        return "direction-control character"
+        return "direction"
     if _is_invisible(char):
-        return "zero-width or invisible character"
+        return "invisible"
     if unicodedata.category(char) in ("Cc", "Cs") and not char.isspace():
-        return "control character"
+        return "control"
     return None
+
+
+def _removed(kind: str, count: int) -> str:
+    """ "removed 2 NUL characters", in the language in use."""
+    if kind == "nul":
+        text = ngettext(
+            "removed %(count)s NUL character", "removed %(count)s NUL characters", count
+        )
+    elif kind == "direction":
+        text = ngettext(
+            "removed %(count)s direction-control character",
+            "removed %(count)s direction-control characters",
+            count,
+        )
+    elif kind == "invisible":
+        text = ngettext(
+            "removed %(count)s zero-width or invisible character",
+            "removed %(count)s zero-width or invisible characters",
+            count,
+        )
+    else:
+        text = ngettext(
+            "removed %(count)s control character", "removed %(count)s control characters", count
+        )
+    return text % {"count": count}
 
 
 def clean_text(value: str) -> tuple[str, list[str]]:
@@ -317,14 +369,14 @@ def clean_text(value: str) -> tuple[str, list[str]]:
             kept.append(char)
         else:
             removed[kind] = removed.get(kind, 0) + 1
-    reasons = [f"removed {n} {kind}{'s' if n > 1 else ''}" for kind, n in removed.items()]
+    reasons = [_removed(kind, n) for kind, n in removed.items()]
     joined = "".join(kept)
     spaced = " ".join(joined.split())
     if spaced != joined.strip(" "):
-        reasons.append("tidied the spaces")
+        reasons.append(gettext("tidied the spaces"))
     composed = unicodedata.normalize("NFC", spaced)
     if composed != spaced:
-        reasons.append("joined accents to their letters")
+        reasons.append(gettext("joined accents to their letters"))
     return composed, reasons
 
 
@@ -375,9 +427,9 @@ def detect_columns(header: list[str], saved: dict[str, str] | None = None) -> di
 
 
 def missing_columns(columns: dict[str, int]) -> list[str]:
-    missing = [FIELD_LABELS[f] for f in REQUIRED if f not in columns]
+    missing = [str(FIELD_LABELS[f]) for f in REQUIRED if f not in columns]
     if "mis_id" not in columns and "date_of_birth" not in columns:
-        missing.append("UPN or date of birth")
+        missing.append(gettext("UPN or date of birth"))
     return missing
 
 
@@ -450,6 +502,7 @@ class Preview:
 
 
 def capfirst(text: str) -> str:
+    text = str(text)
     return text[:1].upper() + text[1:]
 
 
@@ -467,13 +520,19 @@ def _show(name: str, value) -> str:
 
 def _check_columns(table: Table, columns: dict[str, int]) -> None:
     if any(f not in FIELDS for f in columns):
-        raise ImportFileError("Choose the columns again.")
+        raise ImportFileError(gettext("Choose the columns again."))
     if any(not 0 <= i < len(table.header) for i in columns.values()):
-        raise ImportFileError("The chosen columns are not in this file; choose them again.")
+        raise ImportFileError(
+            gettext("The chosen columns are not in this file; choose them again.")
+        )
     if len(set(columns.values())) != len(columns):
-        raise ImportFileError("Each column can hold only one detail; choose the columns again.")
+        raise ImportFileError(
+            gettext("Each column can hold only one detail; choose the columns again.")
+        )
     if missing := missing_columns(columns):
-        raise ImportFileError(f"Choose the column for: {', '.join(missing)}.")
+        raise ImportFileError(
+            gettext("Choose the column for: %(details)s.") % {"details": ", ".join(missing)}
+        )
 
 
 def build_preview(
@@ -493,10 +552,15 @@ def build_preview(
         columns_from = "saved" if saved and _saved_applies(table.header, saved) else "recognised"
         if missing := missing_columns(columns):
             raise ColumnsNeeded(
-                f"The first line of the file must name the columns; no column for: "
-                f"{', '.join(missing)}. Found: "
-                f"{', '.join(h for h in table.header if h) or 'nothing'}. "
-                "Choose which column is which below, or see the recognised column names.",
+                gettext(
+                    "The first line of the file must name the columns; no column for: "
+                    "%(missing)s. Found: %(found)s. Choose which column is which below, or "
+                    "see the recognised column names."
+                )
+                % {
+                    "missing": ", ".join(missing),
+                    "found": ", ".join(h for h in table.header if h) or gettext("nothing"),
+                },
                 table=table,
                 columns=columns,
             )
@@ -513,7 +577,11 @@ def build_preview(
     preview = Preview(
         rows=[],
         omitted=[],
-        columns={FIELD_LABELS[f]: table.header[i] or f"column {i + 1}" for f, i in columns.items()},
+        columns={
+            str(FIELD_LABELS[f]): table.header[i]
+            or gettext("column %(number)s") % {"number": i + 1}
+            for f, i in columns.items()
+        },
         column_indexes=dict(columns),
         header=list(table.header),
         source=table.source,
@@ -528,21 +596,29 @@ def build_preview(
         upn = row.values.get("mis_id", "")
         if upn:
             if upn in seen_upn:
-                row.errors.append(f"The UPN {upn} is also on line {seen_upn[upn]}.")
+                row.errors.append(
+                    gettext("The UPN %(upn)s is also on line %(line)s.")
+                    % {"upn": upn, "line": seen_upn[upn]}
+                )
             else:
                 seen_upn[upn] = line
         elif not row.values.get("date_of_birth") and not row.errors:
             row.errors.append(
-                "There is no UPN and no date of birth: without one of them this pupil cannot "
-                "be told apart from another with the same name. Add the UPN or the date of birth."
+                gettext(
+                    "There is no UPN and no date of birth: without one of them this pupil "
+                    "cannot be told apart from another with the same name. Add the UPN or the "
+                    "date of birth."
+                )
             )
         if not row.errors and not upn:
             first, last = _name_key(row.values["first_name"], row.values["last_name"])
             person = (first, last, row.values["date_of_birth"])
             if person in seen_person:
                 row.errors.append(
-                    f"The same name and date of birth, with no UPN, are also on line "
-                    f"{seen_person[person]}."
+                    gettext(
+                        "The same name and date of birth, with no UPN, are also on line %(line)s."
+                    )
+                    % {"line": seen_person[person]}
                 )
             else:
                 seen_person[person] = line
@@ -551,8 +627,11 @@ def build_preview(
         if row.pupil is not None and not row.errors:
             if row.pupil.pk in claimed:
                 row.errors.append(
-                    f"This is the same pupil as line {claimed[row.pupil.pk]} "
-                    f"({row.pupil.full_name}); only one line per pupil."
+                    gettext(
+                        "This is the same pupil as line %(line)s (%(name)s); only one line "
+                        "per pupil."
+                    )
+                    % {"line": claimed[row.pupil.pk], "name": row.pupil.full_name}
                 )
             else:
                 claimed[row.pupil.pk] = line
@@ -588,7 +667,11 @@ def _read_row(line, cells, columns, table, today, preview) -> Row:
         if reasons:
             preview.cleaned.append(
                 Cleaned(
-                    line, FIELD_LABELS[name], visible(cell_text(cell).strip()), text, tuple(reasons)
+                    line,
+                    str(FIELD_LABELS[name]),
+                    visible(cell_text(cell).strip()),
+                    text,
+                    tuple(reasons),
                 )
             )
         values[name] = text
@@ -596,16 +679,24 @@ def _read_row(line, cells, columns, table, today, preview) -> Row:
     values.setdefault("preferred_name", "")
     for name in REQUIRED:
         if not values.get(name):
-            row.errors.append(f"The {FIELD_LABELS[name]} is missing.")
+            row.errors.append(
+                gettext("The %(detail)s is missing.") % {"detail": FIELD_LABELS[name]}
+            )
     for name, limit in LIMITS.items():
         if len(values.get(name, "")) > limit:
-            row.errors.append(f"The {FIELD_LABELS[name]} is longer than {limit} characters.")
+            row.errors.append(
+                gettext("The %(detail)s is longer than %(limit)s characters.")
+                % {"detail": FIELD_LABELS[name], "limit": limit}
+            )
     if values.get("year_group"):
         year = parse_year(values["year_group"])
         if year is None:
             row.errors.append(
-                f"“{values['year_group']}” is not a primary year group "
-                "(Nursery, Reception, Year 1 to Year 6)."
+                gettext(
+                    "“%(value)s” is not a primary year group (Nursery, Reception, Year 1 to "
+                    "Year 6)."
+                )
+                % {"value": values["year_group"]}
             )
         else:
             values["year_group"] = year
@@ -617,13 +708,13 @@ def _read_row(line, cells, columns, table, today, preview) -> Row:
             values["date_of_birth"] = parse_date(dob, excel_epoch=table.excel_epoch)
         except ValueError as error:
             shown = clean_text(cell_text(dob))[0][:40]
-            row.errors.append(f"The date of birth “{shown}” {error}.")
+            row.errors.append(gettext(str(error)) % {"value": shown})
             values["date_of_birth"] = None
         else:
             if values["date_of_birth"] > today:
-                row.errors.append("The date of birth is in the future.")
+                row.errors.append(gettext("The date of birth is in the future."))
             elif values["date_of_birth"].year < 1900:
-                row.errors.append("The date of birth is before 1900.")
+                row.errors.append(gettext("The date of birth is before 1900."))
     if values["preferred_name"] == values.get("first_name"):
         values["preferred_name"] = ""
     return row
@@ -647,31 +738,43 @@ def _match(row: Row, by_upn, by_name, *, file_has_preferred: bool) -> None:
         if len(with_dob) == 1:
             pupil = with_dob[0]
             row.notes.append(
-                "Matched on name and date of birth"
-                + (": the UPN will be added." if upn else " (no UPN in the file).")
+                later("Matched on name and date of birth: the UPN will be added.")
+                if upn
+                else later("Matched on name and date of birth (no UPN in the file).")
             )
         elif len(with_dob) > 1:
             row.errors.append(
-                f"{len(with_dob)} pupils on the register have this name and date of birth; "
-                "add their UPNs to the file so they can be told apart."
+                gettext(
+                    "%(count)s pupils on the register have this name and date of birth; add "
+                    "their UPNs to the file so they can be told apart."
+                )
+                % {"count": len(with_dob)}
             )
             return
         elif len(undated) == 1:
             pupil = undated[0]
             row.notes.append(
-                "No UPN in the file: matched on name alone, because the register has no date "
-                "of birth for this pupil yet (it will be added). Check this is the same child."
+                later(
+                    "No UPN in the file: matched on name alone, because the register has no "
+                    "date of birth for this pupil yet (it will be added). Check this is the "
+                    "same child."
+                )
             )
         elif len(undated) > 1:
             row.errors.append(
-                f"{len(undated)} pupils on the register have this name and no date of birth; "
-                "add the UPN to the file so they can be told apart."
+                gettext(
+                    "%(count)s pupils on the register have this name and no date of birth; "
+                    "add the UPN to the file so they can be told apart."
+                )
+                % {"count": len(undated)}
             )
             return
         elif not upn:
             row.notes.append(
-                "No UPN in the file and nobody on the register with this name and date of "
-                "birth: a new pupil."
+                later(
+                    "No UPN in the file and nobody on the register with this name and date "
+                    "of birth: a new pupil."
+                )
             )
     row.pupil = pupil
     if pupil is None:
@@ -689,8 +792,12 @@ def _match(row: Row, by_upn, by_name, *, file_has_preferred: bool) -> None:
         if before != new[name]:
             row.updates[name] = new[name]
             row.changes.append(
-                f"{capfirst(FIELD_LABELS[name])}: “{_show(name, before)}” → "
-                f"“{_show(name, new[name])}”"
+                later(
+                    "%(detail)s: “%(before)s” → “%(after)s”",
+                    detail=CAPITALISED[name],
+                    before=_show(name, before),
+                    after=_show(name, new[name]),
+                )
             )
     if pupil.left_on:
-        row.changes.append("Back on roll (was marked as left)")
+        row.changes.append(later("Back on roll (was marked as left)"))

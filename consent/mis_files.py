@@ -21,6 +21,10 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, gettext_lazy
+
+from schoolsocial.language import later
+
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 3000
 MAX_COLUMNS = 200
@@ -32,7 +36,9 @@ HEADER_SEARCH_ROWS = 10
 Cell = str | int | float | bool | datetime.date | datetime.datetime | datetime.time | None
 
 UTF8_BOM = b"\xef\xbb\xbf"
-SAVE_AS_UTF8 = "In Excel choose File → Save As → “CSV UTF-8 (Comma delimited)” and upload that."
+SAVE_AS_UTF8 = gettext_lazy(
+    "In Excel choose File → Save As → “CSV UTF-8 (Comma delimited)” and upload that."
+)
 
 # A valid UTF-8 sequence of two to four bytes. A file with one of these and a
 # byte that is not UTF-8 mixes two encodings.
@@ -74,15 +80,21 @@ def _decode_utf16(body: bytes, codec: str) -> str:
     except UnicodeDecodeError as error:
         line = _line_of(body[: error.start - error.start % 2].decode(codec, errors="replace"))
         raise ImportFileError(
-            f"Line {line} is not valid UTF-16 text, although the file starts as UTF-16. "
-            f"Nothing was imported. {SAVE_AS_UTF8}"
+            gettext(
+                "Line %(line)s is not valid UTF-16 text, although the file starts as UTF-16. "
+                "Nothing was imported."
+            )
+            % {"line": line}
+            + f" {SAVE_AS_UTF8}"
         ) from None
 
 
 def decode(data: bytes) -> tuple[str, str]:
     """The text of a CSV file and the name of its encoding."""
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        raise ImportFileError(f"The file is in UTF-32, which is not accepted. {SAVE_AS_UTF8}")
+        raise ImportFileError(
+            gettext("The file is in UTF-32, which is not accepted.") + f" {SAVE_AS_UTF8}"
+        )
     if data.startswith(b"\xff\xfe"):
         return _decode_utf16(data[2:], "utf-16-le"), "UTF-16"
     if data.startswith(b"\xfe\xff"):
@@ -92,8 +104,11 @@ def decode(data: bytes) -> tuple[str, str]:
         # A NUL in a cell is removed later; a file a quarter NULs is UTF-16
         # whose byte order is not stated.
         raise ImportFileError(
-            "The file looks like UTF-16 (“Unicode text”) saved without a byte-order mark, "
-            f"so its encoding cannot be told for sure. {SAVE_AS_UTF8}"
+            gettext(
+                "The file looks like UTF-16 (“Unicode text”) saved without a byte-order mark, "
+                "so its encoding cannot be told for sure."
+            )
+            + f" {SAVE_AS_UTF8}"
         )
     try:
         return body.decode("utf-8"), "UTF-8"
@@ -102,10 +117,14 @@ def decode(data: bytes) -> tuple[str, str]:
         bad = body[error.start : error.start + 1].hex().upper()
         if data.startswith(UTF8_BOM) or _UTF8_MULTIBYTE.search(body):
             raise ImportFileError(
-                f"Line {line} is not valid UTF-8 text (byte {bad}), but other lines are: the "
-                "file mixes two text encodings, often because a name was pasted in from "
-                "another program. Nothing was imported, so no name is read wrongly. Retype "
-                f"the accented letters and punctuation on line {line}. {SAVE_AS_UTF8}"
+                gettext(
+                    "Line %(line)s is not valid UTF-8 text (byte %(byte)s), but other lines "
+                    "are: the file mixes two text encodings, often because a name was pasted "
+                    "in from another program. Nothing was imported, so no name is read "
+                    "wrongly. Retype the accented letters and punctuation on line %(line)s."
+                )
+                % {"line": line, "byte": bad}
+                + f" {SAVE_AS_UTF8}"
             ) from None
     # Not UTF-8 anywhere: a plain single-byte file, as older Windows programs save.
     try:
@@ -114,8 +133,12 @@ def decode(data: bytes) -> tuple[str, str]:
         line = _line_of(body[: error.start].decode("cp1252"))
         bad = body[error.start : error.start + 1].hex().upper()
         raise ImportFileError(
-            f"Line {line} has a byte ({bad}) that is neither UTF-8 nor Windows-1252 text, so "
-            f"the file's encoding cannot be read. Nothing was imported. {SAVE_AS_UTF8}"
+            gettext(
+                "Line %(line)s has a byte (%(byte)s) that is neither UTF-8 nor Windows-1252 "
+                "text, so the file's encoding cannot be read. Nothing was imported."
+            )
+            % {"line": line, "byte": bad}
+            + f" {SAVE_AS_UTF8}"
         ) from None
 
 
@@ -144,15 +167,18 @@ def _read_csv(data: bytes) -> tuple[list[tuple[int, list[Cell]]], str]:
                     break
     except csv.Error as error:
         raise ImportFileError(
-            f"Line {reader.line_num} cannot be read as CSV ({error}). Nothing was imported."
+            gettext("Line %(line)s cannot be read as CSV (%(error)s). Nothing was imported.")
+            % {"line": reader.line_num, "error": error}
         ) from None
-    return rows, f"CSV ({encoding})"
+    return rows, later("CSV (%(encoding)s)", encoding=encoding)
 
 
 def _read_xlsx(data: bytes) -> tuple[list[tuple[int, list[Cell]]], str, datetime.datetime]:
     not_workbook = ImportFileError(
-        "The file could not be read as an Excel workbook (.xlsx). Open it in Excel and save "
-        "it again as “Excel Workbook (.xlsx)” or as “CSV UTF-8”."
+        gettext(
+            "The file could not be read as an Excel workbook (.xlsx). Open it in Excel and "
+            "save it again as “Excel Workbook (.xlsx)” or as “CSV UTF-8”."
+        )
     )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -162,11 +188,13 @@ def _read_xlsx(data: bytes) -> tuple[list[tuple[int, list[Cell]]], str, datetime
         raise not_workbook from None
     if "xl/workbook.xml" not in names:
         raise ImportFileError(
-            "This is a zip file but not an Excel workbook (.xlsx): an OpenDocument (.ods) or "
-            "Numbers file must be saved as .xlsx or CSV first."
+            gettext(
+                "This is a zip file but not an Excel workbook (.xlsx): an OpenDocument (.ods) "
+                "or Numbers file must be saved as .xlsx or CSV first."
+            )
         )
     if unpacked > MAX_XLSX_UNPACKED:
-        raise ImportFileError("The workbook is too large; export only the pupil list.")
+        raise ImportFileError(gettext("The workbook is too large; export only the pupil list."))
     import openpyxl  # imported here: only Excel uploads need it
 
     workbook = None
@@ -192,7 +220,7 @@ def _read_xlsx(data: bytes) -> tuple[list[tuple[int, list[Cell]]], str, datetime
     finally:
         if workbook is not None:
             workbook.close()
-    return rows, f"Excel workbook, sheet “{title}”", epoch
+    return rows, later("Excel workbook, sheet “%(sheet)s”", sheet=title), epoch
 
 
 def read_table(data: bytes, *, known_headers: frozenset[str], norm) -> Table:
@@ -200,21 +228,23 @@ def read_table(data: bytes, *, known_headers: frozenset[str], norm) -> Table:
     first row naming at least two known columns among the first few rows (a
     report title above them is skipped), else the first row."""
     if len(data) > MAX_BYTES:
-        raise ImportFileError("The file is larger than 2 MB; export only the pupil list.")
+        raise ImportFileError(gettext("The file is larger than 2 MB; export only the pupil list."))
     if not data.strip(b" \t\r\n\x00"):
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(gettext("The file is empty."))
     epoch = None
     if data.startswith(b"PK\x03\x04"):
         rows, source, epoch = _read_xlsx(data)
     elif data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise ImportFileError(
-            "This is an old-style Excel file (.xls). Open it in Excel and save it as "
-            "“Excel Workbook (.xlsx)” or “CSV UTF-8”, then upload that."
+            gettext(
+                "This is an old-style Excel file (.xls). Open it in Excel and save it as "
+                "“Excel Workbook (.xlsx)” or “CSV UTF-8”, then upload that."
+            )
         )
     else:
         rows, source = _read_csv(data)
     if not rows:
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(gettext("The file is empty."))
     header_at = 0
     for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
         names = {norm(_header_text(c)) for c in cells}
@@ -224,9 +254,11 @@ def read_table(data: bytes, *, known_headers: frozenset[str], norm) -> Table:
     header_line, header_cells = rows[header_at]
     body = rows[header_at + 1 :]
     if len(body) > MAX_ROWS:
-        raise ImportFileError(f"The file has more than {MAX_ROWS} pupils.")
+        raise ImportFileError(
+            gettext("The file has more than %(count)s pupils.") % {"count": MAX_ROWS}
+        )
     if not body:
-        raise ImportFileError("The file has column names but no pupils.")
+        raise ImportFileError(gettext("The file has column names but no pupils."))
     table = Table(
         header=[_header_text(c) for c in header_cells],
         header_line=header_line,
@@ -236,9 +268,15 @@ def read_table(data: bytes, *, known_headers: frozenset[str], norm) -> Table:
     )
     if header_at:
         table.notes.append(
-            f"The column names were found on line {header_line}; "
-            f"{'the line above them was' if header_at == 1 else 'the lines above them were'} "
-            "skipped."
+            gettext(
+                "The column names were found on line %(line)s; the line above them was skipped."
+            )
+            % {"line": header_line}
+            if header_at == 1
+            else gettext(
+                "The column names were found on line %(line)s; the lines above them were skipped."
+            )
+            % {"line": header_line}
         )
     return table
 

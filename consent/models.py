@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from schoolsocial.folding import name_search_key, search_words
@@ -35,13 +37,21 @@ class Purpose(models.TextChoices):
 
 # Short names for a printed sheet, where a column is a few centimetres wide.
 PURPOSE_SHORT = {
-    Purpose.WEBSITE: "website",
-    Purpose.SOCIAL_PUBLIC: "public social media",
-    Purpose.SOCIAL_GROUP: "parents' group",
-    Purpose.PRESS: "press",
-    Purpose.PRINT: "newsletter & prospectus",
-    Purpose.VIDEO: "video",
+    Purpose.WEBSITE: _("website"),
+    Purpose.SOCIAL_PUBLIC: _("public social media"),
+    Purpose.SOCIAL_GROUP: _("parents' group"),
+    Purpose.PRESS: _("press"),
+    Purpose.PRINT: _("newsletter & prospectus"),
+    Purpose.VIDEO: _("video"),
 }
+
+
+def and_list(items) -> str:
+    """ "a, b and c" in the language in use."""
+    items = [str(i) for i in items]
+    if len(items) < 2:
+        return "".join(items)
+    return gettext("%(items)s and %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
 
 
 def purpose_for_channel(channel: Channel, *, video: bool = False) -> tuple[str, ...]:
@@ -168,28 +178,47 @@ class ConsentAnswer:
 
     @property
     def reason(self) -> str:
-        """Plain English, safe to show any member of staff (the head's reason
-        for "never publish" can be sensitive and is not included)."""
+        """A sentence safe to show any member of staff, in the language in
+        use (the head's reason for "never publish" can be sensitive and is
+        not included)."""
         purpose = Purpose(self.purpose).label.lower()
         record = self.record
         if self.status == Status.NEVER:
-            return "Must never be published: the headteacher's instruction overrides any consent."
+            return gettext(
+                "Must never be published: the headteacher's instruction overrides any consent."
+            )
         if self.status == Status.NO_FORM:
-            return f"No consent form for {purpose}: no consent is the default."
+            return gettext("No consent form for %(purpose)s: no consent is the default.") % {
+                "purpose": purpose
+            }
         form = record.form
         if self.status == Status.REFUSED:
-            return (
-                f"Refused for {purpose} by {form.given_by_name} ({form.get_relationship_display()})"
-                f" on {form.received_on:%d %b %Y}."
-            )
+            return gettext(
+                "Refused for %(purpose)s by %(name)s (%(relationship)s) on %(date)s."
+            ) % {
+                "purpose": purpose,
+                "name": form.given_by_name,
+                "relationship": form.get_relationship_display(),
+                "date": date_format(form.received_on, "d M Y"),
+            }
         if self.status == Status.WITHDRAWN:
-            return f"Consent for {purpose} withdrawn on {record.withdrawn_on:%d %b %Y}."
+            return gettext("Consent for %(purpose)s withdrawn on %(date)s.") % {
+                "purpose": purpose,
+                "date": date_format(record.withdrawn_on, "d M Y"),
+            }
         if self.status == Status.EXPIRED:
-            return f"Consent for {purpose} expired on {form.valid_until:%d %b %Y}."
-        return (
-            f"Granted for {purpose} by {form.given_by_name} ({form.get_relationship_display()}),"
-            f" valid until {form.valid_until:%d %b %Y}."
-        )
+            return gettext("Consent for %(purpose)s expired on %(date)s.") % {
+                "purpose": purpose,
+                "date": date_format(form.valid_until, "d M Y"),
+            }
+        return gettext(
+            "Granted for %(purpose)s by %(name)s (%(relationship)s), valid until %(date)s."
+        ) % {
+            "purpose": purpose,
+            "name": form.given_by_name,
+            "relationship": form.get_relationship_display(),
+            "date": date_format(form.valid_until, "d M Y"),
+        }
 
 
 def school_year_end(day: datetime.date) -> datetime.date:
@@ -569,7 +598,7 @@ class PublicationCheck(models.Model):
 
     @property
     def purposes_label(self) -> str:
-        return " and ".join(Purpose(p).label.lower() for p in self.needed_purposes)
+        return and_list(Purpose(p).label.lower() for p in self.needed_purposes)
 
     @property
     def named_matches(self) -> list[dict]:
@@ -617,6 +646,12 @@ class CheckPhoto(models.Model):
         from consent.faces import warning
 
         return warning(self.faces, self.pupils_ticked)
+
+    @property
+    def counted(self) -> str:
+        from consent.faces import counted
+
+        return counted(self.faces, self.pupils_ticked)
 
 
 class CheckedPupil(models.Model):

@@ -21,6 +21,7 @@ import datetime
 from django.db.models import Count
 
 from consent.models import ConsentForm, GroupApplication, Pupil
+from schoolsocial.language import later
 from schoolsocial.reminders import Due, Reminder, local_now, members_by_role, reached, register
 
 WEEKLY_AT = datetime.time(8, 0)
@@ -68,8 +69,12 @@ class OfficeConsentDigest(Reminder):
                 school=school,
                 kind=self.kind,
                 key=f"{self.kind}:{school.pk}:{_week(school, now)}",
-                title=f"Consent this week: {no_form.get(school.pk, 0)} pupil(s) with no "
-                f"consent form, {expiring.get(school.pk, 0)} form(s) expiring within 30 days",
+                title=later(
+                    "Consent this week: %(no_form)s pupil(s) with no consent form, "
+                    "%(expiring)s form(s) expiring within 30 days",
+                    no_form=no_form.get(school.pk, 0),
+                    expiring=expiring.get(school.pk, 0),
+                ),
                 url="/consent/pupils/",
                 recipients=office[school.pk],
             )
@@ -120,12 +125,18 @@ class GroupApplicationsDigest(Reminder):
 
 
 def _group_title(waiting: int, left: int) -> str:
-    parts = []
+    if waiting and left:
+        return later(
+            "%(waiting)s private-group application(s) waiting over 3 days; %(left)s group "
+            "member(s) whose children have all left, to remove",
+            waiting=waiting,
+            left=left,
+        )
     if waiting:
-        parts.append(f"{waiting} private-group application(s) waiting over 3 days")
-    if left:
-        parts.append(f"{left} group member(s) whose children have all left, to remove")
-    return "; ".join(parts)
+        return later(
+            "%(waiting)s private-group application(s) waiting over 3 days", waiting=waiting
+        )
+    return later("%(left)s group member(s) whose children have all left, to remove", left=left)
 
 
 class ConsentFollowupReminder(Reminder):
@@ -195,7 +206,10 @@ class ConsentFollowupReminder(Reminder):
             school=school,
             kind=self.kind,
             key=key,
-            title=f"{count} post(s) still to take down or keep after a consent change",
+            title=later(
+                "%(count)s post(s) still to take down or keep after a consent change",
+                count=count,
+            ),
             url="/consent/follow-ups/",
             recipients=recipients,
         )

@@ -230,7 +230,7 @@ class SheetPupil:
 
     @property
     def may_not(self) -> str:
-        return ", ".join(PURPOSE_SHORT[Purpose(a.purpose)] for a in self.refused)
+        return ", ".join(str(PURPOSE_SHORT[Purpose(a.purpose)]) for a in self.refused)
 
 
 def _thumbnail_uri(pupil: Pupil) -> str:

@@ -19,6 +19,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from consent import importer
 from consent.models import (
@@ -40,6 +42,7 @@ from consent.models import (
 )
 from schoolsocial.audit import audit_record
 from schoolsocial.images import ImageRejected, check_image, check_upload, read_upload
+from schoolsocial.language import later
 from schoolsocial.models import Channel, ChannelAuthorisation, Role, School, StaffMember
 from schoolsocial.private_files import get_private_storage
 from schoolsocial.services import ServiceError
@@ -52,33 +55,53 @@ PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_SIDE = 1200
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 THUMBNAIL_SIZE = (160, 160)
+# A pupil's details as an edit's audit summary names them.
+PUPIL_DETAILS = {
+    "first_name": gettext_lazy("legal first name"),
+    "last_name": gettext_lazy("legal surname"),
+    "preferred_name": gettext_lazy("preferred first name"),
+    "mis_id": gettext_lazy("UPN or admission number"),
+    "year_group": gettext_lazy("year group"),
+    "class_name": gettext_lazy("class"),
+    "date_of_birth": gettext_lazy("date of birth"),
+    "left_on": gettext_lazy("left on"),
+}
 
 
 # --- Helpers ------------------------------------------------------------------
 
 
-def _require(member: StaffMember, roles: Iterable[str], doing: str) -> None:
+# Text kept lazy inside a ``later`` sentence (an audit summary is written in
+# the school's language when it is stored): a label in lower case, a list.
+_lower = lazy(lambda text: str(text).lower(), str)
+_joined = lazy(lambda separator, items: separator.join(str(i) for i in items), str)
+
+
+def _require(member: StaffMember, roles: Iterable[str], refusal: str) -> None:
+    """``refusal`` is the whole sentence saying who may do this."""
     roles = frozenset(roles)
     if not member.is_active or not (roles & member.effective_roles()):
-        names = " or ".join(Role(r).label.lower() for r in Role.values if r in roles)
-        raise ServiceError(f"Only the {names} can {doing}.")
+        raise ServiceError(refusal)
 
 
 def _same_school(member: StaffMember, *objects) -> None:
     for obj in objects:
         school_id = getattr(obj, "school_id", None)
         if school_id != member.school_id:
-            raise ServiceError("These records belong to a different school.")
+            raise ServiceError(gettext("These records belong to a different school."))
 
 
 def _member_of(member: StaffMember, school: School) -> None:
     if member.school_id != school.pk:
-        raise ServiceError("You can only change the register of the school you are working in.")
+        raise ServiceError(
+            gettext("You can only change the register of the school you are working in.")
+        )
 
 
-def _not_in_future(day: datetime.date, school: School, what: str) -> None:
+def _not_in_future(day: datetime.date, school: School, refusal: str) -> None:
+    """``refusal`` is the whole sentence: "The … cannot be in the future." """
     if day > school.local_today():
-        raise ServiceError(f"The {what} cannot be in the future.")
+        raise ServiceError(refusal)
 
 
 def _register_changed(school: School) -> None:
@@ -123,7 +146,7 @@ def _clean_names(first_name: str, last_name: str, preferred_name: str) -> tuple[
     first_name, last_name = first_name.strip(), last_name.strip()
     preferred_name = preferred_name.strip()
     if not first_name or not last_name:
-        raise ServiceError("Give the pupil's first name and surname.")
+        raise ServiceError(gettext("Give the pupil's first name and surname."))
     if preferred_name == first_name:
         preferred_name = ""
     return first_name, last_name, preferred_name
@@ -136,7 +159,9 @@ def _check_mis_id(school: School, mis_id: str, pupil: Pupil | None = None) -> st
         if pupil is not None:
             clash = clash.exclude(pk=pupil.pk)
         if clash.exists():
-            raise ServiceError(f"Another pupil already has the UPN {mis_id}.")
+            raise ServiceError(
+                gettext("Another pupil already has the UPN %(upn)s.") % {"upn": mis_id}
+            )
     return mis_id
 
 
@@ -158,13 +183,13 @@ def pupil_create(
 ) -> Pupil:
     """Add a pupil to the register (office or head; Threemilestone 4.1: the
     school keeps a record of which pupils may appear)."""
-    _require(created_by, EDITORS, "add pupils")
+    _require(created_by, EDITORS, gettext("Only the office or the headteacher can add pupils."))
     _member_of(created_by, school)
     first_name, last_name, preferred_name = _clean_names(first_name, last_name, preferred_name)
     if year_group not in YearGroup.values:
-        raise ServiceError("Choose the pupil's year group.")
+        raise ServiceError(gettext("Choose the pupil's year group."))
     if not class_name.strip():
-        raise ServiceError("Give the pupil's class.")
+        raise ServiceError(gettext("Give the pupil's class."))
     _check_birth_date(school, date_of_birth)
     written: list[str] = []
     try:
@@ -188,7 +213,12 @@ def pupil_create(
                 actor=created_by.user,
                 action="consent.pupil_create",
                 obj=pupil,
-                summary=f"Added {pupil.full_name} ({pupil.year_label}, {pupil.class_name}).",
+                summary=later(
+                    "Added %(name)s (%(year)s, %(class_name)s).",
+                    name=pupil.full_name,
+                    year=YearGroup(pupil.year_group).label,
+                    class_name=pupil.class_name,
+                ),
             )
     except BaseException:
         _delete_files(written)
@@ -202,9 +232,9 @@ def _check_birth_date(school: School, day: datetime.date | None) -> None:
         return
     today = school.local_today()
     if day > today:
-        raise ServiceError("The date of birth cannot be in the future.")
+        raise ServiceError(gettext("The date of birth cannot be in the future."))
     if day < today.replace(year=today.year - 13, day=min(today.day, 28)):
-        raise ServiceError("Check the date of birth: a primary-school pupil is under 13.")
+        raise ServiceError(gettext("Check the date of birth: a primary-school pupil is under 13."))
 
 
 def pupil_update(
@@ -229,15 +259,15 @@ def pupil_update(
     way the old files are deleted from storage once the change has
     committed (a child's photo is not kept once the school has no use for
     it: UK GDPR storage limitation), and the audit event says so."""
-    _require(changed_by, EDITORS, "edit pupils")
+    _require(changed_by, EDITORS, gettext("Only the office or the headteacher can edit pupils."))
     _same_school(changed_by, pupil)
     first_name, last_name, preferred_name = _clean_names(first_name, last_name, preferred_name)
     if year_group not in YearGroup.values:
-        raise ServiceError("Choose the pupil's year group.")
+        raise ServiceError(gettext("Choose the pupil's year group."))
     if not class_name.strip():
-        raise ServiceError("Give the pupil's class.")
+        raise ServiceError(gettext("Give the pupil's class."))
     if left_on is not None:
-        _not_in_future(left_on, pupil.school, "leaving date")
+        _not_in_future(left_on, pupil.school, gettext("The leaving date cannot be in the future."))
     _check_birth_date(pupil.school, date_of_birth)
     new = {
         "date_of_birth": date_of_birth,
@@ -251,17 +281,24 @@ def pupil_update(
     }
     was_leaver = pupil.left_on is not None
     changes = [
-        f"{Pupil._meta.get_field(k).verbose_name}: “{getattr(pupil, k) or '—'}” → “{v or '—'}”"
+        later(
+            "%(detail)s: “%(before)s” → “%(after)s”",
+            detail=PUPIL_DETAILS[k],
+            before=getattr(pupil, k) or "—",
+            after=v or "—",
+        )
         for k, v in new.items()
         if getattr(pupil, k) != v
     ]
     if photo is not None and remove_photo:
-        raise ServiceError("Either choose a new photo or remove the photo, not both.")
+        raise ServiceError(gettext("Either choose a new photo or remove the photo, not both."))
     old_files = _photo_files(pupil)
     if photo is not None:
-        changes.append("photo replaced, old photo deleted" if old_files else "new photo")
+        changes.append(
+            later("photo replaced, old photo deleted") if old_files else later("new photo")
+        )
     elif remove_photo and old_files:
-        changes.append("photo removed and deleted")
+        changes.append(later("photo removed and deleted"))
     if not changes:
         return pupil
     written: list[str] = []
@@ -282,7 +319,11 @@ def pupil_update(
                     "consent.pupil_left" if left_on and not was_leaver else "consent.pupil_update"
                 ),
                 obj=pupil,
-                summary=f"Edited {pupil.full_name}: {'; '.join(changes)}.",
+                summary=later(
+                    "Edited %(name)s: %(changes)s.",
+                    name=pupil.full_name,
+                    changes=_joined("; ", changes),
+                ),
             )
             if photo is not None or remove_photo:
                 transaction.on_commit(lambda: _delete_files(old_files))
@@ -299,16 +340,18 @@ def pupil_set_never_publish(
     """Set or clear "never publish" (headteacher only, with a reason). It
     overrides every consent form, e.g. a looked-after child or a court order
     (Threemilestone 4.1; Whitchurch "Use of images")."""
-    _require(set_by, {Role.HEAD}, "set or clear “never publish”")
+    _require(set_by, {Role.HEAD}, gettext("Only the headteacher can set or clear “never publish”."))
     _same_school(set_by, pupil)
     reason = reason.strip()
     if not reason:
-        raise ServiceError("Give a reason; it is kept on the pupil's record and the audit trail.")
+        raise ServiceError(
+            gettext("Give a reason; it is kept on the pupil's record and the audit trail.")
+        )
     if pupil.never_publish == never_publish:
         raise ServiceError(
-            "“Never publish” is already set for this pupil."
+            gettext("“Never publish” is already set for this pupil.")
             if never_publish
-            else "“Never publish” is not set for this pupil."
+            else gettext("“Never publish” is not set for this pupil.")
         )
     with transaction.atomic():
         pupil.never_publish = never_publish
@@ -322,8 +365,17 @@ def pupil_set_never_publish(
             action="consent.never_publish" if never_publish else "consent.never_publish_cleared",
             obj=pupil,
             summary=(
-                f"{'Set' if never_publish else 'Cleared'} “never publish” for "
-                f"{pupil.full_name}: {reason}"
+                later(
+                    "Set “never publish” for %(name)s: %(reason)s",
+                    name=pupil.full_name,
+                    reason=reason,
+                )
+                if never_publish
+                else later(
+                    "Cleared “never publish” for %(name)s: %(reason)s",
+                    name=pupil.full_name,
+                    reason=reason,
+                )
             ),
         )
         if never_publish:
@@ -339,13 +391,25 @@ def _pupil_save_from_import(
     if row.pupil is None:
         fields = {name: row.values[name] for name in importer.COMPARED}
         pupil = Pupil.objects.create(school=school, **fields)
-        how = f" ({row.notes[0]})" if row.notes else ""
         audit_record(
             school=school,
             actor=imported_by.user,
             action="consent.pupil_create",
             obj=pupil,
-            summary=f"Imported {pupil.full_name} ({pupil.class_name}){how}.",
+            summary=(
+                later(
+                    "Imported %(name)s (%(class_name)s) (%(how)s).",
+                    name=pupil.full_name,
+                    class_name=pupil.class_name,
+                    how=row.notes[0],
+                )
+                if row.notes
+                else later(
+                    "Imported %(name)s (%(class_name)s).",
+                    name=pupil.full_name,
+                    class_name=pupil.class_name,
+                )
+            ),
         )
         return pupil
     pupil = row.pupil
@@ -353,13 +417,24 @@ def _pupil_save_from_import(
         setattr(pupil, name, value)
     pupil.left_on = None
     pupil.save()
-    how = f" {row.notes[0]}" if row.notes else ""
+    changes = _joined("; ", row.changes)
     audit_record(
         school=school,
         actor=imported_by.user,
         action="consent.pupil_update",
         obj=pupil,
-        summary=f"Import updated {pupil.full_name}: {'; '.join(row.changes)}.{how}",
+        summary=(
+            later(
+                "Import updated %(name)s: %(changes)s. %(how)s",
+                name=pupil.full_name,
+                changes=changes,
+                how=row.notes[0],
+            )
+            if row.notes
+            else later(
+                "Import updated %(name)s: %(changes)s.", name=pupil.full_name, changes=changes
+            )
+        ),
     )
     return pupil
 
@@ -385,18 +460,21 @@ def _remember_import_columns(
     saved.columns = chosen
     saved.chosen_by = chosen_by
     saved.save()
-    described = "; ".join(
-        f"{importer.FIELD_LABELS[name]} = “{column}”"
-        if column
-        else f"{importer.FIELD_LABELS[name]}: none"
-        for name, column in chosen.items()
+    described = _joined(
+        "; ",
+        [
+            later("%(detail)s = “%(column)s”", detail=importer.FIELD_LABELS[name], column=column)
+            if column
+            else later("%(detail)s: none", detail=importer.FIELD_LABELS[name])
+            for name, column in chosen.items()
+        ],
     )
     audit_record(
         school=school,
         actor=chosen_by.user,
         action="consent.import_columns",
         obj=saved,
-        summary=f"Chose the MIS import columns: {described}.",
+        summary=later("Chose the MIS import columns: %(columns)s.", columns=described),
     )
 
 
@@ -416,15 +494,18 @@ def pupil_import(
     -> column index) are the ones the preview used; with
     ``remember_columns`` (the office chose them) they are kept for the
     school's next file with the same column names."""
-    _require(imported_by, EDITORS, "import pupils")
+    _require(imported_by, EDITORS, gettext("Only the office or the headteacher can import pupils."))
     _member_of(imported_by, school)
     try:
         with transaction.atomic():
             preview = importer.build_preview(school=school, data=data, columns=columns)
             if preview.errors:
                 raise ServiceError(
-                    f"Nothing was imported: {len(preview.errors)} row(s) have errors. "
-                    "Correct them in the file and upload it again."
+                    gettext(
+                        "Nothing was imported: %(count)s row(s) have errors. "
+                        "Correct them in the file and upload it again."
+                    )
+                    % {"count": len(preview.errors)}
                 )
             today = school.local_today()
             changed = 0
@@ -444,7 +525,10 @@ def pupil_import(
                         actor=imported_by.user,
                         action="consent.pupil_left",
                         obj=pupil,
-                        summary=f"Marked {pupil.full_name} as left: not in the MIS import.",
+                        summary=later(
+                            "Marked %(name)s as left: not in the MIS import.",
+                            name=pupil.full_name,
+                        ),
                     )
                     left += 1
             if changed or left:
@@ -457,15 +541,27 @@ def pupil_import(
                 actor=imported_by.user,
                 action="consent.import",
                 summary=(
-                    f"Imported the MIS pupil list ({preview.source}): {counts['create']} added, "
-                    f"{counts['update']} updated, {counts['unchanged']} unchanged, "
-                    f"{left} marked as left"
-                    + (
-                        f"; {len(preview.cleaned)} value(s) cleaned of hidden characters"
-                        if preview.cleaned
-                        else ""
+                    later(
+                        "Imported the MIS pupil list (%(source)s): %(added)s added, "
+                        "%(updated)s updated, %(unchanged)s unchanged, %(left)s marked as left; "
+                        "%(cleaned)s value(s) cleaned of hidden characters.",
+                        source=preview.source,
+                        added=counts["create"],
+                        updated=counts["update"],
+                        unchanged=counts["unchanged"],
+                        left=left,
+                        cleaned=len(preview.cleaned),
                     )
-                    + "."
+                    if preview.cleaned
+                    else later(
+                        "Imported the MIS pupil list (%(source)s): %(added)s added, "
+                        "%(updated)s updated, %(unchanged)s unchanged, %(left)s marked as left.",
+                        source=preview.source,
+                        added=counts["create"],
+                        updated=counts["update"],
+                        unchanged=counts["unchanged"],
+                        left=left,
+                    )
                 ),
             )
     except importer.ImportFileError as error:
@@ -485,7 +581,7 @@ def _read_scan(upload) -> tuple[bytes, str, str]:
         checked = check_image(data)
     except ImageRejected as error:
         raise ServiceError(
-            f"The scan must be a PDF or a PNG, JPEG or WebP image. {' '.join(error.messages)}"
+            [gettext("The scan must be a PDF or a PNG, JPEG or WebP image."), *error.messages]
         ) from None
     return checked.display, checked.display_extension, checked.copies.content_type
 
@@ -514,33 +610,46 @@ def consent_form_record(
     current one: a form found in a drawer from two years ago has expired),
     or a number of months from the day it was received.
     """
-    _require(recorded_by, EDITORS, "record consent forms")
+    _require(
+        recorded_by,
+        EDITORS,
+        gettext("Only the office or the headteacher can record consent forms."),
+    )
     _same_school(recorded_by, pupil)
     school = pupil.school
     given_by_name = given_by_name.strip()
     if not given_by_name:
-        raise ServiceError("Give the name of the person who signed the form.")
+        raise ServiceError(gettext("Give the name of the person who signed the form."))
     if relationship not in ConsentForm.PARENTAL_RESPONSIBILITY:
         label = dict(ConsentForm.Relationship.choices).get(relationship, relationship)
         raise ServiceError(
-            f"Consent can only be given or refused by someone with parental responsibility "
-            f"(a parent, carer or guardian), not a {label.lower()}. Send the form home for "
-            "a parent or carer to sign."
+            gettext(
+                "Consent can only be given or refused by someone with parental responsibility "
+                "(a parent, carer or guardian), not a %(relationship)s. Send the form home for "
+                "a parent or carer to sign."
+            )
+            % {"relationship": str(label).lower()}
         )
     if method not in ConsentForm.Method.values:
-        raise ServiceError("Choose how the form was received.")
-    _not_in_future(received_on, school, "date the form was received")
+        raise ServiceError(gettext("Choose how the form was received."))
+    _not_in_future(
+        received_on, school, gettext("The date the form was received cannot be in the future.")
+    )
     if valid_until is None:
         valid_until = default_valid_until(school, received_on)
     if valid_until < received_on:
-        raise ServiceError("“Valid until” must be on or after the date the form was received.")
+        raise ServiceError(
+            gettext("“Valid until” must be on or after the date the form was received.")
+        )
     answered = {p: d for p, d in decisions.items() if d}
     unknown = set(answered) - set(Purpose.values)
     bad = set(answered.values()) - set(ConsentRecord.Decision.values)
     if unknown or bad:
-        raise ServiceError("The form has an answer this register does not know.")
+        raise ServiceError(gettext("The form has an answer this register does not know."))
     if not answered:
-        raise ServiceError("The form answers no purpose: record at least one granted or refused.")
+        raise ServiceError(
+            gettext("The form answers no purpose: record at least one granted or refused.")
+        )
     scan_file = _read_scan(scan) if scan is not None else None
     with transaction.atomic():
         form = ConsentForm(
@@ -561,16 +670,31 @@ def consent_form_record(
             ConsentRecord(pupil=pupil, form=form, purpose=p, decision=d)
             for p, d in answered.items()
         )
-        summary = ", ".join(f"{Purpose(p).label}: {d}" for p, d in answered.items())
+        answers = _joined(
+            ", ",
+            [
+                later(
+                    "%(purpose)s: %(decision)s",
+                    purpose=Purpose(p).label,
+                    decision=_lower(ConsentRecord.Decision(d).label),
+                )
+                for p, d in answered.items()
+            ],
+        )
         audit_record(
             school=school,
             actor=recorded_by.user,
             action="consent.form_record",
             obj=form,
-            summary=(
-                f"Recorded a consent form for {pupil.full_name} from {given_by_name} "
-                f"({form.get_relationship_display().lower()}), received "
-                f"{received_on:%d/%m/%Y}, valid until {valid_until:%d/%m/%Y} — {summary}."
+            summary=later(
+                "Recorded a consent form for %(name)s from %(given_by)s (%(relationship)s), "
+                "received %(received)s, valid until %(valid_until)s — %(answers)s.",
+                name=pupil.full_name,
+                given_by=given_by_name,
+                relationship=_lower(ConsentForm.Relationship(relationship).label),
+                received=f"{received_on:%d/%m/%Y}",
+                valid_until=f"{valid_until:%d/%m/%Y}",
+                answers=answers,
             ),
         )
         # A later refusal: posts already cleared for this pupil are followed up.
@@ -604,7 +728,11 @@ def consent_forms_record_for_class(
     (signed by a grandparent, a date in the future) is not recorded and
     carries its message in ``error``; the others are recorded. Returns the
     entries with ``form`` or ``error`` filled in."""
-    _require(recorded_by, EDITORS, "record consent forms")
+    _require(
+        recorded_by,
+        EDITORS,
+        gettext("Only the office or the headteacher can record consent forms."),
+    )
     for entry in entries:
         try:
             entry.form = consent_form_record(
@@ -635,24 +763,33 @@ def consent_withdraw(
     The withdrawal is recorded against the form that decides the purpose,
     even while "never publish" is set: the parent's withdrawal still stands
     when the head clears it."""
-    _require(recorded_by, EDITORS, "record a withdrawal")
+    _require(
+        recorded_by, EDITORS, gettext("Only the office or the headteacher can record a withdrawal.")
+    )
     pupil = record.pupil
     _same_school(recorded_by, pupil)
     withdrawn_by_name = withdrawn_by_name.strip()
     if not withdrawn_by_name:
-        raise ServiceError("Give the name of the person withdrawing consent.")
-    _not_in_future(withdrawn_on, pupil.school, "date of the withdrawal")
+        raise ServiceError(gettext("Give the name of the person withdrawing consent."))
+    _not_in_future(
+        withdrawn_on, pupil.school, gettext("The date of the withdrawal cannot be in the future.")
+    )
     with transaction.atomic():
         record = ConsentRecord.objects.select_for_update().select_related("form").get(pk=record.pk)
         if record.decision != ConsentRecord.Decision.GRANTED or record.withdrawn_on:
-            raise ServiceError("Only a consent that is granted and not withdrawn can be withdrawn.")
+            raise ServiceError(
+                gettext("Only a consent that is granted and not withdrawn can be withdrawn.")
+            )
         fresh = Pupil.objects.select_related("school").get(pk=pupil.pk)
         deciding = fresh.deciding_record(record.purpose)
         if deciding is None or deciding.pk != record.pk:
-            raise ServiceError("A later form has replaced this answer; withdraw the current one.")
+            raise ServiceError(
+                gettext("A later form has replaced this answer; withdraw the current one.")
+            )
         if fresh.consent_from_forms(record.purpose).status == Status.WITHDRAWN:
             raise ServiceError(
-                f"Consent for {record.purpose_label.lower()} has already been withdrawn."
+                gettext("Consent for %(purpose)s has already been withdrawn.")
+                % {"purpose": record.purpose_label.lower()}
             )
         record.withdrawn_on = withdrawn_on
         record.withdrawn_by_name = withdrawn_by_name
@@ -671,9 +808,12 @@ def consent_withdraw(
             actor=recorded_by.user,
             action="consent.withdraw",
             obj=record,
-            summary=(
-                f"{withdrawn_by_name} withdrew consent for {record.purpose_label.lower()} "
-                f"for {pupil.full_name} on {withdrawn_on:%d/%m/%Y}."
+            summary=later(
+                "%(who)s withdrew consent for %(purpose)s for %(name)s on %(date)s.",
+                who=withdrawn_by_name,
+                purpose=_lower(record.purpose_label),
+                name=pupil.full_name,
+                date=f"{withdrawn_on:%d/%m/%Y}",
             ),
         )
         followups_raise(pupil=pupil, changed_by=recorded_by)
@@ -774,14 +914,19 @@ def publication_check_run(
 
     if not may_check_channel(checked_by, channel):
         raise ServiceError(
-            f"Only an administrator currently authorised for {channel.name}, the headteacher "
-            "or a senior leader can run a publication check for it."
+            gettext(
+                "Only an administrator currently authorised for %(channel)s, the headteacher "
+                "or a senior leader can run a publication check for it."
+            )
+            % {"channel": channel.name}
         )
     pupils = list(pupils)
     for pupil in pupils:
         _same_school(checked_by, pupil)
     if not pupils and not caption.strip():
-        raise ServiceError("Choose the pupils in the photo, or paste the caption, or both.")
+        raise ServiceError(
+            gettext("Choose the pupils in the photo, or paste the caption, or both.")
+        )
     school = channel.school
     purposes = purpose_for_channel(channel, video=includes_video)
     purpose = purposes[0] if purposes else ""
@@ -797,8 +942,11 @@ def publication_check_run(
                     pupil,
                     False,
                     "",
-                    f"{channel.get_platform_display()} carries no "
-                    "pupils' photos: do not post photos of pupils there.",
+                    gettext(
+                        "%(platform)s carries no pupils' photos: do not post photos of pupils "
+                        "there."
+                    )
+                    % {"platform": channel.get_platform_display()},
                     None,
                 )
             )
@@ -869,9 +1017,23 @@ def publication_check_run(
             action="consent.check",
             obj=check,
             summary=(
-                f"Publication check for {channel.name}"
-                f"{' (video)' if Purpose.VIDEO in purposes else ''}: {len(results)} pupil(s), "
-                f"{blocked} blocked; {len(matches)} name(s) found in the caption."
+                later(
+                    "Publication check for %(channel)s (video): %(count)s pupil(s), "
+                    "%(blocked)s blocked; %(names)s name(s) found in the caption.",
+                    channel=channel.name,
+                    count=len(results),
+                    blocked=blocked,
+                    names=len(matches),
+                )
+                if Purpose.VIDEO in purposes
+                else later(
+                    "Publication check for %(channel)s: %(count)s pupil(s), "
+                    "%(blocked)s blocked; %(names)s name(s) found in the caption.",
+                    channel=channel.name,
+                    count=len(results),
+                    blocked=blocked,
+                    names=len(matches),
+                )
             ),
         )
     return check
@@ -892,9 +1054,9 @@ def _followup_answer(followup: CheckedPupil, pupil: Pupil | None = None):
 
 
 FOLLOWUP_WHY = {
-    Status.WITHDRAWN: "consent was withdrawn",
-    Status.REFUSED: "a later form refused consent",
-    Status.NEVER: "“never publish” was set",
+    Status.WITHDRAWN: gettext_lazy("consent was withdrawn"),
+    Status.REFUSED: gettext_lazy("a later form refused consent"),
+    Status.NEVER: gettext_lazy("“never publish” was set"),
 }
 
 
@@ -941,9 +1103,11 @@ def followups_raise(*, pupil: Pupil, changed_by: StaffMember) -> list[CheckedPup
         actor=changed_by.user,
         action="consent.followups_raised",
         obj=fresh,
-        summary=(
-            f"{len(raised)} post(s) cleared for {fresh.full_name} to take down or keep: "
-            f"{FOLLOWUP_WHY[raised[0].followup_status]}."
+        summary=later(
+            "%(count)s post(s) cleared for %(name)s to take down or keep: %(why)s.",
+            count=len(raised),
+            name=fresh.full_name,
+            why=FOLLOWUP_WHY[raised[0].followup_status],
         ),
     )
     per_member: dict[int, tuple[StaffMember, int]] = {}
@@ -966,9 +1130,11 @@ def followups_raise(*, pupil: Pupil, changed_by: StaffMember) -> list[CheckedPup
             recipient=member,
             kind="consent_followup",
             key=f"{key}:{member.pk}",
-            title=(
-                f"Consent changed for a pupil in {count} post(s) cleared on "
-                f"{school.name}: take each down or record why it stays"
+            title=later(
+                "Consent changed for a pupil in %(count)s post(s) cleared on %(school)s: "
+                "take each down or record why it stays",
+                count=count,
+                school=school.name,
             ),
             url=url,
             object_type="consent.checkedpupil",
@@ -1005,15 +1171,20 @@ def followup_mark_reviewed(
     does not need a review."""
     if not may_review_followup(reviewed_by, followup):
         raise ServiceError(
-            "Only the office, the headteacher, a senior leader or a current administrator of "
-            f"{followup.check_run.channel.name} can close this follow-up."
+            gettext(
+                "Only the office, the headteacher, a senior leader or a current administrator "
+                "of %(channel)s can close this follow-up."
+            )
+            % {"channel": followup.check_run.channel.name}
         )
     if outcome not in CheckedPupil.Outcome.values:
-        raise ServiceError("Say whether the post was taken down or is kept.")
+        raise ServiceError(gettext("Say whether the post was taken down or is kept."))
     note = note.strip()
     if outcome == CheckedPupil.Outcome.KEPT and not note:
         raise ServiceError(
-            "Give the reason the post stays up (for example: the pupil cannot be recognised)."
+            gettext(
+                "Give the reason the post stays up (for example: the pupil cannot be recognised)."
+            )
         )
     with transaction.atomic():
         followup = (
@@ -1022,12 +1193,14 @@ def followup_mark_reviewed(
             .get(pk=followup.pk)
         )
         if followup.reviewed_at:
-            raise ServiceError("This post has already been marked taken down or kept.")
+            raise ServiceError(gettext("This post has already been marked taken down or kept."))
         answer = None if followup.followup_raised_at else _followup_answer(followup)
         if not followup.followup_raised_at and answer is None:
             raise ServiceError(
-                "This post does not need reviewing: the pupil's consent was not withdrawn or "
-                "refused, and “never publish” is not set."
+                gettext(
+                    "This post does not need reviewing: the pupil's consent was not withdrawn "
+                    "or refused, and “never publish” is not set."
+                )
             )
         status = followup.followup_status or answer.status
         followup.reviewed_at = timezone.now()
@@ -1041,10 +1214,26 @@ def followup_mark_reviewed(
             action="consent.followup_reviewed",
             obj=followup,
             summary=(
-                f"{followup.get_review_outcome_display()}: the post on "
-                f"{followup.check_run.channel.name} from publication check "
-                f"{followup.check_run_id} for {followup.pupil.full_name} after "
-                f"{FOLLOWUP_WHY[status]}" + (f": {note}" if note else ".")
+                later(
+                    "%(outcome)s: the post on %(channel)s from publication check %(check)s for "
+                    "%(name)s after %(why)s: %(note)s",
+                    outcome=CheckedPupil.Outcome(outcome).label,
+                    channel=followup.check_run.channel.name,
+                    check=followup.check_run_id,
+                    name=followup.pupil.full_name,
+                    why=FOLLOWUP_WHY[status],
+                    note=note,
+                )
+                if note
+                else later(
+                    "%(outcome)s: the post on %(channel)s from publication check %(check)s for "
+                    "%(name)s after %(why)s.",
+                    outcome=CheckedPupil.Outcome(outcome).label,
+                    channel=followup.check_run.channel.name,
+                    check=followup.check_run_id,
+                    name=followup.pupil.full_name,
+                    why=FOLLOWUP_WHY[status],
+                )
             ),
         )
     return followup
@@ -1066,19 +1255,31 @@ def group_application_record(
     """Record an application to join the private parents' group
     (Threemilestone 1.3, 2.2: members are parents and carers of current
     pupils who have signed the code of conduct)."""
-    _require(recorded_by, {Role.OFFICE, Role.HEAD, Role.SLT}, "record group applications")
+    _require(
+        recorded_by,
+        {Role.OFFICE, Role.HEAD, Role.SLT},
+        gettext(
+            "Only the office, the headteacher or a senior leader can record group applications."
+        ),
+    )
     _member_of(recorded_by, school)
     pupils = list(pupils)
     applicant_name, profile_name = applicant_name.strip(), profile_name.strip()
     if not applicant_name or not profile_name:
-        raise ServiceError("Give the applicant's name and their profile name on the platform.")
+        raise ServiceError(
+            gettext("Give the applicant's name and their profile name on the platform.")
+        )
     if relationship not in GroupApplication.Relationship.values:
-        raise ServiceError("Choose the applicant's relationship to the pupil.")
+        raise ServiceError(gettext("Choose the applicant's relationship to the pupil."))
     if not pupils:
-        raise ServiceError("Choose the pupil or pupils the applicant is connected to.")
+        raise ServiceError(gettext("Choose the pupil or pupils the applicant is connected to."))
     for pupil in pupils:
         _same_school(recorded_by, pupil)
-    _not_in_future(code_of_conduct_signed_on, school, "date the code of conduct was signed")
+    _not_in_future(
+        code_of_conduct_signed_on,
+        school,
+        gettext("The date the code of conduct was signed cannot be in the future."),
+    )
     with transaction.atomic():
         application = GroupApplication.objects.create(
             school=school,
@@ -1094,10 +1295,13 @@ def group_application_record(
             actor=recorded_by.user,
             action="consent.group_record",
             obj=application,
-            summary=(
-                f"Recorded a private-group application from {applicant_name} "
-                f"(“{profile_name}”), {application.get_relationship_display().lower()} of "
-                f"{', '.join(p.full_name for p in pupils)}."
+            summary=later(
+                "Recorded a private-group application from %(name)s (“%(profile)s”), "
+                "%(relationship)s of %(pupils)s.",
+                name=applicant_name,
+                profile=profile_name,
+                relationship=_lower(GroupApplication.Relationship(relationship).label),
+                pupils=", ".join(p.full_name for p in pupils),
             ),
         )
     return application
@@ -1119,24 +1323,34 @@ def group_application_decide(
     responsibility (parent, carer, guardian) is approved — anyone else only
     as an exception the leader writes down, kept on the application and in
     the audit trail."""
-    _require(decided_by, LEADERS, "approve or reject group applications")
+    _require(
+        decided_by,
+        LEADERS,
+        gettext(
+            "Only the headteacher or a senior leader can approve or reject group applications."
+        ),
+    )
     _same_school(decided_by, application)
     reason = reason.strip()
     exception_reason = exception_reason.strip()
     if not reason:
-        raise ServiceError("Give a reason for the decision.")
+        raise ServiceError(gettext("Give a reason for the decision."))
     with transaction.atomic():
         application = GroupApplication.objects.select_for_update().get(pk=application.pk)
         if application.status != GroupApplication.Status.PENDING:
-            raise ServiceError("This application has already been decided.")
+            raise ServiceError(gettext("This application has already been decided."))
         exception = approve and not application.has_parental_responsibility
         if exception and not exception_reason:
             raise ServiceError(
-                f"Only parents and carers with parental responsibility may join the group "
-                f"that shares pupils' photos{_cite(application.school, 'group_membership')}. "
-                "To approve a "
-                f"{application.get_relationship_display().lower()}, record an exception with "
-                "a written reason."
+                gettext(
+                    "Only parents and carers with parental responsibility may join the group "
+                    "that shares pupils' photos%(clause)s. To approve a %(relationship)s, "
+                    "record an exception with a written reason."
+                )
+                % {
+                    "clause": _cite(application.school, "group_membership"),
+                    "relationship": application.get_relationship_display().lower(),
+                }
             )
         application.status = (
             GroupApplication.Status.APPROVED if approve else GroupApplication.Status.REJECTED
@@ -1152,13 +1366,27 @@ def group_application_decide(
             action="consent.group_approve" if approve else "consent.group_reject",
             obj=application,
             summary=(
-                f"{'Approved' if approve else 'Rejected'} the group application of "
-                f"{application.applicant_name}: {reason}"
-                + (
-                    f" Exception ({application.get_relationship_display().lower()}, "
-                    f"not a parent or carer): {exception_reason}"
-                    if exception
-                    else ""
+                later(
+                    "Approved the group application of %(name)s: %(reason)s Exception "
+                    "(%(relationship)s, not a parent or carer): %(exception)s",
+                    name=application.applicant_name,
+                    reason=reason,
+                    relationship=_lower(
+                        GroupApplication.Relationship(application.relationship).label
+                    ),
+                    exception=exception_reason,
+                )
+                if exception
+                else later(
+                    "Approved the group application of %(name)s: %(reason)s",
+                    name=application.applicant_name,
+                    reason=reason,
+                )
+                if approve
+                else later(
+                    "Rejected the group application of %(name)s: %(reason)s",
+                    name=application.applicant_name,
+                    reason=reason,
                 )
             ),
         )
@@ -1170,15 +1398,19 @@ def group_application_remove(
 ) -> GroupApplication:
     """Remove an approved member from the private group, with a reason
     (Threemilestone 2.2, 6.1; Roman Road code of conduct)."""
-    _require(removed_by, LEADERS, "remove group members")
+    _require(
+        removed_by,
+        LEADERS,
+        gettext("Only the headteacher or a senior leader can remove group members."),
+    )
     _same_school(removed_by, application)
     reason = reason.strip()
     if not reason:
-        raise ServiceError("Give a reason for removing this member.")
+        raise ServiceError(gettext("Give a reason for removing this member."))
     with transaction.atomic():
         application = GroupApplication.objects.select_for_update().get(pk=application.pk)
         if application.status != GroupApplication.Status.APPROVED:
-            raise ServiceError("Only an approved member can be removed.")
+            raise ServiceError(gettext("Only an approved member can be removed."))
         application.status = GroupApplication.Status.REMOVED
         application.removed_by = removed_by
         application.removed_at = timezone.now()
@@ -1189,19 +1421,23 @@ def group_application_remove(
             actor=removed_by.user,
             action="consent.group_remove",
             obj=application,
-            summary=f"Removed {application.applicant_name} from the private group: {reason}",
+            summary=later(
+                "Removed %(name)s from the private group: %(reason)s",
+                name=application.applicant_name,
+                reason=reason,
+            ),
         )
     return application
 
 
-def audit_private_file(*, member: StaffMember, obj, what: str) -> None:
+def audit_private_file(*, member: StaffMember, obj, summary: str) -> None:
     """Every view of a pupil photo or a consent-form scan is audited."""
     audit_record(
         school=member.school,
         actor=member.user,
         action="consent.file_view",
         obj=obj,
-        summary=f"Viewed {what}.",
+        summary=summary,
     )
 
 
@@ -1232,11 +1468,11 @@ def check_photo_record(
     from schoolsocial.images import ImageRejected, inspect_upload
 
     if by.school_id != check.school_id:
-        raise ServiceError("These records belong to different schools.")
+        raise ServiceError(gettext("These records belong to different schools."))
     try:
         inspect_upload(photo)
     except ImageRejected as error:
-        raise ServiceError(["The photo was not looked at:", *error.messages]) from None
+        raise ServiceError([gettext("The photo was not looked at:"), *error.messages]) from None
     photo.seek(0)
     data = photo.read()
     found = faces.count_faces(data)
@@ -1261,8 +1497,23 @@ def check_photo_record(
                 actor=by.user,
                 action="consent.check_photo",
                 obj=check,
-                summary=f"Publication check {check.pk}: {found} face(s) found in the photo, "
-                f"{ticked} pupil(s) ticked; photo {'kept' if keep else 'not kept'}.",
+                summary=(
+                    later(
+                        "Publication check %(check)s: %(faces)s face(s) found in the photo, "
+                        "%(ticked)s pupil(s) ticked; photo kept.",
+                        check=check.pk,
+                        faces=found,
+                        ticked=ticked,
+                    )
+                    if keep
+                    else later(
+                        "Publication check %(check)s: %(faces)s face(s) found in the photo, "
+                        "%(ticked)s pupil(s) ticked; photo not kept.",
+                        check=check.pk,
+                        faces=found,
+                        ticked=ticked,
+                    )
+                ),
             )
     except BaseException:
         if name:

@@ -11,10 +11,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from consent import selectors, services
@@ -42,6 +41,7 @@ from consent.models import (
     Pupil,
     Purpose,
     Status,
+    and_list,
     purpose_for_channel,
 )
 from schoolsocial.access import (
@@ -52,6 +52,7 @@ from schoolsocial.access import (
 )
 from schoolsocial.exports import csv_response
 from schoolsocial.images import ImageRejected, inspect_upload
+from schoolsocial.language import later
 from schoolsocial.private_files import private_file_response
 
 REGISTER_READERS = ("office", "head", "slt", "admin")
@@ -64,7 +65,7 @@ INLINE_SCAN_TYPES = frozenset({"image/png", "image/jpeg"})
 # "Legal considerations": data protection).
 register_readers = current_administrator_or_roles("office", "head", "slt")
 checkers = current_administrator_or_roles("slt", "head")
-ALREADY_SENT = "That form was already sent; nothing was changed the second time."
+ALREADY_SENT = gettext_lazy("That form was already sent; nothing was changed the second time.")
 
 
 def _error_text(error: ValidationError) -> str:
@@ -117,7 +118,10 @@ def pupil_add(request):
         except ValidationError as error:
             form.refuse(request, error)
         else:
-            messages.success(request, f"{pupil.full_name} added to the register.")
+            messages.success(
+                request,
+                gettext("%(name)s added to the register.") % {"name": pupil.full_name},
+            )
             return redirect("consent:pupil", pupil_id=pupil.pk)
     return render(request, "consent/pupil_form.html", {"form": form, "creating": True})
 
@@ -177,7 +181,7 @@ def pupil_edit(request, pupil_id: int):
             pupil.refresh_from_db()
             form.add_error(None, _error_text(error))
         else:
-            messages.success(request, f"Saved {pupil.full_name}.")
+            messages.success(request, gettext("Saved %(name)s.") % {"name": pupil.full_name})
             return redirect("consent:pupil", pupil_id=pupil.pk)
     return render(request, "consent/pupil_form.html", {"form": form, "pupil": pupil})
 
@@ -210,19 +214,22 @@ def pupil_never_publish(request, pupil_id: int):
         else:
             messages.success(
                 request,
-                f"{pupil.full_name} must never be published."
-                if pupil.never_publish
-                else f"“Never publish” cleared for {pupil.full_name}; their consent forms apply.",
+                (
+                    gettext("%(name)s must never be published.")
+                    if pupil.never_publish
+                    else gettext("“Never publish” cleared for %(name)s; their consent forms apply.")
+                )
+                % {"name": pupil.full_name},
             )
             return redirect("consent:pupil", pupil_id=pupil.pk)
     return render(request, "consent/never_publish.html", {"form": form, "pupil": pupil})
 
 
-def _photo_response(request, pupil: Pupil, field: str, what: str):
+def _photo_response(request, pupil: Pupil, field: str, summary: str):
     file = getattr(pupil, field)
     if not file:
         raise Http404("No photo")
-    services.audit_private_file(member=request.member, obj=pupil, what=f"{what} of {pupil}")
+    services.audit_private_file(member=request.member, obj=pupil, summary=summary)
     name = file.name.rsplit("/", 1)[-1]
     content_type = {"png": "image/png", "webp": "image/webp"}.get(
         name.rsplit(".", 1)[-1], "image/jpeg"
@@ -232,18 +239,20 @@ def _photo_response(request, pupil: Pupil, field: str, what: str):
 
 @register_readers
 def pupil_photo(request, pupil_id: int):
+    pupil = get_for_school(request, Pupil, pk=pupil_id)
     return _photo_response(
-        request, get_for_school(request, Pupil, pk=pupil_id), "photo", "the photo"
+        request, pupil, "photo", later("Viewed the photo of %(name)s.", name=pupil.full_name)
     )
 
 
 @register_readers
 def pupil_thumbnail(request, pupil_id: int):
+    pupil = get_for_school(request, Pupil, pk=pupil_id)
     return _photo_response(
         request,
-        get_for_school(request, Pupil, pk=pupil_id),
+        pupil,
         "photo_thumbnail",
-        "the thumbnail photo",
+        later("Viewed the thumbnail photo of %(name)s.", name=pupil.full_name),
     )
 
 
@@ -278,7 +287,10 @@ def consent_form(request, pupil_id: int):
         except ValidationError as error:
             form.refuse(request, error)
         else:
-            messages.success(request, f"Consent form recorded for {pupil.full_name}.")
+            messages.success(
+                request,
+                gettext("Consent form recorded for %(name)s.") % {"name": pupil.full_name},
+            )
             return redirect("consent:pupil", pupil_id=pupil.pk)
     return render(request, "consent/consent_form.html", {"form": form, "pupil": pupil})
 
@@ -305,7 +317,9 @@ def class_forms(request):
         filled = [row for row, ok in zip(rows, rows_valid, strict=True) if ok and not row.is_blank]
         problems = [row for row, ok in zip(rows, rows_valid, strict=True) if not ok]
         if not filled and not problems:
-            form.add_error(None, "Nothing to record: fill in a row for each form received.")
+            form.add_error(
+                None, gettext("Nothing to record: fill in a row for each form received.")
+            )
         elif filled and not form.claim(request):
             messages.info(request, ALREADY_SENT)
             return redirect(f"{reverse('consent:pupils')}?{urlencode({'class_name': class_name})}")
@@ -335,8 +349,12 @@ def class_forms(request):
             if not problems:
                 messages.success(
                     request,
-                    f"Recorded {len(recorded)} consent form{pluralize(len(recorded))} "
-                    f"for {class_name}.",
+                    ngettext(
+                        "Recorded %(count)s consent form for %(class_name)s.",
+                        "Recorded %(count)s consent forms for %(class_name)s.",
+                        len(recorded),
+                    )
+                    % {"count": len(recorded), "class_name": class_name},
                 )
                 return redirect(
                     f"{reverse('consent:pupils')}?{urlencode({'class_name': class_name})}"
@@ -349,16 +367,18 @@ def class_forms(request):
             else:
                 form.release(request)
         if problems:
-            form.add_error(
-                None,
-                f"{len(problems)} form{pluralize(len(problems))} not recorded: see the "
-                f"row{pluralize(len(problems))} marked below."
-                + (
-                    f" The other {len(recorded)} {pluralize(len(recorded), 'was,were')} recorded."
-                    if recorded
-                    else ""
-                ),
-            )
+            message = ngettext(
+                "%(count)s form not recorded: see the row marked below.",
+                "%(count)s forms not recorded: see the rows marked below.",
+                len(problems),
+            ) % {"count": len(problems)}
+            if recorded:
+                message += " " + ngettext(
+                    "The other %(count)s was recorded.",
+                    "The other %(count)s were recorded.",
+                    len(recorded),
+                ) % {"count": len(recorded)}
+            form.add_error(None, message)
     return render(
         request,
         "consent/class_forms.html",
@@ -401,8 +421,10 @@ def consent_withdraw(request, consent_record_id: int):
         else:
             messages.success(
                 request,
-                f"Consent for {record.purpose_label.lower()} withdrawn for {record.pupil}. "
-                "Review the posts listed below.",
+                gettext(
+                    "Consent for %(purpose)s withdrawn for %(name)s. Review the posts listed below."
+                )
+                % {"purpose": record.purpose_label.lower(), "name": record.pupil},
             )
         return redirect("consent:pupil", pupil_id=record.pupil_id)
     return render(request, "consent/withdraw.html", {"form": form, "record": record})
@@ -417,7 +439,9 @@ def consent_scan(request, consent_record_id: int):
     if not scan:
         raise Http404("No scan")
     services.audit_private_file(
-        member=request.member, obj=record.form, what=f"the consent form scan of {record.pupil}"
+        member=request.member,
+        obj=record.form,
+        summary=later("Viewed the consent form scan of %(name)s.", name=record.pupil.full_name),
     )
     content_type = record.form.scan_content_type or "application/octet-stream"
     # Image scans were re-encoded when uploaded and may be shown in the page;
@@ -503,12 +527,7 @@ def do_not_publish_print(request):
         school=school, purposes=purposes, class_name=class_name
     )
     count = sum(len(pupils) for pupils in by_class.values())
-    what = Purpose(purpose).label.lower() if len(purposes) == 1 else "any purpose"
-    where = f"class {class_name}" if class_name else "the whole school"
-    services.audit_print(
-        member=request.member,
-        summary=f"Printed the do-not-publish sheet ({what}, {where}): {count} pupils.",
-    )
+    services.audit_print(member=request.member, summary=_print_summary(purposes, class_name, count))
     return render(
         request,
         "consent/do_not_publish_print.html",
@@ -533,6 +552,36 @@ def do_not_publish_print(request):
     )
 
 
+def _print_summary(purposes: list[str], class_name: str, count: int):
+    """The audit summary of a printed sheet, in the school's language."""
+    if len(purposes) == 1:
+        what = Purpose(purposes[0]).label
+        if class_name:
+            return later(
+                "Printed the do-not-publish sheet (%(purpose)s, class %(class_name)s): "
+                "%(count)s pupils.",
+                purpose=services._lower(what),
+                class_name=class_name,
+                count=count,
+            )
+        return later(
+            "Printed the do-not-publish sheet (%(purpose)s, the whole school): %(count)s pupils.",
+            purpose=services._lower(what),
+            count=count,
+        )
+    if class_name:
+        return later(
+            "Printed the do-not-publish sheet (any purpose, class %(class_name)s): "
+            "%(count)s pupils.",
+            class_name=class_name,
+            count=count,
+        )
+    return later(
+        "Printed the do-not-publish sheet (any purpose, the whole school): %(count)s pupils.",
+        count=count,
+    )
+
+
 @staff_view
 def do_not_publish_csv(request):
     context = _dnp_context(request, explain=True)  # the file gives each reason
@@ -540,23 +589,35 @@ def do_not_publish_csv(request):
     rows = [row for rows in context["by_class"].values() for row in rows]
     services.audit_export(
         member=request.member,
-        summary=f"Exported the do-not-publish list for {purpose.label.lower()}"
-        + (f", class {context['class_name']}" if context["class_name"] else "")
-        + f" ({len(rows)} pupils).",
+        summary=(
+            later(
+                "Exported the do-not-publish list for %(purpose)s, class %(class_name)s "
+                "(%(count)s pupils).",
+                purpose=services._lower(purpose.label),
+                class_name=context["class_name"],
+                count=len(rows),
+            )
+            if context["class_name"]
+            else later(
+                "Exported the do-not-publish list for %(purpose)s (%(count)s pupils).",
+                purpose=services._lower(purpose.label),
+                count=len(rows),
+            )
+        ),
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return csv_response(
         filename=f"do-not-publish-{purpose.value}-{stamp}.csv",
         header=[
-            "class",
-            "year group",
-            "first name",
-            "preferred name",
-            "surname",
-            "UPN",
-            "purpose",
-            "status",
-            "reason",
+            gettext("class"),
+            gettext("year group"),
+            gettext("first name"),
+            gettext("preferred name"),
+            gettext("surname"),
+            gettext("UPN"),
+            gettext("purpose"),
+            gettext("status"),
+            gettext("reason"),
         ],
         rows=(
             [
@@ -644,7 +705,7 @@ def check(request):
         {
             "form": form,
             "channels": [
-                (c, " and ".join(str(Purpose(p).label) for p in purpose_for_channel(c)) or None)
+                (c, and_list(Purpose(p).label for p in purpose_for_channel(c)) or None)
                 for c in channels
             ],
             "by_class": selectors.pupils_by_class(request.school, q),
@@ -758,7 +819,10 @@ def group_application(request, group_application_id: int):
                         reason=remove_form.cleaned_data["reason"],
                         removed_by=request.member,
                     )
-                    messages.success(request, f"{application.applicant_name} removed.")
+                    messages.success(
+                        request,
+                        gettext("%(name)s removed.") % {"name": application.applicant_name},
+                    )
                     return redirect("consent:group_applications")
         except ValidationError as error:
             messages.error(request, _error_text(error))

@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 ENGLISH = frozenset(
     """the and with this that from have has was were will your you are which
     been they their what when who there here into only then than these those
-    each every after before about should must cannot can't don't does doesn't
+    each every after before about should must cannot can't don't doesn't
     isn't not for of in on by or if it its no yet still been being any
     save cancel search filter print download upload add edit remove delete
     back next previous show hide close send choose record sign see view
