@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.html import format_html
+
 from schoolsocial.models import School
 
 Provider = Callable[[School, str], str]
@@ -39,6 +41,8 @@ def cite(school: School | None, *keys: str) -> str:
 
 
 def quote(school: School | None, key: str, text: str) -> str:
-    """``text`` prefixed with the school's clause ("Whitchurch, Monitoring: …")."""
+    """``text`` prefixed with the school's clause ("Whitchurch, Monitoring: …"),
+    for a page: the clause keeps its own markup (the policy app marks the
+    school's English document ``lang="en"``) and ``text`` is escaped."""
     found = ref(school, key)
-    return f"{found}: {text}" if found else text
+    return format_html("{}: {}", found, text) if found else text

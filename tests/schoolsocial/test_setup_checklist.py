@@ -83,12 +83,13 @@ def test_the_channel_form_quotes_the_schools_own_policy(school, head, login):
     client = login(head)
     page = client.get(reverse("channel_add")).content.decode()
     # A school that has not chosen follows the default (Threemilestone) template.
-    assert "Threemilestone 5.1: The page will be moderated daily." in page
+    # The clause is the school's English document, marked so (WCAG 3.1.2).
+    assert '<span lang="en">Threemilestone 5.1</span>: The page will be moderated daily.' in page
     assert "Threemilestone 5.4" in page
 
     policy_services.profile_choose(school=school, template="whitchurch", by=head)
     page = login(head).get(reverse("channel_add")).content.decode()
-    assert "Whitchurch, Monitoring: The page will be moderated daily." in page
+    assert '<span lang="en">Whitchurch, Monitoring</span>: The page will be moderated' in page
     assert "Threemilestone" not in page and "Carey" not in page
 
 
