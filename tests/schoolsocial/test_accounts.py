@@ -188,6 +188,24 @@ def test_the_head_changes_a_colleagues_address_and_the_old_address_is_told(
     assert client.get(reverse("dashboard")).status_code == 200
 
 
+def test_the_address_change_emails_are_in_the_colleagues_language(head, office, login):
+    """The head works in English; the colleague chose Welsh: both emails
+    about the change (to the old address and to the new) are in Welsh."""
+    verified(office)
+    office.user.language = "cy"
+    office.user.save(update_fields=["language"])
+    change_address(login(head), office, "office.new@example.org")
+    notice = next(m for m in mail.outbox if m.to == ["office@example.org"])
+    assert notice.subject == "Newidiwyd eich cyfeiriad mewngofnodi schoolsocial"
+    assert "siaradwch â'ch pennaeth ar unwaith" in notice.body
+    confirmation = next(m for m in mail.outbox if m.to == ["office.new@example.org"])
+    assert "Cadarnhewch eich cyfeiriad mewngofnodi" in confirmation.subject
+    assert "i gadarnhau mai chi biau'r cyfeiriad" in confirmation.body
+    # The head's own page stays in English.
+    page = login(head).get(reverse("roster_member", args=[office.pk])).content.decode()
+    assert "Sign-in address" in page
+
+
 def test_the_roster_page_offers_the_change_to_leaders(slt, office, login):
     page = login(slt).get(reverse("roster_member", args=[office.pk])).content.decode()
     assert "Sign-in address" in page
