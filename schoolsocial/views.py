@@ -47,7 +47,7 @@ from schoolsocial.forms import (
     SchoolSettingsForm,
 )
 from schoolsocial.inputs import local_path
-from schoolsocial.language import later
+from schoolsocial.language import language_code, later
 from schoolsocial.models import (
     ActingHead,
     AuditEvent,
@@ -154,6 +154,9 @@ def invitation_accept(request, token: str):
             {"reason": _error_text(error)},
             status=410,
         )
+    if not request.user.is_authenticated:
+        # No account yet to choose a language: the school's, as in the email.
+        translation.activate(language_code(invitation.school.language))
     signed_in_as_invitee = (
         request.user.is_authenticated and request.user.email.lower() == invitation.email.lower()
     )
