@@ -211,6 +211,7 @@ class AccessMiddleware:
         if is_admin_page(request):
             return self._service_admin(request)
         if is_third_party(view_func):
+            self._school_for_language(request)
             return None
         rule = rule_for(view_func)
         if rule is None:
@@ -221,6 +222,7 @@ class AccessMiddleware:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not rule.needs_school:
+            self._school_for_language(request)
             return None
 
         member = self._current_member(request)
@@ -284,6 +286,17 @@ class AccessMiddleware:
             )
             return redirect("mfa_activate_totp")
         return None
+
+    @classmethod
+    def _school_for_language(cls, request: HttpRequest) -> None:
+        """On a page that needs no school (allauth's password and two-factor
+        pages, help): the school the person is working in, if known, so the
+        page reads in its language when they chose none of their own. Only
+        ``request.school`` is set: no roles, and nothing is checked."""
+        if request.user.is_authenticated and not request.user.language:
+            member = cls._current_member(request)
+            if member is not None:
+                request.school = member.school
 
     @staticmethod
     def _current_member(request: HttpRequest) -> StaffMember | None:

@@ -206,6 +206,20 @@ def test_the_address_change_emails_are_in_the_colleagues_language(head, office, 
     assert "Sign-in address" in page
 
 
+def test_allauths_pages_read_in_the_schools_language_and_show_the_menu(office, login):
+    """Someone who chose no language of their own, at a Welsh school: the
+    password and two-factor pages are in Welsh, with the app's main menu."""
+    office.school.language = "cy"
+    office.school.save(update_fields=["language"])
+    client = login(office)
+    for name in ("account_change_password", "mfa_index"):
+        page = client.get(reverse(name)).content.decode()
+        assert '<html lang="cy">' in page, name
+        assert 'id="main-nav"' in page and "Dangosfwrdd" in page, name
+    page = client.get(reverse("account_change_password")).content.decode()
+    assert "Cyfrinair presennol" in page and "rhifau i gyd" in page
+
+
 def test_the_roster_page_offers_the_change_to_leaders(slt, office, login):
     page = login(slt).get(reverse("roster_member", args=[office.pk])).content.decode()
     assert "Sign-in address" in page
