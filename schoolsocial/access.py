@@ -32,8 +32,10 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from schoolsocial.language import language_for
 from schoolsocial.models import LEADERS, ChannelAuthorisation, Role, StaffMember
 
 logger = logging.getLogger(__name__)
@@ -192,26 +194,35 @@ class AccessMiddleware:
         request.member = None
         request.roles = frozenset()
         token = current_ip.set(client_ip(request))
+        # The person's own language from the start, so a page refused before
+        # any view runs (a bad form token, an address that does not exist)
+        # reads in it too; LanguageMiddleware adds the school's once known.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            translation.activate(language_for(user=user))
         try:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
             timezone.deactivate()
+            translation.deactivate()
 
     def process_view(self, request: HttpRequest, view_func: Callable, args, kwargs):
         if is_admin_page(request):
             return self._service_admin(request)
         if is_third_party(view_func):
+            self._school_for_language(request)
             return None
         rule = rule_for(view_func)
         if rule is None:
             logger.error("View %s declares no access rule; refusing.", view_func)
-            return _forbidden(request, "This page is not available.")
+            return _forbidden(request, gettext("This page is not available."))
         if rule.public:
             return None
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not rule.needs_school:
+            self._school_for_language(request)
             return None
 
         member = self._current_member(request)
@@ -221,11 +232,16 @@ class AccessMiddleware:
                 return render(request, "schoolsocial/no_school.html", status=403)
             return redirect_to_login(request.get_full_path(), login_url=reverse("school_choose"))
         roles = member.effective_roles()
+        # Refusals and warnings below in the person's language, else the school's.
+        translation.activate(language_for(user=request.user, school=member.school))
         if member_must_enrol_mfa(member, roles):
             messages.warning(
                 request,
-                f"{member.school.name} asks its leaders to use two-factor sign-in. "
-                "Set up an authenticator app to continue.",
+                gettext(
+                    "%(school)s asks its leaders to use two-factor sign-in. "
+                    "Set up an authenticator app to continue."
+                )
+                % {"school": member.school.name},
             )
             return redirect("mfa_activate_totp")
         request.school = member.school
@@ -235,7 +251,8 @@ class AccessMiddleware:
         if rule.roles is not None and not (rule.roles & roles):
             return _forbidden(
                 request,
-                f"This page is for: {', '.join(str(Role(r).label) for r in sorted(rule.roles))}.",
+                gettext("This page is for: %(roles)s.")
+                % {"roles": ", ".join(str(Role(r).label) for r in sorted(rule.roles))},
             )
         if (
             rule.admin_needs_authorisation
@@ -244,9 +261,11 @@ class AccessMiddleware:
         ):
             return _forbidden(
                 request,
-                "This page is for page administrators with a current channel authorisation. "
-                "You are not authorised for any channel now: ask the headteacher or a senior "
-                "leader if you should be.",
+                gettext(
+                    "This page is for page administrators with a current channel authorisation. "
+                    "You are not authorised for any channel now: ask the headteacher or a senior "
+                    "leader if you should be."
+                ),
             )
         return None
 
@@ -260,11 +279,24 @@ class AccessMiddleware:
         if user.is_authenticated and user.is_staff and not user_has_totp(user):
             messages.warning(
                 request,
-                "Service administration needs two-factor sign-in. "
-                "Set up an authenticator app to continue.",
+                gettext(
+                    "Service administration needs two-factor sign-in. "
+                    "Set up an authenticator app to continue."
+                ),
             )
             return redirect("mfa_activate_totp")
         return None
+
+    @classmethod
+    def _school_for_language(cls, request: HttpRequest) -> None:
+        """On a page that needs no school (allauth's password and two-factor
+        pages, help): the school the person is working in, if known, so the
+        page reads in its language when they chose none of their own. Only
+        ``request.school`` is set: no roles, and nothing is checked."""
+        if request.user.is_authenticated and not request.user.language:
+            member = cls._current_member(request)
+            if member is not None:
+                request.school = member.school
 
     @staticmethod
     def _current_member(request: HttpRequest) -> StaffMember | None:

@@ -14,23 +14,39 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from schoolsocial.access import client_ip
 from schoolsocial.audit import audit_record
 from schoolsocial.inputs import local_path
+from schoolsocial.language import language_for, later
 from schoolsocial.mail import queue_email
 from schoolsocial.models import StaffMember, User
 
-# allauth's security notices → the audit event each one also writes.
+# allauth's security notices → the audit event each one also writes, and its
+# summary (``%(email)s`` is the person's address), translated when stored.
 SECURITY_EVENTS = {
-    "account/email/password_changed": ("auth.password_change", "changed their password"),
-    "account/email/password_set": ("auth.password_set", "set a password"),
-    "account/email/password_reset": ("auth.password_reset", "reset their password by email"),
-    "mfa/email/totp_activated": ("auth.mfa_on", "switched on two-factor sign-in"),
-    "mfa/email/totp_deactivated": ("auth.mfa_off", "switched off two-factor sign-in"),
+    "account/email/password_changed": (
+        "auth.password_change",
+        gettext_noop("%(email)s changed their password."),
+    ),
+    "account/email/password_set": ("auth.password_set", gettext_noop("%(email)s set a password.")),
+    "account/email/password_reset": (
+        "auth.password_reset",
+        gettext_noop("%(email)s reset their password by email."),
+    ),
+    "mfa/email/totp_activated": (
+        "auth.mfa_on",
+        gettext_noop("%(email)s switched on two-factor sign-in."),
+    ),
+    "mfa/email/totp_deactivated": (
+        "auth.mfa_off",
+        gettext_noop("%(email)s switched off two-factor sign-in."),
+    ),
     "mfa/email/recovery_codes_generated": (
         "auth.recovery_codes",
-        "made new two-factor recovery codes",
+        gettext_noop("%(email)s made new two-factor recovery codes."),
     ),
 }
 
@@ -40,6 +56,18 @@ def _schools_of(user):
         m.school for m in StaffMember.objects.active().filter(user=user).select_related("school")
     ]
     return schools or [None]
+
+
+def _language_of(email: str, context: dict) -> str:
+    """The language of an email to ``email``: its owner's choice, else their
+    school's (a leader who changed someone's address, or the person asking
+    for a reset, may work in another language)."""
+    user = context.get("user")
+    if not isinstance(user, User):
+        user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        return translation.get_language() or settings.LANGUAGE_CODE
+    return language_for(user=user, school=_schools_of(user)[0])
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -70,7 +98,8 @@ class AccountAdapter(DefaultAccountAdapter):
             "site_url": settings.SITE_URL,
         }
         ctx.update(context)
-        message = self.render_mail(template_prefix, email, ctx)
+        with translation.override(_language_of(email, ctx)):
+            message = self.render_mail(template_prefix, email, ctx)
         queue_email(to=email, subject=message.subject, body=message.body)
 
     def get_reset_password_from_key_url(self, key: str) -> str:
@@ -92,8 +121,11 @@ class AccountAdapter(DefaultAccountAdapter):
                         actor=user,
                         action="auth.email_confirmed",
                         obj=user,
-                        summary=f"{email_address.email} was confirmed as {user.display_name}'s "
-                        "sign-in address.",
+                        summary=later(
+                            "%(email)s was confirmed as %(name)s's sign-in address.",
+                            email=email_address.email,
+                            name=user.display_name,
+                        ),
                     )
         return confirmed
 
@@ -102,7 +134,7 @@ class AccountAdapter(DefaultAccountAdapter):
         change goes on the audit trail before the person is told."""
         event = SECURITY_EVENTS.get(template_prefix)
         if event is not None:
-            action, done = event
+            action, summary = event
             with transaction.atomic():
                 for school in _schools_of(user):
                     audit_record(
@@ -110,7 +142,7 @@ class AccountAdapter(DefaultAccountAdapter):
                         actor=user,
                         action=action,
                         obj=user,
-                        summary=f"{user.email} {done}.",
+                        summary=later(summary, email=user.email),
                     )
         super().send_notification_mail(template_prefix, user, context=context, email=email)
 
@@ -123,7 +155,7 @@ class AccountAdapter(DefaultAccountAdapter):
                     actor=user,
                     action="auth.login",
                     obj=user,
-                    summary=f"{user.email} signed in.",
+                    summary=later("%(email)s signed in.", email=user.email),
                 )
 
     def logout(self, request) -> None:
@@ -137,7 +169,7 @@ class AccountAdapter(DefaultAccountAdapter):
                         actor=user,
                         action="auth.logout",
                         obj=user,
-                        summary=f"{user.email} signed out.",
+                        summary=later("%(email)s signed out.", email=user.email),
                     )
 
     def authentication_failed(self, request, **credentials) -> None:
@@ -150,5 +182,9 @@ class AccountAdapter(DefaultAccountAdapter):
                     actor=None,
                     action="auth.login_failed",
                     obj=user,
-                    summary=f"Failed sign-in for {email or 'an empty email address'}.",
+                    summary=(
+                        later("Failed sign-in for %(email)s.", email=email)
+                        if email
+                        else later("Failed sign-in for an empty email address.")
+                    ),
                 )

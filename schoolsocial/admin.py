@@ -18,10 +18,29 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from schoolsocial import services
 from schoolsocial.audit import audit_record
+from schoolsocial.language import later
 from schoolsocial.models import School, StaffMember, User
+
+# The trail's sentence for each kind of change, with and without the admin's
+# description of it; translated into the school's language when stored.
+ADMIN_SUMMARIES = {
+    "add": (
+        gettext_noop("Service administration added %(object)s: %(detail)s"),
+        gettext_noop("Service administration added %(object)s."),
+    ),
+    "change": (
+        gettext_noop("Service administration changed %(object)s: %(detail)s"),
+        gettext_noop("Service administration changed %(object)s."),
+    ),
+    "delete": (
+        gettext_noop("Service administration deleted %(object)s: %(detail)s"),
+        gettext_noop("Service administration deleted %(object)s."),
+    ),
+}
 
 
 def _schools_for(obj) -> list:
@@ -44,8 +63,13 @@ class AuditedAdmin(admin.ModelAdmin):
     def _audit(self, request, obj, verb: str, message) -> None:
         if isinstance(message, list):
             message = LogEntry(change_message=json.dumps(message)).get_change_message()
-        label = f"{obj._meta.verbose_name} “{obj}”"
-        detail = f": {message}" if message else "."
+        label = later("%(kind)s “%(name)s”", kind=obj._meta.verbose_name, name=str(obj))
+        with_detail, without = ADMIN_SUMMARIES[verb]
+        summary = (
+            later(with_detail, object=label, detail=message)
+            if message
+            else later(without, object=label)
+        )
         with transaction.atomic():
             for school in _schools_for(obj):
                 audit_record(
@@ -53,7 +77,7 @@ class AuditedAdmin(admin.ModelAdmin):
                     actor=request.user,
                     action=f"admin.{verb}",
                     obj=obj,
-                    summary=f"Service administration {verb}d {label}{detail}",
+                    summary=summary,
                 )
 
     def log_addition(self, request, obj, message):

@@ -10,6 +10,7 @@ from django import forms
 from django.core.signals import got_request_exception
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from schoolsocial import clauses
@@ -39,7 +40,7 @@ class BoundedDateField(forms.DateField):
         super().validate(value)
         if value and not (self.EARLIEST <= value <= self.LATEST):
             raise forms.ValidationError(
-                "Enter a date between 1900 and 2199, such as 31/08/2026.", code="out_of_range"
+                _("Enter a date between 1900 and 2199, such as 31/08/2026."), code="out_of_range"
             )
 
 
@@ -52,7 +53,7 @@ class BoundedDateTimeField(forms.DateTimeField):
         super().validate(value)
         if value and not (BoundedDateField.EARLIEST <= value.date() <= BoundedDateField.LATEST):
             raise forms.ValidationError(
-                "Enter a date between 1900 and 2199, such as 31/08/2026 09:30.",
+                _("Enter a date between 1900 and 2199, such as 31/08/2026 09:30."),
                 code="out_of_range",
             )
 
@@ -149,20 +150,25 @@ class VerifiedAddressResetPasswordForm(ResetPasswordForm):
 
 
 class InviteForm(OnceOnlyForm):
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
     email = forms.EmailField(
-        help_text=_("The invitation link is sent here. It works once, for 7 days.")
+        label=_("Email"),
+        help_text=_("The invitation link is sent here. It works once, for 7 days."),
     )
-    roles = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
 
 
 class RolesForm(forms.Form):
-    roles = forms.MultipleChoiceField(choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
 
 
 class AuthoriseForm(forms.Form):
-    channel = forms.ModelChoiceField(queryset=Channel.objects.none())
+    channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.none())
     trained_on = BoundedDateField(label=_("Training completed on"), widget=DateInput())
     acceptable_use_signed_on = BoundedDateField(
         label=_("Acceptable-use agreement signed on"), widget=DateInput()
@@ -184,12 +190,14 @@ class EmailChangeForm(forms.Form):
 
 
 class RevokeForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+    )
 
 
 class LeftForm(forms.Form):
     left_on = BoundedDateField(label=_("Last day"), widget=DateInput(), initial=datetime.date.today)
-    reason = forms.CharField(max_length=500)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
 class ActingHeadForm(forms.Form):
@@ -207,7 +215,7 @@ class ActingHeadForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            self.add_error("ends_on", "The last day must be on or after the first day.")
+            self.add_error("ends_on", gettext("The last day must be on or after the first day."))
         return data
 
 
@@ -263,7 +271,7 @@ class ChannelForm(forms.ModelForm):
                 school, key, Channel._meta.get_field(field).help_text
             )
         reason = self.fields["safeguard_reason"]
-        reason.help_text = reason.help_text.replace(
+        reason.help_text = str(reason.help_text).replace(
             "{cite}", clauses.cite(school, "tagging", "daily_check", "profanity_filter")
         )
 
@@ -273,7 +281,7 @@ class ChannelForm(forms.ModelForm):
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise forms.ValidationError("The school already has a channel with this name.")
+            raise forms.ValidationError(gettext("The school already has a channel with this name."))
         return name
 
 
@@ -336,12 +344,14 @@ class SchoolSettingsForm(forms.ModelForm):
             if (cleaned.get("safeguarding_retention_years") or routine) < routine:
                 self.add_error(
                     "safeguarding_retention_years",
-                    "Safeguarding incidents cannot be kept for less time than routine ones.",
+                    gettext(
+                        "Safeguarding incidents cannot be kept for less time than routine ones."
+                    ),
                 )
             if (cleaned.get("audit_retention_years") or routine) < routine:
                 self.add_error(
                     "audit_retention_years",
-                    "The audit trail must be kept at least as long as routine incidents.",
+                    gettext("The audit trail must be kept at least as long as routine incidents."),
                 )
         return cleaned
 
@@ -355,13 +365,16 @@ class SchoolSettingsForm(forms.ModelForm):
                 dates.append(datetime.date.fromisoformat(line).isoformat())
             except ValueError:
                 raise forms.ValidationError(
-                    f"Line {n} (“{line}”) is not a date written as YYYY-MM-DD."
+                    gettext("Line %(number)s (“%(line)s”) is not a date written as YYYY-MM-DD.")
+                    % {"number": n, "line": line}
                 ) from None
         return sorted(set(dates))
 
 
 class AuditFilterForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("Anyone"))
+    person = forms.ModelChoiceField(
+        label=_("Person"), queryset=None, required=False, empty_label=_("Anyone")
+    )
     action = forms.ChoiceField(label=_("Kind"), required=False)
     date_from = BoundedDateField(label=_("From"), required=False)
     date_to = BoundedDateField(label=_("To"), required=False)
@@ -373,6 +386,6 @@ class AuditFilterForm(forms.Form):
         # Plain labels ("Recorded an incident"), not the codes behind them.
         from schoolsocial.audit import action_label
 
-        self.fields["action"].choices = [("", "Any kind")] + sorted(
+        self.fields["action"].choices = [("", gettext("Any kind"))] + sorted(
             ((a, action_label(a)) for a in actions), key=lambda choice: choice[1].lower()
         )

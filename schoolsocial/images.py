@@ -28,6 +28,7 @@ import warnings
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 # Never accept a partial image.
@@ -112,7 +113,7 @@ class CheckedImage:
 def read_upload(upload, *, max_bytes: int) -> bytes:
     """Read at most ``max_bytes`` + 1 bytes, refusing anything larger."""
     if upload is None:
-        raise ImageRejected("Choose a file to upload.")
+        raise ImageRejected(gettext("Choose a file to upload."))
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
         raise ImageRejected(_too_big(max_bytes))
@@ -121,12 +122,12 @@ def read_upload(upload, *, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise ImageRejected(_too_big(max_bytes))
     if not data:
-        raise ImageRejected("The file is empty.")
+        raise ImageRejected(gettext("The file is empty."))
     return data
 
 
 def _too_big(max_bytes: int) -> str:
-    return f"The file is larger than {max_bytes // (1024 * 1024)} MB."
+    return gettext("The file is larger than %(size)s MB.") % {"size": max_bytes // (1024 * 1024)}
 
 
 @contextlib.contextmanager
@@ -153,7 +154,7 @@ def inspect_image(
     is decoded at 1/8 scale (libjpeg still reads all of its data), so a
     12-megapixel photo takes a fraction of a second and a few MB."""
     if not data:
-        raise ImageRejected("The file is empty.")
+        raise ImageRejected(gettext("The file is empty."))
     allowed = _format_names(formats)
     with _bomb_guard(max_pixels):
         image = _open(data, formats, allowed)
@@ -165,7 +166,7 @@ def inspect_image(
             image.load()
         except (OSError, SyntaxError, ValueError) as error:
             raise ImageRejected(
-                "The image is damaged or incomplete and could not be read."
+                gettext("The image is damaged or incomplete and could not be read.")
             ) from error
         _check_nothing_after_end(data, image)
         if _orientation(image) in _QUARTER_TURNS:
@@ -257,14 +258,17 @@ def _open(data: bytes, formats, allowed: str) -> Image.Image:
         image = Image.open(io.BytesIO(data), formats=list(formats))
     except UnidentifiedImageError as error:
         raise ImageRejected(
-            f"This file is not a {allowed} image. Save it as {allowed} and try again."
+            gettext("This file is not a %(formats)s image. Save it as %(formats)s and try again.")
+            % {"formats": allowed}
         ) from error
     except (OSError, SyntaxError, ValueError) as error:
-        raise ImageRejected("The image is damaged and could not be read.") from error
+        raise ImageRejected(gettext("The image is damaged and could not be read.")) from error
     if image.format not in formats:
-        raise ImageRejected(f"Only {allowed} images are accepted.")
+        raise ImageRejected(gettext("Only %(formats)s images are accepted.") % {"formats": allowed})
     if getattr(image, "n_frames", 1) > 1:
-        raise ImageRejected("Animated images are not accepted; upload a single still image.")
+        raise ImageRejected(
+            gettext("Animated images are not accepted; upload a single still image.")
+        )
     return image
 
 
@@ -273,21 +277,29 @@ FORMAT_NAMES = {"PNG": "PNG", "JPEG": "JPEG", "WEBP": "WebP"}
 
 def _format_names(formats) -> str:
     names = [FORMAT_NAMES.get(f, f) for f in ("PNG", "JPEG", "WEBP") if f in formats]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return gettext("%(first)s or %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def _too_many_pixels(max_pixels: int) -> str:
-    return f"The image has more than {max_pixels // 1_000_000} megapixels."
+    return gettext("The image has more than %(count)s megapixels.") % {
+        "count": max_pixels // 1_000_000
+    }
 
 
 def _check_dimensions(width: int, height: int, max_pixels: int) -> None:
     if width < 1 or height < 1:
-        raise ImageRejected("The image has no pixels.")
+        raise ImageRejected(gettext("The image has no pixels."))
     if width * height > max_pixels:
         raise ImageRejected(_too_many_pixels(max_pixels))
     if max(width, height) / min(width, height) > MAX_ASPECT_RATIO:
         raise ImageRejected(
-            f"The image is {width}×{height} pixels: far too narrow to be a screenshot or photo."
+            gettext(
+                "The image is %(width)s×%(height)s pixels: far too narrow to be a screenshot "
+                "or photo."
+            )
+            % {"width": width, "height": height}
         )
 
 
@@ -302,10 +314,12 @@ def _check_nothing_after_end(data: bytes, image: Image.Image) -> None:
     else:  # WEBP: the RIFF header states the length
         end = int.from_bytes(data[4:8], "little") + 8
     if end is None:
-        raise ImageRejected("The image is damaged or incomplete and could not be read.")
+        raise ImageRejected(gettext("The image is damaged or incomplete and could not be read."))
     if data[end:].strip(b"\x00"):
         raise ImageRejected(
-            "The file has extra data after the image. Upload the screenshot as it was saved."
+            gettext(
+                "The file has extra data after the image. Upload the screenshot as it was saved."
+            )
         )
 
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 NUL = "\x00"
 
@@ -41,8 +42,10 @@ class RejectNulMiddleware:
                 request,
                 "400.html",
                 {
-                    "reason": "The text you sent contains a hidden control character (NUL) "
-                    "that cannot be stored. Retype it, or paste it as plain text."
+                    "reason": gettext(
+                        "The text you sent contains a hidden control character (NUL) "
+                        "that cannot be stored. Retype it, or paste it as plain text."
+                    )
                 },
                 status=400,
             )

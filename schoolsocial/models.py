@@ -18,6 +18,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS as DAY_NAMES
+from django.utils.dates import WEEKDAYS_ABBR as DAY_ABBREVIATIONS
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from schoolsocial.private_files import get_private_storage
@@ -70,7 +73,7 @@ class User(AbstractUser):
     """
 
     username = None
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     # "" follows the school's language (School.language).
     language = models.CharField(
         max_length=2, blank=True, default="", choices=[("en", "English"), ("cy", "Cymraeg")]
@@ -97,56 +100,67 @@ class School(models.Model):
         ENGLISH = "en", _("English")
         WELSH = "cy", _("Welsh (Cymraeg)")
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     time_zone = models.CharField(
-        max_length=64, default="Europe/London", validators=[validate_time_zone]
+        _("time zone"), max_length=64, default="Europe/London", validators=[validate_time_zone]
     )
     reminder_time = models.TimeField(
+        _("reminder time"),
         default=datetime.time(15, 30),
-        help_text="Local time of the daily reminder to check each channel.",
+        help_text=_("Local time of the daily reminder to check each channel."),
     )
     policy_next_review = models.DateField(
-        null=True, blank=True, help_text="When the social media policy is next reviewed."
+        _("policy next review"),
+        null=True,
+        blank=True,
+        help_text=_("When the social media policy is next reviewed."),
     )
-    language = models.CharField(max_length=2, choices=Language.choices, default="en")
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default="en")
     leaders_require_mfa = models.BooleanField(
-        "leaders must use two-factor sign-in",
+        _("leaders must use two-factor sign-in"),
         default=True,
-        help_text="The headteacher and senior leaders must set up an authenticator app.",
+        help_text=_("The headteacher and senior leaders must set up an authenticator app."),
     )
     closure_dates = models.JSONField(
+        _("closure dates"),
         default=list,
         blank=True,
-        help_text="Dates (YYYY-MM-DD) the school is closed and channels need not be checked.",
+        help_text=_("Dates (YYYY-MM-DD) the school is closed and channels need not be checked."),
     )
     # Retention (schoolsocial/retention.py, docs/retention.md): whole years,
     # defaults from the IRMS Information Management Toolkit for Schools.
     evidence_retention_years = models.PositiveSmallIntegerField(
-        "routine incidents and screenshots: years kept after closing",
+        _("routine incidents and screenshots: years kept after closing"),
         default=6,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Incidents with no safeguarding side, their screenshots and the daily "
-        "moderation log. IRMS: complaints, resolution + 6 years.",
+        help_text=_(
+            "Incidents with no safeguarding side, their screenshots and the daily "
+            "moderation log. IRMS: complaints, resolution + 6 years."
+        ),
     )
     safeguarding_retention_years = models.PositiveSmallIntegerField(
-        "safeguarding incidents: years kept after closing",
+        _("safeguarding incidents: years kept after closing"),
         default=25,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Incidents that name a pupil, bullying, pupils' photos, threats, extremism, "
-        "staff personal accounts. IRMS: child protection records, date of birth + 25 years.",
+        help_text=_(
+            "Incidents that name a pupil, bullying, pupils' photos, threats, extremism, "
+            "staff personal accounts. IRMS: child protection records, date of birth + 25 years."
+        ),
     )
     consent_retention_years = models.PositiveSmallIntegerField(
-        "consent forms: years kept after the pupil leaves",
+        _("consent forms: years kept after the pupil leaves"),
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="A leaver's consent forms, scans, publication-check results and register entry.",
+        help_text=_(
+            "A leaver's consent forms, scans, publication-check results and register entry."
+        ),
     )
     audit_retention_years = models.PositiveSmallIntegerField(
-        "audit trail: years kept",
+        _("audit trail: years kept"),
         default=6,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="At least as long as the routine records the trail describes.",
+        help_text=_("At least as long as the routine records the trail describes."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -263,15 +277,8 @@ class ActingHead(models.Model):
         return f"{self.member.user.display_name}, acting head {self.starts_on} to {self.ends_on}"
 
 
-WEEKDAYS = [
-    (0, "Monday"),
-    (1, "Tuesday"),
-    (2, "Wednesday"),
-    (3, "Thursday"),
-    (4, "Friday"),
-    (5, "Saturday"),
-    (6, "Sunday"),
-]
+# Monday is 0, as in ``date.weekday()``; the names in the page's language.
+WEEKDAYS = sorted(DAY_NAMES.items())
 
 
 def list_all_weekdays() -> list[int]:
@@ -302,37 +309,43 @@ class Channel(models.Model):
         STRONG = "strong", _("Strong")
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="channels")
-    platform = models.CharField(max_length=20, choices=Platform.choices)
-    name = models.CharField(max_length=200)
-    url = models.URLField("address (URL)", blank=True)
-    audience = models.CharField(max_length=20, choices=Audience.choices, default="public")
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    name = models.CharField(_("name"), max_length=200)
+    url = models.URLField(_("address (URL)"), blank=True)
+    audience = models.CharField(
+        _("audience"), max_length=20, choices=Audience.choices, default="public"
+    )
     moderated_daily = models.BooleanField(
-        default=True, help_text="The page will be moderated daily."
+        _("moderated daily"), default=True, help_text=_("The page will be moderated daily.")
     )
     check_weekdays = models.JSONField(
-        "days it must be checked",
+        _("days it must be checked"),
         default=list_all_weekdays,
         blank=True,
-        help_text="Weekdays (0 = Monday … 6 = Sunday) the daily check is due, "
-        "apart from the school's closure dates.",
+        help_text=_(
+            "Weekdays (0 = Monday … 6 = Sunday) the daily check is due, "
+            "apart from the school's closure dates."
+        ),
     )
     profanity_filter = models.CharField(
-        "profanity filter on the platform",
+        _("profanity filter on the platform"),
         max_length=10,
         choices=ProfanityFilter.choices,
         default=ProfanityFilter.STRONG,
-        help_text="The page profanity filter is set to 'strong'.",
+        help_text=_("The page profanity filter is set to 'strong'."),
     )
     tagging_off = models.BooleanField(
-        "tagging and visitor photo posts turned off on the platform",
+        _("tagging and visitor photo posts turned off on the platform"),
         default=False,
-        help_text="The setting that lets others post or tag photos is turned off.",
+        help_text=_("The setting that lets others post or tag photos is turned off."),
     )
     private_messages_on = models.BooleanField(
-        "private messages to the page are turned on",
+        _("private messages to the page are turned on"),
         default=True,
-        help_text="The Facebook private message facility is active so "
-        "parents can contact the school privately.",
+        help_text=_(
+            "The Facebook private message facility is active so "
+            "parents can contact the school privately."
+        ),
     )
     # The head's reason for the safeguards now switched off (shown on the
     # dashboard while they stay off; every change is also in the audit trail).
@@ -381,35 +394,43 @@ class Channel(models.Model):
             ),
         }
 
+    # The safeguards of ``safeguard_levels`` in words, for refusals and the trail.
+    SAFEGUARD_NAMES = {
+        "daily moderation": _("daily moderation"),
+        "the profanity filter": _("the profanity filter"),
+        "tagging and visitor photo posts off": _("tagging and visitor photo posts off"),
+        "private messages on": _("private messages on"),
+    }
+
     def safeguards_off(self) -> list[str]:
         """The policy's safeguards this channel has switched off, in plain
         words (Threemilestone 4.3, 5.1, 5.3)."""
         off = []
         if not self.moderated_daily or not self.check_weekdays:
-            off.append("daily moderation")
+            off.append(_("daily moderation"))
         elif set(self.check_weekdays) != set(range(7)):
-            off.append("daily moderation on some days")
+            off.append(_("daily moderation on some days"))
         if self.profanity_filter in (self.ProfanityFilter.OFF, self.ProfanityFilter.MEDIUM):
             off.append(
-                "the profanity filter"
+                _("the profanity filter")
                 if self.profanity_filter == self.ProfanityFilter.OFF
-                else "the strong profanity filter (set to medium)"
+                else _("the strong profanity filter (set to medium)")
             )
         if self.platform in self.TAGGING_PLATFORMS and not self.tagging_off:
-            off.append("tagging and visitor photo posts are allowed")
+            off.append(_("tagging and visitor photo posts are allowed"))
         if self.platform == "facebook_page" and not self.private_messages_on:
-            off.append("private messages to the page are off")
+            off.append(_("private messages to the page are off"))
         return off
 
     def check_days_label(self) -> str:
         days = set(self.check_weekdays or [])
         if not self.moderated_daily or not days:
-            return "Not checked daily"
+            return gettext("Not checked daily")
         if days == set(range(7)):
-            return "Every day"
+            return gettext("Every day")
         if days == set(range(5)):
-            return "Monday to Friday"
-        return ", ".join(name[:3] for day, name in WEEKDAYS if day in days)
+            return gettext("Monday to Friday")
+        return ", ".join(str(DAY_ABBREVIATIONS[day]) for day in sorted(days))
 
 
 class ChannelAuthorisationQuerySet(models.QuerySet):
@@ -428,8 +449,8 @@ class ChannelAuthorisation(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="authorisations")
     authorised_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     authorised_on = models.DateField()
-    trained_on = models.DateField("training completed on")
-    acceptable_use_signed_on = models.DateField("acceptable-use agreement signed on")
+    trained_on = models.DateField(_("training completed on"))
+    acceptable_use_signed_on = models.DateField(_("acceptable-use agreement signed on"))
     revoked_on = models.DateField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         StaffMember, on_delete=models.PROTECT, related_name="+", null=True, blank=True

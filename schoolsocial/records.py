@@ -34,6 +34,8 @@ from collections.abc import Iterator
 
 from django.db import connection, models, transaction
 
+from schoolsocial.language import later
+
 GENESIS = ""  # the "previous hash" of the first event of a chain
 
 # The audit actions that open an erasure (the PostgreSQL delete trigger checks
@@ -235,8 +237,10 @@ def audit_chain_check(*, now: datetime.datetime | None = None) -> list[tuple[str
             recipients=heads,
             kind="audit_chain_broken",
             key=f"audit_chain_broken:{school.pk}:{now.astimezone(school.tz):%Y-%m-%d}",
-            title="The audit trail failed its integrity check: records may have been "
-            "changed outside the app. Ask your service administrator to run verify_audit.",
+            title=later(
+                "The audit trail failed its integrity check: records may have been "
+                "changed outside the app. Ask your service administrator to run verify_audit."
+            ),
             url="/audit/",
         )
     return broken

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from schoolsocial import wording
+from schoolsocial.language import later
 from schoolsocial.models import ChannelAuthorisation, School, StaffMember
 from schoolsocial.notifications import Delivery, deliver, resend_unsent
 
@@ -195,7 +197,10 @@ class TrainingOverdueReminder(MonthlyReminder):
                 school=school,
                 kind=self.kind,
                 key=f"{self.kind}:{school.pk}:{local_now(school, now):%Y-%m}",
-                title=f"{counts[school.pk]} page administrator training record(s) over a year old",
+                title=later(
+                    "%(count)s page administrator training record(s) over a year old",
+                    count=counts[school.pk],
+                ),
                 url="/roster/",
                 recipients=heads[school.pk],
             )
@@ -228,10 +233,12 @@ class PolicyReviewReminder(MonthlyReminder):
                 kind=self.kind,
                 key=f"{self.kind}:{school.pk}:{local_now(school, now):%Y-%m}",
                 title=(
-                    f"The social media policy is due for review on "
-                    f"{school.policy_next_review:%d %B %Y}"
+                    later(
+                        "The social media policy is due for review on %(day)s",
+                        day=wording.day(school.policy_next_review, "d F Y"),
+                    )
                     if school.policy_next_review
-                    else "Set the date the social media policy is next reviewed"
+                    else later("Set the date the social media policy is next reviewed")
                 ),
                 url="/school/settings/",
                 recipients=heads[school.pk],

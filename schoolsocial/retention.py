@@ -33,9 +33,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from schoolsocial.audit import audit_record
+from schoolsocial.language import language_code, later, read_in
 from schoolsocial.models import AuditEvent, School
 from schoolsocial.private_files import private_storage
 from schoolsocial.records import AUDIT_PRUNED_ACTION, erasure
+from schoolsocial.wording import joined
 
 logger = logging.getLogger(__name__)
 
@@ -65,14 +67,23 @@ def cutoff(school: School, years: int, now: datetime.datetime) -> Cutoff:
 class Removed:
     """What one rule removed from one school."""
 
-    label: str  # plural noun phrase: "routine incidents"
+    # Plural noun phrase: "routine incidents"; may be ``later`` (or lazy), so
+    # the summary reads in the school's language.
+    label: str
     count: int = 0
     files: list[str] = field(default_factory=list)
-    detail: str = ""  # e.g. "with 5 screenshots"
+    detail: str = ""  # e.g. "with 5 screenshots"; may be ``later`` too
 
     def describe(self) -> str:
-        text = f"{self.count} {self.label}"
-        return f"{text} ({self.detail})" if self.detail else text
+        """``later``: "3 routine incidents (with 5 screenshots)"."""
+        if self.detail:
+            return later(
+                "%(count)s %(things)s (%(detail)s)",
+                count=self.count,
+                things=self.label,
+                detail=self.detail,
+            )
+        return later("%(count)s %(things)s", count=self.count, things=self.label)
 
 
 class RetentionRule:
@@ -141,7 +152,9 @@ def apply_for_school(
         with erasure(
             school=school,
             action="retention.run",
-            summary="Nightly retention: removing records past the school's retention periods.",
+            summary=later(
+                "Nightly retention: removing records past the school's retention periods."
+            ),
         ) as opening:
             if school is not None:
                 for rule in RULES:
@@ -152,7 +165,12 @@ def apply_for_school(
             # The trail last, up to (never including) this run's own event.
             count, anchor = prune_audit(school.pk if school else None, audit_before)
             if count:
-                removed.append(Removed(f"audit events older than {audit_years} years", count))
+                removed.append(
+                    Removed(
+                        later("audit events older than %(years)s years", years=audit_years),
+                        count,
+                    )
+                )
             if not removed:
                 raise _NothingToRemove
             if anchor:
@@ -162,17 +180,26 @@ def apply_for_school(
                     action=AUDIT_PRUNED_ACTION,
                     object_type="audit.chain",
                     object_id=anchor,
-                    summary=f"Removed {count} audit events older than {audit_years} years; "
-                    "the trail now starts from the event after them.",
+                    summary=read_in(
+                        later(
+                            "Removed %(count)s audit events older than %(years)s years; "
+                            "the trail now starts from the event after them.",
+                            count=count,
+                            years=audit_years,
+                        ),
+                        language_code(school.language if school else ""),
+                    ),
                 ).save()
             audit_record(
                 school=school,
                 actor=None,
                 action="retention.summary",
-                summary="Retention removed "
-                + "; ".join(item.describe() for item in removed)
-                + f" (run started with event #{opening.pk}). Nothing within its retention "
-                "period was touched.",
+                summary=later(
+                    "Retention removed %(removed)s (run started with event #%(event)s). "
+                    "Nothing within its retention period was touched.",
+                    removed=joined((item.describe() for item in removed), "; "),
+                    event=opening.pk,
+                ),
                 ip="",
             )
             if dry_run:

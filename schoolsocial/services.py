@@ -21,11 +21,12 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
-from schoolsocial import clauses
+from schoolsocial import clauses, wording
 from schoolsocial.audit import audit_record
-from schoolsocial.language import language_code
+from schoolsocial.language import language_code, language_for, later, read_in
 from schoolsocial.mail import queue_email
 from schoolsocial.models import (
     LEADERS,
@@ -39,36 +40,68 @@ from schoolsocial.models import (
     StaffMember,
     User,
 )
+from schoolsocial.wording import joined
 
 
 class ServiceError(ValidationError):
     """A rule refused the change; the message is meant for the user."""
 
 
+# What only a leader may do, for the refusal "Only the headteacher or a
+# senior leader can …": one whole sentence per action.
+LEADER_ONLY = {
+    "invite staff": gettext_lazy("Only the headteacher or a senior leader can invite staff."),
+    "cancel invitations": gettext_lazy(
+        "Only the headteacher or a senior leader can cancel invitations."
+    ),
+    "change roles": gettext_lazy("Only the headteacher or a senior leader can change roles."),
+    "mark staff as left": gettext_lazy(
+        "Only the headteacher or a senior leader can mark staff as left."
+    ),
+    "change sign-in addresses": gettext_lazy(
+        "Only the headteacher or a senior leader can change sign-in addresses."
+    ),
+    "authorise page administrators": gettext_lazy(
+        "Only the headteacher or a senior leader can authorise page administrators."
+    ),
+    "revoke page administrators": gettext_lazy(
+        "Only the headteacher or a senior leader can revoke page administrators."
+    ),
+    "mark a platform removal done": gettext_lazy(
+        "Only the headteacher or a senior leader can mark a platform removal done."
+    ),
+    "add or edit channels": gettext_lazy(
+        "Only the headteacher or a senior leader can add or edit channels."
+    ),
+}
+
+
 def _require_leader(member: StaffMember, doing: str) -> None:
     if not (LEADERS & member.effective_roles()):
-        raise ServiceError(f"Only the headteacher or a senior leader can {doing}.")
+        raise ServiceError(str(LEADER_ONLY[doing]))
 
 
 def _same_school(*objects) -> None:
     schools = {getattr(o, "school_id", None) for o in objects}
     if len(schools) != 1:
-        raise ServiceError("These records belong to different schools.")
+        raise ServiceError(gettext("These records belong to different schools."))
 
 
 def _clean_roles(roles: Iterable[str]) -> list[str]:
     roles = sorted(set(roles))
     unknown = set(roles) - set(Role.values)
     if unknown:
-        raise ServiceError(f"Unknown role(s): {', '.join(sorted(unknown))}.")
+        raise ServiceError(
+            gettext("Unknown role(s): %(roles)s.") % {"roles": ", ".join(sorted(unknown))}
+        )
     if not roles:
-        raise ServiceError("Choose at least one role.")
+        raise ServiceError(gettext("Choose at least one role."))
     return roles
 
 
-def _not_in_future(day: datetime.date, school: School, what: str) -> None:
+def _not_in_future(day: datetime.date, school: School, message: str) -> None:
     if day > school.local_today():
-        raise ServiceError(f"The {what} date cannot be in the future.")
+        raise ServiceError(message)
 
 
 def _hash_token(token: str) -> str:
@@ -98,13 +131,18 @@ def staff_invite(
     roles = _clean_roles(roles)
     if invited_by is not None:
         if invited_by.school_id != school.pk:
-            raise ServiceError("You can only invite staff to the school you are working in.")
+            raise ServiceError(
+                gettext("You can only invite staff to the school you are working in.")
+            )
         _require_leader(invited_by, "invite staff")
         if Role.HEAD in roles and not invited_by.is_head:
-            raise ServiceError("Only the headteacher can invite another headteacher.")
+            raise ServiceError(gettext("Only the headteacher can invite another headteacher."))
     email = email.strip().lower()
     if StaffMember.objects.active().filter(school=school, user__email__iexact=email).exists():
-        raise ServiceError(f"{email} is already on the staff of {school.name}.")
+        raise ServiceError(
+            gettext("%(email)s is already on the staff of %(school)s.")
+            % {"email": email, "school": school.name}
+        )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -131,8 +169,13 @@ def staff_invite(
             actor=invited_by.user if invited_by else None,
             action="roster.invite",
             obj=invitation,
-            summary=f"Invited {invitation.first_name} {invitation.last_name} <{email}> "
-            f"as {', '.join(str(Role(r).label) for r in roles)}.",
+            summary=later(
+                "Invited %(first)s %(last)s <%(email)s> as %(roles)s.",
+                first=invitation.first_name,
+                last=invitation.last_name,
+                email=email,
+                roles=_role_list(roles),
+            ),
         )
         link = settings.SITE_URL + reverse("invitation_accept", args=[token])
         # In the school's language: the person has no account yet to choose one.
@@ -158,20 +201,26 @@ def invitation_for_token(token: str) -> Invitation:
         invitation = Invitation.objects.select_related("school").get(token_hash=_hash_token(token))
     except Invitation.DoesNotExist:
         raise ServiceError(
-            "This invitation link is not valid. Ask your school for a new one."
+            gettext("This invitation link is not valid. Ask your school for a new one.")
         ) from None
     if invitation.accepted_at:
         raise ServiceError(
-            "This invitation has already been used. Sign in with your email and password, "
-            "or ask your school for a new invitation."
+            gettext(
+                "This invitation has already been used. Sign in with your email and password, "
+                "or ask your school for a new invitation."
+            )
         )
     if invitation.cancelled_at:
         raise ServiceError(
-            "This invitation was replaced by a newer one. Use the link in the latest email."
+            gettext(
+                "This invitation was replaced by a newer one. Use the link in the latest email."
+            )
         )
     if timezone.now() >= invitation.expires_at:
         raise ServiceError(
-            "This invitation has expired (links last 7 days). Ask your school for a new one."
+            gettext(
+                "This invitation has expired (links last 7 days). Ask your school for a new one."
+            )
         )
     return invitation
 
@@ -184,15 +233,15 @@ def invitation_accept(*, token: str, password: str | None = None, user: User | N
         # Lock the row so two submissions of the same form cannot both succeed.
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at:
-            raise ServiceError("This invitation has already been used.")
+            raise ServiceError(gettext("This invitation has already been used."))
         existing = User.objects.filter(email__iexact=invitation.email).first()
         if user is None:
             if existing is not None:
                 raise ServiceError(
-                    "You already have an account: sign in first, then open the link again."
+                    gettext("You already have an account: sign in first, then open the link again.")
                 )
             if not password:
-                raise ServiceError("Choose a password.")
+                raise ServiceError(gettext("Choose a password."))
             user = User.objects.create_user(
                 email=invitation.email,
                 password=password,
@@ -201,7 +250,8 @@ def invitation_accept(*, token: str, password: str | None = None, user: User | N
             )
         elif user.email.lower() != invitation.email.lower():
             raise ServiceError(
-                f"This invitation is for {invitation.email}; you are signed in as {user.email}."
+                gettext("This invitation is for %(invited)s; you are signed in as %(email)s.")
+                % {"invited": invitation.email, "email": user.email}
             )
         # Opening the link sent to the address proves it is theirs: password
         # reset may go there (schoolsocial.forms.VerifiedAddressResetPasswordForm).
@@ -226,8 +276,11 @@ def invitation_accept(*, token: str, password: str | None = None, user: User | N
                 member.save()
         except IntegrityError:
             raise ServiceError(
-                f"{invitation.school.name} already has a headteacher. "
-                "Ask them to change the roles on the roster."
+                gettext(
+                    "%(school)s already has a headteacher. "
+                    "Ask them to change the roles on the roster."
+                )
+                % {"school": invitation.school.name}
             ) from None
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
@@ -237,7 +290,9 @@ def invitation_accept(*, token: str, password: str | None = None, user: User | N
             actor=user,
             action="roster.join",
             obj=member,
-            summary=f"{user.display_name} accepted the invitation and joined the staff.",
+            summary=later(
+                "%(name)s accepted the invitation and joined the staff.", name=user.display_name
+            ),
         )
     return member
 
@@ -246,7 +301,7 @@ def invitation_cancel(*, invitation: Invitation, cancelled_by: StaffMember) -> N
     _require_leader(cancelled_by, "cancel invitations")
     _same_school(invitation, cancelled_by)
     if invitation.status != "pending":
-        raise ServiceError("Only an invitation still waiting can be cancelled.")
+        raise ServiceError(gettext("Only an invitation still waiting can be cancelled."))
     with transaction.atomic():
         invitation.cancelled_at = timezone.now()
         invitation.save(update_fields=["cancelled_at"])
@@ -255,7 +310,7 @@ def invitation_cancel(*, invitation: Invitation, cancelled_by: StaffMember) -> N
             actor=cancelled_by.user,
             action="roster.invite_cancel",
             obj=invitation,
-            summary=f"Cancelled the invitation for {invitation.email}.",
+            summary=later("Cancelled the invitation for %(email)s.", email=invitation.email),
         )
 
 
@@ -270,17 +325,21 @@ def staff_set_roles(*, member: StaffMember, roles: Iterable[str], changed_by: St
     _require_leader(changed_by, "change roles")
     roles = _clean_roles(roles)
     if not member.is_active:
-        raise ServiceError("This person has left; invite them again to give them roles.")
+        raise ServiceError(gettext("This person has left; invite them again to give them roles."))
     before = set(member.roles)
     after = set(roles)
     if (Role.HEAD in before) != (Role.HEAD in after):
         # The substantive head only: an acting head stands in for decisions,
         # not to hand the headship on.
         if not changed_by.is_head:
-            raise ServiceError("Only the headteacher can give or remove the headteacher role.")
+            raise ServiceError(
+                gettext("Only the headteacher can give or remove the headteacher role.")
+            )
         if Role.HEAD in before and member.pk == changed_by.pk:
             raise ServiceError(
-                "You cannot remove your own headteacher role: make someone else head first."
+                gettext(
+                    "You cannot remove your own headteacher role: make someone else head first."
+                )
             )
     if before == after:
         return member
@@ -292,23 +351,28 @@ def staff_set_roles(*, member: StaffMember, roles: Iterable[str], changed_by: St
                 member.save()
         except IntegrityError:
             raise ServiceError(
-                "The school already has a headteacher: remove the role from them first."
+                gettext("The school already has a headteacher: remove the role from them first.")
             ) from None
         if Role.ADMIN not in after:
-            _revoke_all(member, changed_by, "No longer a page administrator.")
+            _revoke_all(member, changed_by, later("No longer a page administrator."))
         audit_record(
             school=member.school,
             actor=changed_by.user,
             action="roster.roles",
             obj=member,
-            summary=f"Roles of {member.user.display_name}: "
-            f"{_labels(before) or 'none'} → {_labels(after)}.",
+            summary=later(
+                "Roles of %(name)s: %(before)s → %(after)s.",
+                name=member.user.display_name,
+                before=_role_list(before) if before else later("none"),
+                after=_role_list(after),
+            ),
         )
     return member
 
 
-def _labels(roles) -> str:
-    return ", ".join(str(Role(r).label) for r in Role.values if r in roles)
+def _role_list(roles) -> str:
+    """The roles' labels in the order of ``Role``, translated when read."""
+    return joined(Role(r).label for r in Role.values if r in roles)
 
 
 def staff_mark_left(
@@ -319,15 +383,17 @@ def staff_mark_left(
     _same_school(member, marked_by)
     _require_leader(marked_by, "mark staff as left")
     if not member.is_active:
-        raise ServiceError("This person is already marked as left.")
+        raise ServiceError(gettext("This person is already marked as left."))
     if member.is_head:
-        raise ServiceError("Make someone else headteacher before marking the head as left.")
+        raise ServiceError(
+            gettext("Make someone else headteacher before marking the head as left.")
+        )
     if member.pk == marked_by.pk:
-        raise ServiceError("You cannot mark yourself as left.")
+        raise ServiceError(gettext("You cannot mark yourself as left."))
     if not reason.strip():
-        raise ServiceError("Give a reason.")
+        raise ServiceError(gettext("Give a reason."))
     with transaction.atomic():
-        _revoke_all(member, marked_by, f"Left the school: {reason.strip()}")
+        _revoke_all(member, marked_by, later("Left the school: %(reason)s", reason=reason.strip()))
         member.left_on = left_on
         member.save(update_fields=["left_on"])
         audit_record(
@@ -335,7 +401,12 @@ def staff_mark_left(
             actor=marked_by.user,
             action="roster.left",
             obj=member,
-            summary=f"{member.user.display_name} left on {left_on:%d %B %Y}: {reason.strip()}",
+            summary=later(
+                "%(name)s left on %(day)s: %(reason)s",
+                name=member.user.display_name,
+                day=wording.day(left_on, "d F Y"),
+                reason=reason.strip(),
+            ),
         )
 
 
@@ -362,48 +433,67 @@ def staff_change_email(*, member: StaffMember, email: str, changed_by: StaffMemb
     user = member.user
     if member.pk == changed_by.pk or user.pk == changed_by.user_id:
         raise ServiceError(
-            "You cannot change your own sign-in address: ask your headteacher "
-            "(the headteacher asks the service team)."
+            gettext(
+                "You cannot change your own sign-in address: ask your headteacher "
+                "(the headteacher asks the service team)."
+            )
         )
     if not member.is_active:
-        raise ServiceError(f"{user.display_name} has left the school.")
+        raise ServiceError(gettext("%(name)s has left the school.") % {"name": user.display_name})
     if LEADERS & member.effective_roles() and not changed_by.is_head:
-        raise ServiceError("Only the headteacher can change a leader's sign-in address.")
+        raise ServiceError(gettext("Only the headteacher can change a leader's sign-in address."))
     if user.is_staff or user.is_superuser:
-        raise ServiceError("This account runs the service; only the service team can change it.")
+        raise ServiceError(
+            gettext("This account runs the service; only the service team can change it.")
+        )
     if StaffMember.objects.active().filter(user=user).exclude(school=member.school).exists():
         raise ServiceError(
-            f"{user.display_name} also works for another school, so the service team "
-            "changes their sign-in address."
+            gettext(
+                "%(name)s also works for another school, so the service team "
+                "changes their sign-in address."
+            )
+            % {"name": user.display_name}
         )
     new = (email or "").strip().lower()
     try:
         validate_email(new)
     except ValidationError:
-        raise ServiceError("Enter a valid email address.") from None
+        raise ServiceError(gettext("Enter a valid email address.")) from None
     if new == user.email.lower():
-        raise ServiceError(f"{new} is already their sign-in address.")
+        raise ServiceError(gettext("%(email)s is already their sign-in address.") % {"email": new})
     if (
         User.objects.filter(email__iexact=new).exclude(pk=user.pk).exists()
         or EmailAddress.objects.filter(email__iexact=new).exclude(user=user).exists()
     ):
-        raise ServiceError(f"Another account already uses {new}.")
+        raise ServiceError(gettext("Another account already uses %(email)s.") % {"email": new})
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         old = user.email
         user.email = new
         user.save(update_fields=["email"])
         address = _record_new_address(
-            user=user, old=old, by=f"{changed_by.user.display_name} at {member.school.name}"
+            user=user,
+            old=old,
+            by=later(
+                "%(name)s at %(school)s",
+                name=changed_by.user.display_name,
+                school=member.school.name,
+            ),
+            school=member.school,
         )
         audit_record(
             school=member.school,
             actor=changed_by.user,
             action="roster.email",
             obj=member,
-            summary=f"Sign-in address of {user.display_name} changed from {old} to {new}. "
-            "The old address was told; the new one is unconfirmed until its owner "
-            "opens the link sent to it.",
+            summary=later(
+                "Sign-in address of %(name)s changed from %(old)s to %(new)s. "
+                "The old address was told; the new one is unconfirmed until its owner "
+                "opens the link sent to it.",
+                name=user.display_name,
+                old=old,
+                new=new,
+            ),
         )
     return address
 
@@ -414,39 +504,49 @@ def sign_in_address_changed_by_service(*, user: User, old: str, changed_by: User
     notice and confirmation as a change from the roster, audited in each of
     the person's schools."""
     with transaction.atomic():
-        address = _record_new_address(user=user, old=old, by="the schoolsocial service team")
         schools = [
             m.school
             for m in StaffMember.objects.active().filter(user=user).select_related("school")
         ]
+        address = _record_new_address(
+            user=user,
+            old=old,
+            by=later("the schoolsocial service team"),
+            school=schools[0] if schools else None,
+        )
         for school in schools or [None]:
             audit_record(
                 school=school,
                 actor=changed_by,
                 action="roster.email",
                 obj=user,
-                summary=f"Service administration changed the sign-in address of "
-                f"{user.display_name} from {old} to {user.email}. The old address was told.",
+                summary=later(
+                    "Service administration changed the sign-in address of "
+                    "%(name)s from %(old)s to %(new)s. The old address was told.",
+                    name=user.display_name,
+                    old=old,
+                    new=user.email,
+                ),
             )
     return address
 
 
-def _record_new_address(*, user: User, old: str, by: str) -> EmailAddress:
+def _record_new_address(*, user: User, old: str, by: str, school: School | None) -> EmailAddress:
     """After ``user.email`` changed: the new address is the only one on record,
     unconfirmed (no password reset goes to it until its owner confirms it),
-    and the old address is told."""
+    and the old address is told, in the person's language (else their
+    school's)."""
     EmailAddress.objects.filter(user=user).delete()
     address = EmailAddress.objects.create(
         user=user, email=user.email.lower(), primary=True, verified=False
     )
-    queue_email(
-        to=old,
-        subject="Your schoolsocial sign-in address was changed",
-        body=render_to_string(
+    with translation.override(language_for(user=user, school=school)):
+        subject = gettext("Your schoolsocial sign-in address was changed")
+        body = render_to_string(
             "schoolsocial/email/address_changed.txt",
             {"user": user, "old": old, "new": user.email, "by": by, "site_url": settings.SITE_URL},
-        ),
-    )
+        )
+    queue_email(to=old, subject=subject, body=body)
     return address
 
 
@@ -470,24 +570,37 @@ def channel_authorise(
     _same_school(member, channel, authorised_by)
     _require_leader(authorised_by, "authorise page administrators")
     if not member.is_active:
-        raise ServiceError(f"{member.user.display_name} has left the school.")
+        raise ServiceError(
+            gettext("%(name)s has left the school.") % {"name": member.user.display_name}
+        )
     if Role.ADMIN not in member.roles:
-        raise ServiceError(f"Give {member.user.display_name} the page administrator role first.")
-    _not_in_future(trained_on, member.school, "training")
-    _not_in_future(acceptable_use_signed_on, member.school, "acceptable-use agreement")
+        raise ServiceError(
+            gettext("Give %(name)s the page administrator role first.")
+            % {"name": member.user.display_name}
+        )
+    _not_in_future(trained_on, member.school, gettext("The training date cannot be in the future."))
+    _not_in_future(
+        acceptable_use_signed_on,
+        member.school,
+        gettext("The acceptable-use agreement date cannot be in the future."),
+    )
     # Whitchurch "Staff: attending appropriate training": training more than a
     # year old is out of date (the same year the monthly reminder uses).
     if trained_on < member.school.local_today() - datetime.timedelta(days=365):
         raise ServiceError(
-            f"{member.user.display_name}'s training was more than a year ago "
-            f"({trained_on:%d %B %Y}). Record training from the last twelve months."
+            gettext(
+                "%(name)s's training was more than a year ago "
+                "(%(day)s). Record training from the last twelve months."
+            )
+            % {"name": member.user.display_name, "day": date_format(trained_on, "d F Y")}
         )
     with transaction.atomic():
         if ChannelAuthorisation.objects.filter(
             member=member, channel=channel, revoked_on__isnull=True
         ).exists():
             raise ServiceError(
-                f"{member.user.display_name} is already authorised for {channel.name}."
+                gettext("%(name)s is already authorised for %(channel)s.")
+                % {"name": member.user.display_name, "channel": channel.name}
             )
         authorisation = ChannelAuthorisation.objects.create(
             member=member,
@@ -502,9 +615,14 @@ def channel_authorise(
             actor=authorised_by.user,
             action="roster.authorise",
             obj=authorisation,
-            summary=f"Authorised {member.user.display_name} to administer {channel.name} "
-            f"(trained {trained_on:%d/%m/%Y}, acceptable use signed "
-            f"{acceptable_use_signed_on:%d/%m/%Y}).",
+            summary=later(
+                "Authorised %(name)s to administer %(channel)s "
+                "(trained %(trained)s, acceptable use signed %(signed)s).",
+                name=member.user.display_name,
+                channel=channel.name,
+                trained=f"{trained_on:%d/%m/%Y}",
+                signed=f"{acceptable_use_signed_on:%d/%m/%Y}",
+            ),
         )
     return authorisation
 
@@ -516,15 +634,15 @@ def channel_authorisation_revoke(
     _same_school(authorisation.channel, revoked_by)
     _require_leader(revoked_by, "revoke page administrators")
     if authorisation.revoked_on:
-        raise ServiceError("This authorisation has already been revoked.")
+        raise ServiceError(gettext("This authorisation has already been revoked."))
     if not reason.strip():
-        raise ServiceError("Give a reason for revoking.")
+        raise ServiceError(gettext("Give a reason for revoking."))
     with transaction.atomic():
         _revoke(authorisation, revoked_by, reason.strip())
     return authorisation
 
 
-def _revoke(authorisation: ChannelAuthorisation, revoked_by: StaffMember, reason: str) -> None:
+def _revoke(authorisation: ChannelAuthorisation, revoked_by: StaffMember, reason) -> None:
     """End an authorisation and open the task of removing the person on the
     platform itself.
 
@@ -537,15 +655,21 @@ def _revoke(authorisation: ChannelAuthorisation, revoked_by: StaffMember, reason
     leader marks it done."""
     authorisation.revoked_on = revoked_by.school.local_today()
     authorisation.revoked_by = revoked_by
-    authorisation.revoked_reason = reason
+    # A reason the app gives (leaving, a role removed) is stored in the
+    # school's language, as the trail is.
+    authorisation.revoked_reason = read_in(reason, language_code(revoked_by.school.language))
     authorisation.save(update_fields=["revoked_on", "revoked_by", "revoked_reason"])
     audit_record(
         school=revoked_by.school,
         actor=revoked_by.user,
         action="roster.revoke",
         obj=authorisation,
-        summary=f"Revoked {authorisation.member.user.display_name} for "
-        f"{authorisation.channel.name}: {reason}",
+        summary=later(
+            "Revoked %(name)s for %(channel)s: %(reason)s",
+            name=authorisation.member.user.display_name,
+            channel=authorisation.channel.name,
+            reason=reason,
+        ),
     )
     removal = PlatformRemoval.objects.create(
         authorisation=authorisation, school_id=authorisation.channel.school_id
@@ -567,8 +691,12 @@ def _notify_platform_removal(removal: PlatformRemoval) -> None:
         recipients=leaders.select_related("user"),
         kind="platform_removal",
         key=f"platform_removal:{removal.pk}",
-        title=f"Remove {authorisation.member.user.display_name} as an administrator of "
-        f"{channel.name} on {channel.get_platform_display()} itself",
+        title=later(
+            "Remove %(name)s as an administrator of %(channel)s on %(platform)s itself",
+            name=authorisation.member.user.display_name,
+            channel=channel.name,
+            platform=Channel.Platform(channel.platform).label,
+        ),
         url=reverse("dashboard") + f"#platform-removal-{removal.pk}",
         obj=removal,
     )
@@ -582,11 +710,11 @@ def platform_removal_done(
     page). Audited; the task leaves the dashboard."""
     _require_leader(done_by, "mark a platform removal done")
     if done_by.school_id != removal.school_id:
-        raise ServiceError("These records belong to different schools.")
+        raise ServiceError(gettext("These records belong to different schools."))
     with transaction.atomic():
         removal = PlatformRemoval.objects.select_for_update().get(pk=removal.pk)
         if removal.done_at:
-            raise ServiceError("This removal was already marked done.")
+            raise ServiceError(gettext("This removal was already marked done."))
         removal.done_at = timezone.now()
         removal.done_by = done_by
         removal.note = note.strip()
@@ -597,14 +725,25 @@ def platform_removal_done(
             actor=done_by.user,
             action="roster.platform_removed",
             obj=removal,
-            summary=f"Removed {authorisation.member.user.display_name} as an administrator of "
-            f"{authorisation.channel.name} on the platform"
-            + (f": {removal.note}" if removal.note else "."),
+            summary=(
+                later(
+                    "Removed %(name)s as an administrator of %(channel)s on the platform: %(note)s",
+                    name=authorisation.member.user.display_name,
+                    channel=authorisation.channel.name,
+                    note=removal.note,
+                )
+                if removal.note
+                else later(
+                    "Removed %(name)s as an administrator of %(channel)s on the platform.",
+                    name=authorisation.member.user.display_name,
+                    channel=authorisation.channel.name,
+                )
+            ),
         )
     return removal
 
 
-def _revoke_all(member: StaffMember, revoked_by: StaffMember, reason: str) -> None:
+def _revoke_all(member: StaffMember, revoked_by: StaffMember, reason) -> None:
     for authorisation in member.authorisations.filter(revoked_on__isnull=True).select_related(
         "channel"
     ):
@@ -647,35 +786,63 @@ def channel_save(*, channel: Channel, saved_by: StaffMember, reason: str = "") -
         was = (before or Channel(platform=channel.platform)).safeguard_levels()
         now = channel.safeguard_levels()
         weakened = [name for name, level in now.items() if level < was[name]]
+        switched_off = joined(Channel.SAFEGUARD_NAMES[name] for name in weakened)
         if weakened:
             if "head" not in saved_by.effective_roles():
                 raise ServiceError(
-                    f"Only the headteacher can switch off {', '.join(weakened)}"
-                    f"{clauses.cite(saved_by.school, 'tagging', 'daily_check', 'profanity_filter')}"
-                    ". Ask the head, or leave it on."
+                    gettext(
+                        "Only the headteacher can switch off %(safeguards)s%(clauses)s. "
+                        "Ask the head, or leave it on."
+                    )
+                    % {
+                        "safeguards": switched_off,
+                        "clauses": clauses.cite(
+                            saved_by.school, "tagging", "daily_check", "profanity_filter"
+                        ),
+                    }
                 )
             if not reason:
                 raise ServiceError(
-                    f"Give a reason for switching off {', '.join(weakened)}: it is kept in "
-                    "the audit trail and shown on the dashboard while it stays off."
+                    gettext(
+                        "Give a reason for switching off %(safeguards)s: it is kept in "
+                        "the audit trail and shown on the dashboard while it stays off."
+                    )
+                    % {"safeguards": switched_off}
                 )
             channel.safeguards_off_reason = reason
         elif not channel.safeguards_off():
             channel.safeguards_off_reason = ""
         if creating:
-            changes = f"Added channel {channel.name} ({channel.get_platform_display()})."
+            changes = later(
+                "Added channel %(name)s (%(platform)s).",
+                name=channel.name,
+                platform=Channel.Platform(channel.platform).label,
+            )
         else:
             changed = [
-                f"{Channel._meta.get_field(f).verbose_name}: "
-                f"{getattr(before, f)!s} → {getattr(channel, f)!s}"
+                later(
+                    "%(field)s: %(before)s → %(after)s",
+                    field=Channel._meta.get_field(f).verbose_name,
+                    before=getattr(before, f),
+                    after=getattr(channel, f),
+                )
                 for f in CHANNEL_FIELDS
                 if getattr(before, f) != getattr(channel, f)
             ]
             if not changed:
                 return channel
-            changes = f"Edited channel {channel.name}: " + "; ".join(changed)
+            changes = later(
+                "Edited channel %(name)s: %(changes)s",
+                name=channel.name,
+                changes=joined(changed, "; "),
+            )
         if weakened:
-            changes += f" Switched off {', '.join(weakened)}: {reason}"
+            changes = later(
+                "%(changes)s Switched off %(safeguards)s: %(reason)s",
+                changes=changes,
+                safeguards=switched_off,
+                reason=reason,
+            )
         channel.full_clean()
         channel.save()
         audit_record(
@@ -707,18 +874,20 @@ def acting_head_set(
     pupil's "never publish"."""
     _same_school(member, set_by)
     if not set_by.is_head or not set_by.is_active:
-        raise ServiceError("Only the headteacher can name an acting head.")
+        raise ServiceError(gettext("Only the headteacher can name an acting head."))
     if ends_on < starts_on:
-        raise ServiceError("The last day must be on or after the first day.")
+        raise ServiceError(gettext("The last day must be on or after the first day."))
     if not member.is_active:
-        raise ServiceError(f"{member.user.display_name} has left the school.")
+        raise ServiceError(
+            gettext("%(name)s has left the school.") % {"name": member.user.display_name}
+        )
     if member.is_head:
-        raise ServiceError("The headteacher does not need to act for themself.")
+        raise ServiceError(gettext("The headteacher does not need to act for themself."))
     overlapping = ActingHead.objects.filter(
         school=member.school, starts_on__lte=ends_on, ends_on__gte=starts_on
     )
     if overlapping.exists():
-        raise ServiceError("Another acting head is already set for some of those days.")
+        raise ServiceError(gettext("Another acting head is already set for some of those days."))
     with transaction.atomic():
         acting = ActingHead.objects.create(
             school=member.school,
@@ -732,8 +901,12 @@ def acting_head_set(
             actor=set_by.user,
             action="roster.acting_head",
             obj=acting,
-            summary=f"{member.user.display_name} is acting head from "
-            f"{starts_on:%d %B %Y} to {ends_on:%d %B %Y}.",
+            summary=later(
+                "%(name)s is acting head from %(first)s to %(last)s.",
+                name=member.user.display_name,
+                first=wording.day(starts_on, "d F Y"),
+                last=wording.day(ends_on, "d F Y"),
+            ),
         )
     return acting
 
@@ -756,21 +929,27 @@ SCHOOL_SETTING_FIELDS = (
 def school_update(*, school: School, changed_by: StaffMember, **values) -> School:
     """Change the school's settings (head only); each change is audited."""
     if changed_by.school_id != school.pk:
-        raise ServiceError("You can only change the school you are working in.")
+        raise ServiceError(gettext("You can only change the school you are working in."))
     # The substantive head only: these settings include two-factor sign-in.
     if not changed_by.is_head:
-        raise ServiceError("Only the headteacher can change the school's settings.")
+        raise ServiceError(gettext("Only the headteacher can change the school's settings."))
     unknown = set(values) - set(SCHOOL_SETTING_FIELDS)
     if unknown:
-        raise ServiceError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+        raise ServiceError(
+            gettext("Unknown setting(s): %(settings)s.") % {"settings": ", ".join(sorted(unknown))}
+        )
     with transaction.atomic():
         school = School.objects.select_for_update().get(pk=school.pk)
         changed = []
         for field, value in values.items():
             if getattr(school, field) != value:
                 changed.append(
-                    f"{School._meta.get_field(field).verbose_name}: "
-                    f"{getattr(school, field)!s} → {value!s}"
+                    later(
+                        "%(field)s: %(before)s → %(after)s",
+                        field=School._meta.get_field(field).verbose_name,
+                        before=getattr(school, field),
+                        after=value,
+                    )
                 )
                 setattr(school, field, value)
         if not changed:
@@ -782,19 +961,19 @@ def school_update(*, school: School, changed_by: StaffMember, **values) -> Schoo
             actor=changed_by.user,
             action="school.settings",
             obj=school,
-            summary="Changed settings: " + "; ".join(changed),
+            summary=later("Changed settings: %(changes)s", changes=joined(changed, "; ")),
         )
     return school
 
 
-LANGUAGES = {"": "the school's language", "en": "English", "cy": "Cymraeg"}
+LANGUAGES = {"": gettext_lazy("the school's language"), "en": "English", "cy": "Cymraeg"}
 
 
 def user_set_language(*, user: User, language: str, school: School | None) -> User:
     """A person chooses the language of their pages and emails ("" follows
     their school's). Remembered on their account, in every school."""
     if language not in LANGUAGES:
-        raise ServiceError("Choose English or Cymraeg.")
+        raise ServiceError(gettext("Choose English or Cymraeg."))
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.language == language:
@@ -807,6 +986,10 @@ def user_set_language(*, user: User, language: str, school: School | None) -> Us
             actor=user,
             action="account.language",
             obj=user,
-            summary=f"Language: {LANGUAGES[before]} → {LANGUAGES[language]}.",
+            summary=later(
+                "Language: %(before)s → %(after)s.",
+                before=LANGUAGES[before],
+                after=LANGUAGES[language],
+            ),
         )
     return user

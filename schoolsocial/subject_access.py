@@ -32,9 +32,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 
 from schoolsocial.audit import action_label, audit_record
+from schoolsocial.language import language_code, later
 from schoolsocial.models import AuditEvent, School, StaffMember, SubjectAccessRequest
 from schoolsocial.private_files import open_detached, private_storage
 
@@ -108,7 +111,15 @@ def resolve_subject(school: School, kind: str, ref: str) -> Subject | None:
 
 def staff_choices(school: School) -> list[tuple[str, str]]:
     return [
-        (str(m.pk), f"{m.user.display_name} ({m.user.email})" + ("" if m.is_active else ", left"))
+        (
+            str(m.pk),
+            (
+                gettext("%(name)s (%(email)s)")
+                if m.is_active
+                else gettext("%(name)s (%(email)s), left")
+            )
+            % {"name": m.user.display_name, "email": m.user.email},
+        )
         for m in StaffMember.objects.filter(school=school).select_related("user")
     ]
 
@@ -131,28 +142,30 @@ class StaffRecord(Contributor):
         if subject.kind != Kind.STAFF or subject.member is None:
             return []
         member = subject.member
-        section = Section("Staff record", "Your place on the school's staff roster.")
+        section = Section(
+            gettext("Staff record"), gettext("Your place on the school's staff roster.")
+        )
         section.rows.append(
             [
-                ("Name", member.user.display_name),
-                ("Email", member.user.email),
-                ("Job title", member.job_title),
-                ("Roles", ", ".join(member.role_labels()) or "none (left)"),
-                ("Joined", _date(member.joined_on)),
-                ("Left", _date(member.left_on)),
+                (gettext("Name"), member.user.display_name),
+                (gettext("Email"), member.user.email),
+                (gettext("Job title"), member.job_title),
+                (gettext("Roles"), ", ".join(member.role_labels()) or gettext("none (left)")),
+                (gettext("Joined"), _date(member.joined_on)),
+                (gettext("Left"), _date(member.left_on)),
             ]
         )
         section.objects.add(("schoolsocial.staffmember", str(member.pk)))
-        authorisations = Section("Channel authorisations")
+        authorisations = Section(gettext("Channel authorisations"))
         for auth in member.authorisations.select_related("channel"):
             authorisations.rows.append(
                 [
-                    ("Channel", auth.channel.name),
-                    ("Authorised on", _date(auth.authorised_on)),
-                    ("Training completed", _date(auth.trained_on)),
-                    ("Acceptable use signed", _date(auth.acceptable_use_signed_on)),
-                    ("Revoked on", _date(auth.revoked_on)),
-                    ("Reason", auth.revoked_reason),
+                    (gettext("Channel"), auth.channel.name),
+                    (gettext("Authorised on"), _date(auth.authorised_on)),
+                    (gettext("Training completed"), _date(auth.trained_on)),
+                    (gettext("Acceptable use signed"), _date(auth.acceptable_use_signed_on)),
+                    (gettext("Revoked on"), _date(auth.revoked_on)),
+                    (gettext("Reason"), auth.revoked_reason),
                 ]
             )
             authorisations.objects.add(("schoolsocial.channelauthorisation", str(auth.pk)))
@@ -173,9 +186,11 @@ def audit_section(school: School, subject: Subject, objects: set[tuple[str, str]
     for label, pks in by_type.items():
         condition |= Q(object_type=label, object_id__in=pks)
     section = Section(
-        "Audit trail",
-        "Events of the school's audit trail that name the subject or concern the "
-        "records above (who did what, when).",
+        gettext("Audit trail"),
+        gettext(
+            "Events of the school's audit trail that name the subject or concern the "
+            "records above (who did what, when)."
+        ),
     )
     if not condition:
         return section
@@ -183,10 +198,10 @@ def audit_section(school: School, subject: Subject, objects: set[tuple[str, str]
     for event in AuditEvent.objects.filter(condition, school=school).order_by("created_at", "id"):
         section.rows.append(
             [
-                ("When", event.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")),
-                ("Who", event.actor_label or "the service"),
-                ("What", action_label(event.action)),
-                ("Summary", event.summary),
+                (gettext("When"), event.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")),
+                (gettext("Who"), event.actor_label or gettext("the service")),
+                (gettext("What"), action_label(event.action)),
+                (gettext("Summary"), event.summary),
             ]
         )
     return section
@@ -213,15 +228,15 @@ def subject_access_request(
     from schoolsocial.tasks import build_subject_access
 
     if requested_by.school_id != school.pk or "head" not in requested_by.effective_roles():
-        raise ValidationError("Only the headteacher can ask for a subject access export.")
+        raise ValidationError(gettext("Only the headteacher can ask for a subject access export."))
     if kind not in Kind.values:
-        raise ValidationError("Choose whose information to export.")
+        raise ValidationError(gettext("Choose whose information to export."))
     subject = resolve_subject(school, kind, ref)
     if subject is None:
         raise ValidationError(
-            "Give the parent's name (at least 3 letters)."
+            gettext("Give the parent's name (at least 3 letters).")
             if kind == Kind.PARENT
-            else "Choose the person from the list."
+            else gettext("Choose the person from the list.")
         )
     with transaction.atomic():
         request = SubjectAccessRequest.objects.create(
@@ -237,8 +252,21 @@ def subject_access_request(
             actor=requested_by.user,
             action="subject_access.request",
             obj=request,
-            summary=f"Asked for a subject access export for {subject.name} "
-            f"({Kind(kind).label.lower()})" + (f", reference: {reference}" if reference else "."),
+            summary=(
+                later(
+                    "Asked for a subject access export for %(name)s (%(kind)s), "
+                    "reference: %(reference)s",
+                    name=subject.name,
+                    kind=_lower(Kind(kind).label),
+                    reference=reference,
+                )
+                if reference
+                else later(
+                    "Asked for a subject access export for %(name)s (%(kind)s).",
+                    name=subject.name,
+                    kind=_lower(Kind(kind).label),
+                )
+            ),
         )
         transaction.on_commit(lambda: build_subject_access.delay(request.pk))
     return request
@@ -282,8 +310,10 @@ def subject_access_build(request_id: int) -> bool:
                 actor=None,
                 action="subject_access.failed",
                 obj=request,
-                summary=f"The subject access export for {request.subject_name} failed; "
-                "ask for it again.",
+                summary=later(
+                    "The subject access export for %(name)s failed; ask for it again.",
+                    name=request.subject_name,
+                ),
                 ip="",
             )
         return False
@@ -302,8 +332,14 @@ def subject_access_build(request_id: int) -> bool:
             actor=None,
             action="subject_access.ready",
             obj=request,
-            summary=f"Subject access export for {request.subject_name} built: {count} records, "
-            f"{len(data)} bytes, SHA-256 {digest}.",
+            summary=later(
+                "Subject access export for %(name)s built: %(count)s records, "
+                "%(size)s bytes, SHA-256 %(digest)s.",
+                name=request.subject_name,
+                count=count,
+                size=len(data),
+                digest=digest,
+            ),
             ip="",
         )
     return True
@@ -323,7 +359,9 @@ def collect(school: School, subject: Subject) -> list[Section]:
 def build_zip(
     *, school: School, subject: Subject, request: SubjectAccessRequest
 ) -> tuple[bytes, int]:
-    with timezone.override(school.tz):  # times as the school reads them
+    # Times as the school reads them, words in the school's language.
+    language = language_code(school.language)
+    with timezone.override(school.tz), translation.override(language):
         sections = collect(school, subject)
     buffer = io.BytesIO()
     count = 0
@@ -333,17 +371,20 @@ def build_zip(
             for arcname, stored in section.files:
                 with private_storage.open(stored, "rb") as handle:
                     archive.writestr(f"files/{arcname}", handle.read())
-        index = render_to_string(
-            "subject_access/index.html",
-            {
-                "school": school,
-                "subject": subject,
-                "request": request,
-                "kind_label": Kind(subject.kind).label,
-                "sections": sections,
-                "generated_at": timezone.now().astimezone(school.tz),
-            },
-        )
+        with translation.override(language):
+            index = render_to_string(
+                "subject_access/index.html",
+                {
+                    "school": school,
+                    "subject": subject,
+                    "request": request,
+                    "kind_label": Kind(subject.kind).label,
+                    "sections": sections,
+                    "generated_at": timezone.now().astimezone(school.tz),
+                    # Sections label their files "File" (in either language).
+                    "file_label": gettext("File"),
+                },
+            )
         archive.writestr("index.html", index)
     return buffer.getvalue(), count
 
@@ -355,7 +396,7 @@ def subject_access_download(
     the file removed in the same step; returns an open handle to stream
     (the data stays readable through it after the name is removed)."""
     if "head" not in member.effective_roles() or member.school_id != school.pk:
-        raise ValidationError("Only the headteacher can download a subject access export.")
+        raise ValidationError(gettext("Only the headteacher can download a subject access export."))
     with transaction.atomic():
         claimed = SubjectAccessRequest.objects.filter(
             pk=request_id, school=school, status=SubjectAccessRequest.Status.READY
@@ -366,8 +407,10 @@ def subject_access_download(
         )
         if not claimed:
             raise ValidationError(
-                "This export is not ready, or has already been downloaded (it can be "
-                "downloaded once)."
+                gettext(
+                    "This export is not ready, or has already been downloaded (it can be "
+                    "downloaded once)."
+                )
             )
         request = SubjectAccessRequest.objects.get(pk=request_id)
         audit_record(
@@ -375,8 +418,12 @@ def subject_access_download(
             actor=member.user,
             action="subject_access.download",
             obj=request,
-            summary=f"Downloaded the subject access export for {request.subject_name} "
-            f"(SHA-256 {request.file_sha256}); the file was then removed.",
+            summary=later(
+                "Downloaded the subject access export for %(name)s (SHA-256 %(digest)s); "
+                "the file was then removed.",
+                name=request.subject_name,
+                digest=request.file_sha256,
+            ),
         )
         # Readable after its stored file is removed (on disk: POSIX keeps an
         # open file; on object storage: a temporary copy).
@@ -406,8 +453,11 @@ def subject_access_expire(*, now: datetime.datetime | None = None) -> int:
                 actor=None,
                 action="subject_access.expired",
                 obj=request,
-                summary=f"The subject access export for {request.subject_name} was not "
-                "downloaded within 30 days; its file was removed.",
+                summary=later(
+                    "The subject access export for %(name)s was not downloaded within "
+                    "30 days; its file was removed.",
+                    name=request.subject_name,
+                ),
                 ip="",
             )
             name = request.file_name
@@ -419,6 +469,9 @@ def subject_access_expire(*, now: datetime.datetime | None = None) -> int:
 def _remove(name: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         private_storage.delete(name)
+
+
+_lower = lazy(lambda text: str(text).lower(), str)
 
 
 def requests_for(school: School) -> Sequence[SubjectAccessRequest]:

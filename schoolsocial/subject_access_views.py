@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from schoolsocial import subject_access
@@ -21,22 +21,26 @@ Kind = SubjectAccessRequest.Kind
 
 class SubjectAccessForm(OnceOnlyForm):
     kind = forms.ChoiceField(
-        label="Whose information?", choices=Kind.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Whose information?"), choices=Kind.choices, widget=forms.RadioSelect
     )
-    pupil = forms.ChoiceField(label="Pupil", required=False)
-    staff = forms.ChoiceField(label="Member of staff", required=False)
+    pupil = forms.ChoiceField(label=gettext_lazy("Pupil"), required=False)
+    staff = forms.ChoiceField(label=gettext_lazy("Member of staff"), required=False)
     parent_name = forms.CharField(
-        label="Parent or carer's name",
+        label=gettext_lazy("Parent or carer's name"),
         required=False,
         max_length=200,
-        help_text="As written on consent forms or group applications; every record "
-        "containing it is included, so check the export before sending it.",
+        help_text=gettext_lazy(
+            "As written on consent forms or group applications; every record "
+            "containing it is included, so check the export before sending it."
+        ),
     )
     reference = forms.CharField(
-        label="Request reference",
+        label=gettext_lazy("Request reference"),
         required=False,
         max_length=200,
-        help_text="How and when the request reached the school (the one-month clock starts then).",
+        help_text=gettext_lazy(
+            "How and when the request reached the school (the one-month clock starts then)."
+        ),
     )
 
     def __init__(self, *args, school, **kwargs):
@@ -75,8 +79,11 @@ def subject_access_page(request):
         else:
             messages.success(
                 request,
-                f"The export for {made.subject_name} is being built. Refresh this page to "
-                "see when it is ready.",
+                gettext(
+                    "The export for %(name)s is being built. Refresh this page to "
+                    "see when it is ready."
+                )
+                % {"name": made.subject_name},
             )
             return redirect("subject_access")
     return render(

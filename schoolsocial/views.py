@@ -17,8 +17,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.http import urlencode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from schoolsocial import notifications, selectors, services
@@ -46,6 +47,7 @@ from schoolsocial.forms import (
     SchoolSettingsForm,
 )
 from schoolsocial.inputs import local_path
+from schoolsocial.language import language_code, later
 from schoolsocial.models import (
     ActingHead,
     AuditEvent,
@@ -93,7 +95,10 @@ def school_choose(request):
             messages.error(request, gettext("Choose one of your schools."))
         else:
             request.session[SESSION_SCHOOL_KEY] = chosen.school_id
-            messages.success(request, f"You are now working in {chosen.school.name}.")
+            messages.success(
+                request,
+                gettext("You are now working in %(school)s.") % {"school": chosen.school.name},
+            )
             return redirect(local_path(request.POST.get("next"), reverse("dashboard")))
     return render(
         request,
@@ -149,6 +154,9 @@ def invitation_accept(request, token: str):
             {"reason": _error_text(error)},
             status=410,
         )
+    if not request.user.is_authenticated:
+        # No account yet to choose a language: the school's, as in the email.
+        translation.activate(language_code(invitation.school.language))
     signed_in_as_invitee = (
         request.user.is_authenticated and request.user.email.lower() == invitation.email.lower()
     )
@@ -159,11 +167,14 @@ def invitation_accept(request, token: str):
             if signed_in_as_invitee:
                 services.invitation_accept(token=token, user=request.user)
                 request.session[SESSION_SCHOOL_KEY] = invitation.school_id
-                messages.success(request, f"You have joined {invitation.school.name}.")
+                messages.success(
+                    request,
+                    gettext("You have joined %(school)s.") % {"school": invitation.school.name},
+                )
                 return redirect("dashboard")
             password = request.POST.get("password1", "")
             if password != request.POST.get("password2", ""):
-                raise ValidationError("The two passwords do not match.")
+                raise ValidationError(gettext("The two passwords do not match."))
             validate_password(
                 password,
                 User(
@@ -178,7 +189,11 @@ def invitation_accept(request, token: str):
         else:
             get_adapter(request).login(request, member.user)
             request.session[SESSION_SCHOOL_KEY] = member.school_id
-            messages.success(request, f"Welcome to {member.school.name}. Your password is set.")
+            messages.success(
+                request,
+                gettext("Welcome to %(school)s. Your password is set.")
+                % {"school": member.school.name},
+            )
             return redirect("dashboard")
     return render(
         request,
@@ -239,7 +254,8 @@ def roster_invite(request):
         else:
             messages.success(
                 request,
-                f"Invitation sent to {invitation.email}. The link works once, for 7 days.",
+                gettext("Invitation sent to %(email)s. The link works once, for 7 days.")
+                % {"email": invitation.email},
             )
             return redirect("roster")
     return render(request, "schoolsocial/roster_invite.html", {"form": form})
@@ -289,7 +305,9 @@ def roster_member_roles(request, member_id: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Roles of {member.user.display_name} saved.")
+            messages.success(
+                request, gettext("Roles of %(name)s saved.") % {"name": member.user.display_name}
+            )
             return redirect("roster_member", member_id=member.pk)
     return _member_page(request, member, status=400, roles_form=form)
 
@@ -309,8 +327,8 @@ def roster_member_authorise(request, member_id: int):
         else:
             messages.success(
                 request,
-                f"{member.user.display_name} is now authorised for "
-                f"{form.cleaned_data['channel'].name}.",
+                gettext("%(name)s is now authorised for %(channel)s.")
+                % {"name": member.user.display_name, "channel": form.cleaned_data["channel"].name},
             )
             return redirect("roster_member", member_id=member.pk)
     return _member_page(request, member, status=400, authorise_form=form)
@@ -341,8 +359,11 @@ def roster_member_email(request, member_id: int):
             address.send_confirmation(request)
             messages.success(
                 request,
-                f"{member.user.display_name} now signs in with {address.email}. Their old "
-                "address was told, and the new one has a link to confirm it.",
+                gettext(
+                    "%(name)s now signs in with %(email)s. Their old "
+                    "address was told, and the new one has a link to confirm it."
+                )
+                % {"name": member.user.display_name, "email": address.email},
             )
             return redirect("roster_member", member_id=member.pk)
     return _member_page(request, member, status=400, email_form=form)
@@ -359,7 +380,9 @@ def roster_member_left(request, member_id: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{member.user.display_name} is marked as left.")
+            messages.success(
+                request, gettext("%(name)s is marked as left.") % {"name": member.user.display_name}
+            )
             return redirect("roster_member", member_id=member.pk)
     return _member_page(request, member, status=400, left_form=form)
 
@@ -387,8 +410,11 @@ def roster_authorisation_revoke(request, authorisation_id: int):
         else:
             messages.success(
                 request,
-                f"{authorisation.member.user.display_name} is no longer authorised for "
-                f"{authorisation.channel.name}.",
+                gettext("%(name)s is no longer authorised for %(channel)s.")
+                % {
+                    "name": authorisation.member.user.display_name,
+                    "channel": authorisation.channel.name,
+                },
             )
     return redirect("roster_member", member_id=authorisation.member_id)
 
@@ -402,7 +428,10 @@ def roster_invitation_cancel(request, invitation_id: int):
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, f"The invitation for {invitation.email} is cancelled.")
+        messages.success(
+            request,
+            gettext("The invitation for %(email)s is cancelled.") % {"email": invitation.email},
+        )
     return redirect("roster")
 
 
@@ -456,7 +485,15 @@ def _channel_form(request, channel: Channel):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Channel {channel.name} {'added' if creating else 'saved'}.")
+            messages.success(
+                request,
+                (
+                    gettext("Channel %(name)s added.")
+                    if creating
+                    else gettext("Channel %(name)s saved.")
+                )
+                % {"name": channel.name},
+            )
             return redirect("channels")
     return render(request, "schoolsocial/channel_form.html", {"form": form, "creating": creating})
 
@@ -520,7 +557,15 @@ def notification_read(request):
         if ids
         else None,
     )
-    messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked as read.")
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s notification marked as read.",
+            "%(count)s notifications marked as read.",
+            marked,
+        )
+        % {"count": marked},
+    )
     return redirect(local_path(request.POST.get("next"), reverse("notifications")))
 
 
@@ -592,21 +637,30 @@ def audit_print(request):
         school=request.school,
         actor=request.user,
         action="audit.print",
-        summary=f"Printed {len(shown)} of {total} audit events"
-        + (f" (filters: {request.GET.urlencode()})" if request.GET else "")
-        + ".",
+        summary=(
+            later(
+                "Printed %(shown)s of %(total)s audit events (filters: %(filters)s).",
+                shown=len(shown),
+                total=total,
+                filters=request.GET.urlencode(),
+            )
+            if request.GET
+            else later(
+                "Printed %(shown)s of %(total)s audit events.", shown=len(shown), total=total
+            )
+        ),
     )
     filters = []
     if form.is_valid():
         data = form.cleaned_data
         if data["person"]:
-            filters.append(("Person", data["person"].display_name))
+            filters.append((gettext("Person"), data["person"].display_name))
         if data["action"]:
-            filters.append(("Kind", action_label(data["action"])))
+            filters.append((gettext("Kind"), action_label(data["action"])))
         if data["date_from"]:
-            filters.append(("From", data["date_from"]))
+            filters.append((gettext("From"), date_format(data["date_from"], "j F Y")))
         if data["date_to"]:
-            filters.append(("To", data["date_to"]))
+            filters.append((gettext("To"), date_format(data["date_to"], "j F Y")))
     return render(
         request,
         "schoolsocial/audit_print.html",
@@ -661,9 +715,15 @@ def audit_export(request):
         school=request.school,
         actor=request.user,
         action="audit.export",
-        summary=f"Exported {events.count()} audit events as CSV"
-        + (f" (filters: {request.GET.urlencode()})" if request.GET else "")
-        + ".",
+        summary=(
+            later(
+                "Exported %(count)s audit events as CSV (filters: %(filters)s).",
+                count=events.count(),
+                filters=request.GET.urlencode(),
+            )
+            if request.GET
+            else later("Exported %(count)s audit events as CSV.", count=events.count())
+        ),
     )
     tz = request.school.tz
     # Plain rows, read in chunks: constant memory however long the trail.
@@ -691,6 +751,13 @@ def audit_export(request):
     stamp = timezone.now().astimezone(tz).strftime("%Y%m%d-%H%M")
     return csv_response(
         filename=f"audit-{request.school.slug}-{stamp}.csv",
-        header=["when", "person", "kind", "summary", "object", "ip address"],
+        header=[
+            gettext("when"),
+            gettext("person"),
+            gettext("kind"),
+            gettext("summary"),
+            gettext("object"),
+            gettext("ip address"),
+        ],
         rows=rows,
     )

@@ -121,8 +121,9 @@ def test_the_school_language_is_the_default_and_each_person_may_choose(school, h
     assert head.user.language == "en"
     page = client.get(reverse("dashboard")).content.decode()
     assert '<html lang="en-GB">' in page and ">Dashboard<" in page
+    # Recorded in the school's language (Welsh), whoever acted.
     event = AuditEvent.objects.get(action="account.language")
-    assert event.summary == "Language: the school's language → English."
+    assert event.summary == "Iaith: iaith yr ysgol → English."
 
     refused = client.post(reverse("language_set"), {"language": "fr"}, follow=True)
     assert "Choose English or Cymraeg." in refused.content.decode()

@@ -188,6 +188,38 @@ def test_the_head_changes_a_colleagues_address_and_the_old_address_is_told(
     assert client.get(reverse("dashboard")).status_code == 200
 
 
+def test_the_address_change_emails_are_in_the_colleagues_language(head, office, login):
+    """The head works in English; the colleague chose Welsh: both emails
+    about the change (to the old address and to the new) are in Welsh."""
+    verified(office)
+    office.user.language = "cy"
+    office.user.save(update_fields=["language"])
+    change_address(login(head), office, "office.new@example.org")
+    notice = next(m for m in mail.outbox if m.to == ["office@example.org"])
+    assert notice.subject == "Newidiwyd eich cyfeiriad mewngofnodi schoolsocial"
+    assert "siaradwch â'ch pennaeth ar unwaith" in notice.body
+    confirmation = next(m for m in mail.outbox if m.to == ["office.new@example.org"])
+    assert "Cadarnhewch eich cyfeiriad mewngofnodi" in confirmation.subject
+    assert "i gadarnhau mai chi biau'r cyfeiriad" in confirmation.body
+    # The head's own page stays in English.
+    page = login(head).get(reverse("roster_member", args=[office.pk])).content.decode()
+    assert "Sign-in address" in page
+
+
+def test_allauths_pages_read_in_the_schools_language_and_show_the_menu(office, login):
+    """Someone who chose no language of their own, at a Welsh school: the
+    password and two-factor pages are in Welsh, with the app's main menu."""
+    office.school.language = "cy"
+    office.school.save(update_fields=["language"])
+    client = login(office)
+    for name in ("account_change_password", "mfa_index"):
+        page = client.get(reverse(name)).content.decode()
+        assert '<html lang="cy">' in page, name
+        assert 'id="main-nav"' in page and "Dangosfwrdd" in page, name
+    page = client.get(reverse("account_change_password")).content.decode()
+    assert "Cyfrinair presennol" in page and "rhifau i gyd" in page
+
+
 def test_the_roster_page_offers_the_change_to_leaders(slt, office, login):
     page = login(slt).get(reverse("roster_member", args=[office.pk])).content.decode()
     assert "Sign-in address" in page

@@ -50,6 +50,19 @@ def test_the_invitee_sets_their_own_password_and_joins(head, client):
     assert client.get(reverse("dashboard")).status_code == 200
 
 
+def test_a_welsh_schools_invitee_reads_the_page_in_welsh(head, client):
+    """No account yet, so no language of their own: the school's, as in the
+    invitation email; a password refused is refused in Welsh too."""
+    head.school.language = "cy"
+    head.school.save(update_fields=["language"])
+    _, token = invite(head)
+    url = reverse("invitation_accept", args=[token])
+    page = client.get(url).content.decode()
+    assert '<html lang="cy">' in page and "Dewiswch gyfrinair" in page
+    page = client.post(url, {"password1": "1234567890", "password2": "1234567890"})
+    assert "cyfrinair hwn yn rhifau i gyd." in page.content.decode()
+
+
 def test_an_invitation_link_used_twice_is_refused(head, client):
     _, token = invite(head)
     url = reverse("invitation_accept", args=[token])

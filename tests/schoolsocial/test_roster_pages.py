@@ -143,7 +143,9 @@ def test_the_head_changes_school_settings_and_it_is_audited(login, head):
     assert response.status_code == 302
     head.school.refresh_from_db()
     assert head.school.closure_dates == ["2026-12-23", "2026-12-24"]
-    assert "reminder" in AuditEvent.objects.get(action="school.settings").summary.lower()
+    # The school now works in Welsh, so its trail records the change in Welsh.
+    summary = AuditEvent.objects.get(action="school.settings").summary
+    assert "amser y nodyn atgoffa: 15:30:00 → 16:00:00" in summary
 
 
 def test_the_roster_search_forgives_accents_and_apostrophes(login, slt, school):

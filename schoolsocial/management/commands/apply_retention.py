@@ -23,7 +23,7 @@ class Command(BaseCommand):
             removed = apply_for_school(school, dry_run=dry_run)
             name = school.name if school else "(events of no school)"
             if removed:
-                listed = "; ".join(item.describe() for item in removed)
+                listed = "; ".join(str(item.describe()) for item in removed)
                 self.stdout.write(f"{name}: {verb} {listed}.")
             else:
                 self.stdout.write(f"{name}: nothing past retention.")
