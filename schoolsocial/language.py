@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.functional import lazy
@@ -49,10 +50,32 @@ class LanguageMiddleware:
 
     def process_view(self, request: HttpRequest, view_func, args, kwargs):
         user = request.user if request.user.is_authenticated else None
-        code = language_for(user=user, school=getattr(request, "school", None))
+        school = getattr(request, "school", None)
+        if user is None and school is None:
+            # Signed out (sign-in, reset, an emailed link): the switch on the
+            # page (a cookie), else what the browser asks for, else English.
+            code = translation.get_language_from_request(request)
+        else:
+            code = language_for(user=user, school=school)
         translation.activate(code)
         request.LANGUAGE_CODE = code
         return None
+
+
+def remember_choice(response: HttpResponse, language: str) -> None:
+    """Keep the choice in a cookie too, so the pages before sign-in (and
+    after sign-out) on this browser read in it. Holds only "cy" or "en-gb"."""
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language_code(language),
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, samesite="Lax")
 
 
 def _read(message: str, params: dict) -> str:

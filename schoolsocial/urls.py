@@ -57,6 +57,7 @@ urlpatterns = [
     path("audit/print/", views.audit_print, name="audit_print"),
     path("help/", views.help_page, name="help"),
     path("account/language/", views.language_set, name="language_set"),
+    path("language/", views.language_choose, name="language_choose"),
     path("subject-access/", subject_access_views.subject_access_page, name="subject_access"),
     path(
         "subject-access/<int:request_id>/download/",

@@ -47,7 +47,7 @@ from schoolsocial.forms import (
     SchoolSettingsForm,
 )
 from schoolsocial.inputs import local_path
-from schoolsocial.language import language_code, later
+from schoolsocial.language import language_code, later, remember_choice
 from schoolsocial.models import (
     ActingHead,
     AuditEvent,
@@ -687,7 +687,24 @@ def language_set(request):
         )
     except ValidationError as error:
         messages.error(request, _error_text(error))
-    return redirect(local_path(request.POST.get("next"), reverse("dashboard")))
+        return redirect(local_path(request.POST.get("next"), reverse("dashboard")))
+    response = redirect(local_path(request.POST.get("next"), reverse("dashboard")))
+    remember_choice(response, request.POST.get("language", ""))
+    return response
+
+
+@require_POST
+@public_view
+def language_choose(request):
+    """The language switch on the pages before sign-in: kept in a cookie on
+    this browser only (there is nobody to remember it for yet)."""
+    language = request.POST.get("language", "")
+    response = redirect(local_path(request.POST.get("next"), reverse("account_login")))
+    if language in ("en", "cy"):
+        remember_choice(response, language)
+    else:
+        messages.error(request, gettext("Choose English or Cymraeg."))
+    return response
 
 
 @signed_in_view

@@ -302,3 +302,41 @@ def test_an_audit_summary_is_written_in_the_schools_language_whoever_acts(school
         plain = audit_record(school=school, actor=head.user, action="t", summary="As typed.")
     assert event.summary == "Mewngofnododd"
     assert plain.summary == "As typed."
+
+
+# --- before signing in ----------------------------------------------------------
+
+
+def test_the_sign_in_page_follows_the_browser_then_the_switch_on_it(client, db):
+    from django.conf import settings
+
+    page = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="cy,en;q=0.5")
+    assert '<html lang="cy">' in page.content.decode()
+    assert "<h1>Mewngofnodi</h1>" in page.content.decode()
+
+    english = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en-US")
+    assert "<h1>Sign in</h1>" in english.content.decode()
+
+    # Someone at a shared office computer in English picks Cymraeg on the page.
+    switched = client.post(
+        reverse("language_choose"), {"language": "cy", "next": "/accounts/password/reset/"}
+    )
+    assert switched["Location"] == "/accounts/password/reset/"
+    assert switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "cy"
+    page = client.get(reverse("account_reset_password"), HTTP_ACCEPT_LANGUAGE="en-US")
+    assert '<html lang="cy">' in page.content.decode()
+
+    refused = client.post(reverse("language_choose"), {"language": "fr"}, follow=True)
+    assert "Dewiswch English neu Cymraeg." in refused.content.decode()
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "cy"
+
+
+def test_choosing_a_language_signed_in_keeps_it_for_the_sign_in_page(school, office, login):
+    from django.conf import settings
+
+    client = login(office)
+    response = client.post(reverse("language_set"), {"language": "cy"})
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "cy"
+    client.post(reverse("account_logout"))
+    page = client.get(reverse("account_login")).content.decode()
+    assert "<h1>Mewngofnodi</h1>" in page

@@ -40,6 +40,7 @@ EXPECTED = {
     "audit_print": LEADERS,
     "help": "signed_in",
     "language_set": "signed_in",
+    "language_choose": "public",
     "subject_access": {"head"},
     "subject_access_download": {"head"},
 }
