@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 
@@ -42,7 +42,7 @@ from consent.models import (
 )
 from schoolsocial.audit import audit_record
 from schoolsocial.images import ImageRejected, check_image, check_upload, read_upload
-from schoolsocial.language import later
+from schoolsocial.language import language_code, later
 from schoolsocial.models import Channel, ChannelAuthorisation, Role, School, StaffMember
 from schoolsocial.private_files import get_private_storage
 from schoolsocial.services import ServiceError
@@ -933,38 +933,41 @@ def publication_check_run(
     today = school.local_today()
     ids = [p.pk for p in pupils]
     fresh = {p.pk: p for p in Pupil.objects.filter(pk__in=ids).with_consent()}
+    # The reasons are kept with the check: written in the school's language,
+    # like its audit trail, whoever runs it.
     results = []
-    for pk in dict.fromkeys(ids):
-        pupil = fresh[pk]
-        if not purposes:
+    with translation.override(language_code(school.language)):
+        for pk in dict.fromkeys(ids):
+            pupil = fresh[pk]
+            if not purposes:
+                results.append(
+                    (
+                        pupil,
+                        False,
+                        "",
+                        gettext(
+                            "%(platform)s carries no pupils' photos: do not post photos of pupils "
+                            "there."
+                        )
+                        % {"platform": channel.get_platform_display()},
+                        None,
+                    )
+                )
+                continue
+            answers = [pupil.current_consent(p, on=today) for p in purposes]
+            refusing = [a for a in answers if not a.allowed]
+            # The first answer that says no decides the row; when all say yes the
+            # channel's own purpose clears it, and the reason lists each.
+            answer = refusing[0] if refusing else answers[0]
             results.append(
                 (
                     pupil,
-                    False,
-                    "",
-                    gettext(
-                        "%(platform)s carries no pupils' photos: do not post photos of pupils "
-                        "there."
-                    )
-                    % {"platform": channel.get_platform_display()},
-                    None,
+                    not refusing,
+                    answer.status,
+                    " ".join(a.reason for a in (refusing or answers)),
+                    answer.record if not refusing else None,
                 )
             )
-            continue
-        answers = [pupil.current_consent(p, on=today) for p in purposes]
-        refusing = [a for a in answers if not a.allowed]
-        # The first answer that says no decides the row; when all say yes the
-        # channel's own purpose clears it, and the reason lists each.
-        answer = refusing[0] if refusing else answers[0]
-        results.append(
-            (
-                pupil,
-                not refusing,
-                answer.status,
-                " ".join(a.reason for a in (refusing or answers)),
-                answer.record if not refusing else None,
-            )
-        )
     matches = screen_names(school=school, text=caption)
     in_photo = set(ids)
     names_a_pupil = caption_names_a_pupil(
