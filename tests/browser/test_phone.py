@@ -37,7 +37,7 @@ def _sign_in(page, live_server, member):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=login]", member.user.email)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state("networkidle")
 
 
