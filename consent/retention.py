@@ -15,6 +15,9 @@ from __future__ import annotations
 import datetime
 import uuid
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
+
 from consent.models import (
     CheckedPupil,
     CheckPhoto,
@@ -25,8 +28,13 @@ from consent.models import (
     Pupil,
     RegisterVersion,
 )
+from schoolsocial.language import later
 from schoolsocial.models import School
 from schoolsocial.retention import Removed, RetentionRule, cutoff
+
+# ``ngettext_lazy`` filled with its count when read: the retention summary
+# is read in the school's language.
+_counted = lazy(lambda text, count: str(text) % {"count": count}, str)
 
 
 class ConsentRetention(RetentionRule):
@@ -43,7 +51,7 @@ class ConsentRetention(RetentionRule):
     @staticmethod
     def _remove_leavers(school: School, before: datetime.date) -> Removed:
         leavers = list(Pupil.objects.filter(school=school, left_on__lt=before))
-        removed = Removed("leavers' records", len(leavers))
+        removed = Removed(gettext_lazy("leavers' records"), len(leavers))
         if not leavers:
             return removed
         forms = ConsentForm.objects.filter(pupil__in=leavers)
@@ -69,9 +77,20 @@ class ConsentRetention(RetentionRule):
         from consent.screening import forget_matchers
 
         forget_matchers(school.pk)
-        removed.detail = (
-            f"with {form_count} consent form{'s' if form_count != 1 else ''}"
-            f" and {application_count} group application{'s' if application_count != 1 else ''}"
+        removed.detail = later(
+            "with %(forms)s and %(applications)s",
+            forms=_counted(
+                ngettext_lazy("%(count)s consent form", "%(count)s consent forms", form_count),
+                form_count,
+            ),
+            applications=_counted(
+                ngettext_lazy(
+                    "%(count)s group application",
+                    "%(count)s group applications",
+                    application_count,
+                ),
+                application_count,
+            ),
         )
         return removed
 
@@ -86,7 +105,7 @@ class ConsentRetention(RetentionRule):
             photos.delete()
             CheckedPupil.objects.filter(check_run__in=checks).delete()
             checks.delete()
-            removed = Removed("publication checks", count)
+            removed = Removed(gettext_lazy("publication checks"), count)
             removed.files += removed_files
             return removed
-        return Removed("publication checks", count)
+        return Removed(gettext_lazy("publication checks"), count)

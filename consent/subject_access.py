@@ -7,6 +7,7 @@ their group applications."""
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from consent.models import CheckedPupil, ConsentForm, GroupApplication, PublicationCheck, Pupil
 from schoolsocial.subject_access import Contributor, Kind, Section, Subject, date_text
@@ -19,7 +20,15 @@ def pupil_choices(school) -> list[tuple[str, str]]:
         .values_list("pk", "last_name", "first_name", "class_name", "left_on")
     )
     return [
-        (str(pk), f"{last}, {first} ({class_name}{', left' if left_on else ''})")
+        (
+            str(pk),
+            (
+                gettext("%(last_name)s, %(first_name)s (%(class_name)s, left)")
+                if left_on
+                else gettext("%(last_name)s, %(first_name)s (%(class_name)s)")
+            )
+            % {"last_name": last, "first_name": first, "class_name": class_name},
+        )
         for pk, last, first, class_name, left_on in rows
     ]
 
@@ -40,23 +49,29 @@ def _extension(name: str) -> str:
 
 def _form_rows(form: ConsentForm, section: Section) -> None:
     row = [
-        ("Pupil", form.pupil.full_name),
-        ("Given by", f"{form.given_by_name} ({form.get_relationship_display()})"),
-        ("Received on", date_text(form.received_on)),
-        ("How", form.get_method_display()),
-        ("Valid until", date_text(form.valid_until)),
+        (gettext("Pupil"), form.pupil.full_name),
+        (
+            gettext("Given by"),
+            gettext("%(name)s (%(relationship)s)")
+            % {"name": form.given_by_name, "relationship": form.get_relationship_display()},
+        ),
+        (gettext("Received on"), date_text(form.received_on)),
+        (gettext("How"), form.get_method_display()),
+        (gettext("Valid until"), date_text(form.valid_until)),
     ]
     for record in form.records.all():
         decision = record.get_decision_display()
         if record.withdrawn_on:
-            decision += (
-                f"; withdrawn on {date_text(record.withdrawn_on)} by {record.withdrawn_by_name}"
-            )
+            decision = gettext("%(decision)s; withdrawn on %(date)s by %(name)s") % {
+                "decision": decision,
+                "date": date_text(record.withdrawn_on),
+                "name": record.withdrawn_by_name,
+            }
         row.append((record.purpose_label, decision))
         section.objects.add(("consent.consentrecord", str(record.pk)))
     if form.scan:
         arcname = f"consent-form-{form.pk}{_extension(form.scan.name)}"
-        row.append(("File", arcname))
+        row.append((gettext("File"), arcname))
         section.files.append((arcname, form.scan.name))
     section.rows.append(row)
     section.objects.add(("consent.consentform", str(form.pk)))
@@ -66,14 +81,17 @@ def _application_rows(applications, section: Section) -> None:
     for application in applications:
         section.rows.append(
             [
-                ("Applicant", application.applicant_name),
-                ("Profile name", application.profile_name),
-                ("Relationship", application.get_relationship_display()),
-                ("Pupils", ", ".join(p.full_name for p in application.pupils.all())),
-                ("Code of conduct signed", date_text(application.code_of_conduct_signed_on)),
-                ("Status", application.get_status_display()),
-                ("Decided", date_text(application.decided_at)),
-                ("Reason", application.decision_reason or application.removal_reason),
+                (gettext("Applicant"), application.applicant_name),
+                (gettext("Profile name"), application.profile_name),
+                (gettext("Relationship"), application.get_relationship_display()),
+                (gettext("Pupils"), ", ".join(p.full_name for p in application.pupils.all())),
+                (
+                    gettext("Code of conduct signed"),
+                    date_text(application.code_of_conduct_signed_on),
+                ),
+                (gettext("Status"), application.get_status_display()),
+                (gettext("Decided"), date_text(application.decided_at)),
+                (gettext("Reason"), application.decision_reason or application.removal_reason),
             ]
         )
         section.objects.add(("consent.groupapplication", str(application.pk)))
@@ -89,26 +107,28 @@ class ConsentContributor(Contributor):
 
     def _pupil(self, school, subject):
         pupil = Pupil.objects.get(school=school, pk=subject.ref)
-        record = Section("Pupil register entry")
+        record = Section(gettext("Pupil register entry"))
         row = [
-            ("Legal name", pupil.full_name),
-            ("Preferred first name", pupil.preferred_name),
-            ("UPN or admission number", pupil.mis_id),
-            ("Date of birth", date_text(pupil.date_of_birth)),
-            ("Year group", pupil.year_label),
-            ("Class", pupil.class_name),
-            ("Left on", date_text(pupil.left_on)),
-            ("Never publish", "Yes" if pupil.never_publish else "No"),
-            ("Never publish: reason", pupil.never_publish_reason),
+            (gettext("Legal name"), pupil.full_name),
+            (gettext("Preferred first name"), pupil.preferred_name),
+            (gettext("UPN or admission number"), pupil.mis_id),
+            (gettext("Date of birth"), date_text(pupil.date_of_birth)),
+            (gettext("Year group"), pupil.year_label),
+            (gettext("Class"), pupil.class_name),
+            (gettext("Left on"), date_text(pupil.left_on)),
+            (gettext("Never publish"), gettext("Yes") if pupil.never_publish else gettext("No")),
+            (gettext("Never publish: reason"), pupil.never_publish_reason),
         ]
         if pupil.photo:
             arcname = f"pupil-photo{_extension(pupil.photo.name)}"
-            row.append(("File", arcname))
+            row.append((gettext("File"), arcname))
             record.files.append((arcname, pupil.photo.name))
         record.rows.append(row)
         record.objects.add(("consent.pupil", str(pupil.pk)))
 
-        forms = Section("Consent forms", "Each form as received, with its answer per purpose.")
+        forms = Section(
+            gettext("Consent forms"), gettext("Each form as received, with its answer per purpose.")
+        )
         for form in (
             ConsentForm.objects.filter(pupil=pupil)
             .select_related("pupil")
@@ -118,9 +138,11 @@ class ConsentContributor(Contributor):
             _form_rows(form, forms)
 
         checks = Section(
-            "Publication checks",
-            "Each time a photo or caption was checked before posting with this pupil in it "
-            "or named in the caption.",
+            gettext("Publication checks"),
+            gettext(
+                "Each time a photo or caption was checked before posting with this pupil in it "
+                "or named in the caption."
+            ),
         )
         in_photo = CheckedPupil.objects.filter(pupil=pupil).select_related("check_run__channel")
         seen = set()
@@ -129,12 +151,15 @@ class ConsentContributor(Contributor):
             seen.add(run.pk)
             checks.rows.append(
                 [
-                    ("When", date_text(run.checked_at)),
-                    ("Channel", run.channel.name),
-                    ("In the photo", "Yes"),
-                    ("Result for the pupil", "Allowed" if checked.allowed else "Blocked"),
-                    ("Reason", checked.reason),
-                    ("Caption", run.caption),
+                    (gettext("When"), date_text(run.checked_at)),
+                    (gettext("Channel"), run.channel.name),
+                    (gettext("In the photo"), gettext("Yes")),
+                    (
+                        gettext("Result for the pupil"),
+                        gettext("Allowed") if checked.allowed else gettext("Blocked"),
+                    ),
+                    (gettext("Reason"), checked.reason),
+                    (gettext("Caption"), run.caption),
                 ]
             )
             checks.objects.add(("consent.publicationcheck", str(run.pk)))
@@ -142,16 +167,16 @@ class ConsentContributor(Contributor):
             if any(m.get("pupil_id") == pupil.pk for m in run.caption_matches or []):
                 checks.rows.append(
                     [
-                        ("When", date_text(run.checked_at)),
-                        ("Channel", run.channel.name),
-                        ("In the photo", "No; named in the caption"),
-                        ("Result", run.get_result_display()),
-                        ("Caption", run.caption),
+                        (gettext("When"), date_text(run.checked_at)),
+                        (gettext("Channel"), run.channel.name),
+                        (gettext("In the photo"), gettext("No; named in the caption")),
+                        (gettext("Result"), run.get_result_display()),
+                        (gettext("Caption"), run.caption),
                     ]
                 )
                 checks.objects.add(("consent.publicationcheck", str(run.pk)))
 
-        groups = Section("Private group applications naming the pupil")
+        groups = Section(gettext("Private group applications naming the pupil"))
         _application_rows(
             GroupApplication.objects.filter(school=school, pupils=pupil).prefetch_related("pupils"),
             groups,
@@ -161,8 +186,8 @@ class ConsentContributor(Contributor):
     def _parent(self, school, subject):
         name = subject.name
         forms = Section(
-            "Consent forms given or withdrawn by this person",
-            f"Forms whose “given by” or withdrawal names “{name}”.",
+            gettext("Consent forms given or withdrawn by this person"),
+            gettext("Forms whose “given by” or withdrawal names “%(name)s”.") % {"name": name},
         )
         for form in (
             ConsentForm.objects.filter(pupil__school=school)
@@ -175,7 +200,7 @@ class ConsentContributor(Contributor):
             .order_by("received_on", "pk")
         ):
             _form_rows(form, forms)
-        groups = Section("Private group applications")
+        groups = Section(gettext("Private group applications"))
         _application_rows(
             GroupApplication.objects.filter(school=school)
             .filter(Q(applicant_name__icontains=name) | Q(profile_name__icontains=name))

@@ -21,6 +21,8 @@ import datetime
 
 from django.db.models import F, Max
 from django.db.models.functions import Coalesce
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from moderation.models import (
     BannedAccount,
@@ -34,6 +36,10 @@ from moderation.models import (
 )
 from schoolsocial.models import School
 from schoolsocial.retention import Removed, RetentionRule, cutoff
+
+# ``ngettext_lazy`` filled with its count when read: the retention summary
+# is read in the school's language.
+_counted = lazy(lambda text, count: str(text) % {"count": count}, str)
 
 # Categories whose incidents are kept as safeguarding records (codes of
 # policy/catalogue.py; every school's profile uses the same codes).
@@ -83,8 +89,8 @@ class IncidentRetention(RetentionRule):
             elif incident.last_activity < routine.moment:
                 routine_due.append(incident)
         return [
-            self._remove(routine_due, "routine incidents"),
-            self._remove(safeguarding_due, "safeguarding-related incidents"),
+            self._remove(routine_due, gettext_lazy("routine incidents")),
+            self._remove(safeguarding_due, gettext_lazy("safeguarding-related incidents")),
             self._remove_checks(school, routine),
         ]
 
@@ -99,7 +105,10 @@ class IncidentRetention(RetentionRule):
         ):
             removed.files += [original, display, thumbnail]
         screenshots = evidence.count()
-        removed.detail = f"with {screenshots} screenshot{'s' if screenshots != 1 else ''}"
+        removed.detail = _counted(
+            ngettext_lazy("with %(count)s screenshot", "with %(count)s screenshots", screenshots),
+            screenshots,
+        )
         # The text read from each screenshot goes with it (it may name pupils).
         EvidenceText.objects.filter(evidence__in=evidence).delete()
         evidence.delete()
@@ -115,4 +124,4 @@ class IncidentRetention(RetentionRule):
         count = checks.count()
         if count:
             checks.delete()
-        return Removed("daily moderation checks", count)
+        return Removed(gettext_lazy("daily moderation checks"), count)

@@ -7,6 +7,7 @@ uploaded and their timeline; for staff, also the incidents they reported."""
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from moderation.models import Incident
 from policy.selectors import profile_for
@@ -15,6 +16,23 @@ from schoolsocial.subject_access import Contributor, Kind, Section, Subject, dat
 
 def _named_pupil(incident: Incident, pupil_id: int) -> bool:
     return any(m.get("pupil_id") == pupil_id for m in (incident.screening or {}).get("names", []))
+
+
+def _timeline_entry(action) -> str:
+    """One timeline line: "05/03/2026 10:12 Closed: note (ref. 123)"."""
+    values = {
+        "date": date_text(action.at),
+        "kind": action.get_kind_display(),
+        "note": action.note,
+        "reference": action.reference,
+    }
+    if action.note and action.reference:
+        return gettext("%(date)s %(kind)s: %(note)s (ref. %(reference)s)") % values
+    if action.note:
+        return gettext("%(date)s %(kind)s: %(note)s") % values
+    if action.reference:
+        return gettext("%(date)s %(kind)s (ref. %(reference)s)") % values
+    return gettext("%(date)s %(kind)s") % values
 
 
 class ModerationContributor(Contributor):
@@ -38,9 +56,11 @@ class ModerationContributor(Contributor):
         sections = [
             self._section(
                 profile,
-                "Incidents that name this person",
-                "Comments recorded from the school's social media channels whose text, "
-                "author or name screening names the subject, with screenshots as uploaded.",
+                gettext("Incidents that name this person"),
+                gettext(
+                    "Comments recorded from the school's social media channels whose text, "
+                    "author or name screening names the subject, with screenshots as uploaded."
+                ),
                 sorted(found, key=lambda i: (i.occurred_at, i.pk)),
             )
         ]
@@ -51,7 +71,7 @@ class ModerationContributor(Contributor):
             sections.append(
                 self._section(
                     profile,
-                    "Incidents this member of staff recorded",
+                    gettext("Incidents this member of staff recorded"),
                     "",
                     reported.order_by("occurred_at", "pk"),
                     with_files=False,
@@ -64,32 +84,35 @@ class ModerationContributor(Contributor):
         section = Section(title, intro)
         for incident in incidents:
             row = [
-                ("Incident", f"#{incident.pk} {incident.where_label}"),
-                ("Link", incident.permalink),
-                ("Posted", date_text(incident.occurred_at)),
-                ("Author", f"{incident.author_name} ({incident.get_author_kind_display()})"),
-                ("Comment, as written", incident.content),
                 (
-                    "Categories",
+                    gettext("Incident"),
+                    gettext("#%(number)s %(where)s")
+                    % {"number": incident.pk, "where": incident.where_label},
+                ),
+                (gettext("Link"), incident.permalink),
+                (gettext("Posted"), date_text(incident.occurred_at)),
+                (
+                    gettext("Author"),
+                    gettext("%(name)s (%(kind)s)")
+                    % {"name": incident.author_name, "kind": incident.get_author_kind_display()},
+                ),
+                (gettext("Comment, as written"), incident.content),
+                (
+                    gettext("Categories"),
                     ", ".join(profile.label(c.category) for c in incident.category_rows.all()),
                 ),
-                ("Status", incident.get_status_display()),
-                ("Outcome", incident.outcome),
+                (gettext("Status"), incident.get_status_display()),
+                (gettext("Outcome"), incident.outcome),
             ]
             for action in incident.actions.select_related("by__user").order_by("at", "pk"):
-                entry = f"{date_text(action.at)} {action.get_kind_display()}"
-                if action.note:
-                    entry += f": {action.note}"
-                if action.reference:
-                    entry += f" (ref. {action.reference})"
-                row.append(("Timeline", entry))
+                row.append((gettext("Timeline"), _timeline_entry(action)))
                 section.objects.add(("moderation.incidentaction", str(action.pk)))
             if with_files:
                 for evidence in incident.evidence.all():
                     extension = evidence.original_format.lower()
                     arcname = f"incident-{incident.pk}-screenshot-{evidence.pk}.{extension}"
-                    row.append(("File", arcname))
-                    row.append(("SHA-256 as uploaded", evidence.sha256))
+                    row.append((gettext("File"), arcname))
+                    row.append((gettext("SHA-256 as uploaded"), evidence.sha256))
                     section.files.append((arcname, evidence.original.name))
                     section.objects.add(("moderation.evidence", str(evidence.pk)))
             section.rows.append(row)

@@ -285,3 +285,47 @@ def test_a_photo_kept_with_a_publication_check_goes_with_it(
     run(at(2025, 5, 11, 0, 1))
     assert not PublicationCheck.objects.filter(pk=check.pk).exists()
     assert not path.exists()
+
+
+def test_a_welsh_schools_retention_summary_is_in_welsh(
+    school, head, office, channel, authorised_admin, run
+):
+    from django.utils import translation
+
+    from consent.models import PublicationCheck
+
+    school.language = "cy"
+    school.save()
+    _closed_incident(school, head, at(2019, 5, 10, 14, 0))
+    _closed_incident(school, head, at(2019, 5, 9, 14, 0))
+    _closed_incident(school, head, at(2000, 3, 1, 9, 0), categories=["bullying"])
+    ModerationCheckFactory(
+        channel=channel, checked_by=authorised_admin, checked_on=datetime.date(2019, 5, 10)
+    )
+    leaver = PupilFactory(school=school, left_on=datetime.date(2023, 5, 1))
+    give_consent(leaver, recorded_by=office)
+    GroupApplicationFactory(school=school, pupils=[leaver])
+    with time_machine.travel(at(2019, 5, 10, 14, 0), tick=False):
+        PublicationCheck.objects.create(
+            school=school, channel=channel, checked_by=authorised_admin, caption="Sports day"
+        )
+
+    with translation.override("en-gb"):  # whoever runs it, in whatever language
+        results = run(at(2025, 5, 11, 0, 1))
+    summary = AuditEvent.objects.get(school=school, action="retention.summary").summary
+    assert summary.startswith("Tynnodd y drefn gadw ")
+    for welsh in (
+        "digwyddiadau arferol: 2 (gyda 2 sgrinlun)",
+        "digwyddiadau'n ymwneud â diogelu: 1 (gyda 1 sgrinlun)",
+        "gwiriadau cymedroli dyddiol: 1",
+        "cofnodion y rhai sydd wedi gadael: 1 (gyda 1 ffurflen ganiatâd a 1 cais i'r grŵp)",
+        "gwiriadau cyhoeddi: 1",
+    ):
+        assert welsh in summary, welsh
+    for english in ("routine", "safeguarding", "screenshot", "leavers", "consent form", "checks"):
+        assert english not in summary, english
+    # The same items read in English where English is wanted, plurals included.
+    with translation.override("en-gb"):
+        described = [str(item.describe()) for item in results[school.slug]]
+    assert "2 routine incidents (with 2 screenshots)" in described
+    assert "1 leavers' records (with 1 consent form and 1 group application)" in described

@@ -263,3 +263,108 @@ def test_a_build_that_died_with_its_worker_is_built_again(head, pupil_records):
     request.refresh_from_db()
     assert request.status == "ready" and request.item_count > 0
     assert subject_access_build(request.pk) is False  # a redelivered task does nothing
+
+
+def test_a_welsh_schools_export_reads_in_welsh_whatever_the_head_works_in(
+    login, head, pupil_records, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from consent.models import ConsentRecord
+    from moderation.models import IncidentAction
+
+    school = head.school
+    school.language = "cy"
+    school.save()
+    head.user.language = "en"  # the head works in English; the export follows the school
+    head.user.save()
+    pupil, form = pupil_records["pupil"], pupil_records["form"]
+    ConsentRecord.objects.filter(form=form).update(
+        withdrawn_on=datetime.date(2026, 3, 3), withdrawn_by_name="Anna Kowalska"
+    )
+    IncidentAction.objects.create(
+        incident=pupil_records["named"],
+        kind="cpoms",
+        by=head,
+        at=datetime.datetime(2026, 3, 5, 10, 12, tzinfo=datetime.UTC),
+        note="Logged for the DSL",
+        reference="C-77",
+    )
+    client = login(head)
+    _ask(client, django_capture_on_commit_callbacks, kind="pupil", pupil=str(pupil.pk))
+    request = SubjectAccessRequest.objects.get()
+    archive = _zip(client.post(reverse("subject_access_download", args=[request.pk])))
+    index = archive.read("index.html").decode()
+
+    # The consent register's sections and labels, in Welsh.
+    for welsh in (
+        "Cofnod ar gofrestr y disgyblion",
+        "Enw cyfreithiol",
+        "Ffurflenni caniatâd",
+        "Rhoddwyd gan",
+        "Dyddiad derbyn",
+        "Sut y daeth i law",
+        "Dilys tan",
+        "Gwiriadau cyhoeddi",
+        "Yn y llun",
+        "Canlyniad i&#x27;r disgybl",
+        "Ceisiadau i&#x27;r grŵp preifat sy&#x27;n enwi&#x27;r disgybl",
+        # moderation's
+        "Digwyddiadau sy&#x27;n enwi&#x27;r person hwn",
+        "Sylw, fel y&#x27;i hysgrifennwyd",
+        "Llinell amser",
+        "SHA-256 fel y&#x27;i huwchlwythwyd",
+    ):
+        assert welsh in index, welsh
+    # Dates in the school's language: the withdrawal and the timeline say
+    # when in Welsh sentences (dates as numbers, as the core's own sections),
+    # and the page says when it was produced with the Welsh month.
+    assert "tynnwyd yn ôl ar 03/03/2026 gan Anna Kowalska" in index
+    assert "05/03/2026 10:12 Wedi&#x27;i gofnodi ar CPOMS: Logged for the DSL (cyf. C-77)" in index
+    month = timezone.now().astimezone(school.tz).month
+    welsh_months = [
+        "Ionawr", "Chwefror", "Mawrth", "Ebrill", "Mai", "Mehefin",
+        "Gorffennaf", "Awst", "Medi", "Hydref", "Tachwedd", "Rhagfyr",
+    ]  # fmt: skip
+    assert f"{welsh_months[month - 1]} " in index.split("</p>")[0]
+    for english in (
+        "Pupil register entry",
+        "Consent forms",
+        "Given by",
+        "Received on",
+        "Valid until",
+        "withdrawn on",
+        "Publication checks",
+        "In the photo",
+        "Incidents that name this person",
+        "Comment, as written",
+        "Timeline",
+        "(ref. ",
+        ">File<",
+        ">Pupil<",
+    ):
+        assert english not in index, english
+    # A file is still linked under the Welsh "File" label.
+    assert f'<a href="files/consent-form-{form.pk}.pdf">' in index
+    assert ">Ffeil<" in index
+
+
+def test_the_pupil_list_says_who_has_left_in_the_heads_language(login, head):
+    import datetime
+
+    head.user.language = "cy"
+    head.user.save()
+    PupilFactory(school=head.school, first_name="Tomasz", last_name="Kowalski")
+    PupilFactory(
+        school=head.school,
+        first_name="Ffion",
+        last_name="Evans",
+        class_name="6 Ash",
+        left_on=datetime.date(2025, 7, 18),
+    )
+    page = login(head).get(reverse("subject_access")).content.decode()
+    assert "Kowalski, Tomasz (3 Oak)" in page
+    assert "Evans, Ffion (6 Ash, wedi gadael)" in page
+    assert ", left)" not in page
