@@ -536,6 +536,13 @@ def pupil_import(
             if remember_columns:
                 _remember_import_columns(school=school, preview=preview, chosen_by=imported_by)
             counts = preview.counts
+            values = {
+                "source": preview.source,
+                "added": counts["create"],
+                "updated": counts["update"],
+                "unchanged": counts["unchanged"],
+                "left": left,
+            }
             audit_record(
                 school=school,
                 actor=imported_by.user,
@@ -545,22 +552,14 @@ def pupil_import(
                         "Imported the MIS pupil list (%(source)s): %(added)s added, "
                         "%(updated)s updated, %(unchanged)s unchanged, %(left)s marked as left; "
                         "%(cleaned)s value(s) cleaned of hidden characters.",
-                        source=preview.source,
-                        added=counts["create"],
-                        updated=counts["update"],
-                        unchanged=counts["unchanged"],
-                        left=left,
                         cleaned=len(preview.cleaned),
+                        **values,
                     )
                     if preview.cleaned
                     else later(
                         "Imported the MIS pupil list (%(source)s): %(added)s added, "
                         "%(updated)s updated, %(unchanged)s unchanged, %(left)s marked as left.",
-                        source=preview.source,
-                        added=counts["create"],
-                        updated=counts["update"],
-                        unchanged=counts["unchanged"],
-                        left=left,
+                        **values,
                     )
                 ),
             )
