@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.models import CheckedPupil, ConsentForm, GroupApplication, Pupil, Purpose, YearGroup
 from schoolsocial.forms import BoundedDateField, DateInput, OnceOnlyForm
+from schoolsocial.images import ACCEPT as ACCEPTED_IMAGES
 from schoolsocial.models import Channel
 
 YEAR_CHOICES = [("", _("Any year")), *YearGroup.choices]
@@ -51,7 +52,7 @@ class PupilForm(OnceOnlyForm):
         label=_("Photo for printed lists"),
         required=False,
         help_text=_(
-            "Optional. A PNG, JPEG or WebP photo; location data and other metadata are "
+            "Optional. A PNG, JPEG, WebP or HEIC photo; location data and other metadata are "
             "removed. Only staff can see it."
         ),
     )
@@ -75,7 +76,7 @@ class PupilEditForm(PupilForm):
         if has_photo:
             self.fields["photo"].label = _("Replace the photo")
             self.fields["photo"].help_text = _(
-                "Optional. A PNG, JPEG or WebP photo; location data and other metadata are "
+                "Optional. A PNG, JPEG, WebP or HEIC photo; location data and other metadata are "
                 "removed. Only staff can see it. The old photo is deleted."
             )
         else:
@@ -144,7 +145,9 @@ class ConsentFormForm(OnceOnlyForm):
     scan = forms.FileField(
         label=_("Scan of the signed form"),
         required=False,
-        help_text=_("Optional. A PDF, or a PNG, JPEG or WebP photo of the form; up to 10 MB."),
+        help_text=_(
+            "Optional. A PDF, or a PNG, JPEG, WebP or HEIC photo of the form; up to 10 MB."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -196,7 +199,7 @@ class CheckForm(OnceOnlyForm):
     photo = forms.FileField(
         label=_("The photo (optional)"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_IMAGES}),
         help_text=_(
             "Its faces are counted, to catch a pupil you did not tick. Nobody is "
             "identified, and the photo is not kept unless you tick below."

@@ -580,7 +580,7 @@ def _read_scan(upload) -> tuple[bytes, str, str]:
         checked = check_image(data)
     except ImageRejected as error:
         raise ServiceError(
-            [gettext("The scan must be a PDF or a PNG, JPEG or WebP image."), *error.messages]
+            [gettext("The scan must be a PDF or a PNG, JPEG, WebP or HEIC image."), *error.messages]
         ) from None
     return checked.display, checked.display_extension, checked.copies.content_type
 

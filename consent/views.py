@@ -231,7 +231,7 @@ def _photo_response(request, pupil: Pupil, field: str, summary: str):
         raise Http404("No photo")
     services.audit_private_file(member=request.member, obj=pupil, summary=summary)
     name = file.name.rsplit("/", 1)[-1]
-    content_type = {"png": "image/png", "webp": "image/webp"}.get(
+    content_type = {"png": "image/png", "webp": "image/webp", "heic": "image/heic"}.get(
         name.rsplit(".", 1)[-1], "image/jpeg"
     )
     return private_file_response(file.open("rb"), filename=name, content_type=content_type)

@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from moderation.models import Escalation, Incident, IncidentAction, ModerationCheck
 from policy.catalogue import STEP_CHOICES, Severity
 from schoolsocial.forms import BoundedDateField, BoundedDateTimeField, DateInput, OnceOnlyForm
+from schoolsocial.images import ACCEPT as ACCEPTED_IMAGES
 from schoolsocial.models import Channel
 
-ACCEPT = "image/png,image/jpeg,image/webp"
+ACCEPT = ACCEPTED_IMAGES
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -110,7 +111,7 @@ class IncidentForm(OnceOnlyForm):
         label=_("Screenshots"),
         widget=MultipleFileInput(attrs={"accept": ACCEPT, "data-screenshot-input": ""}),
         help_text=_(
-            "1 to 10 PNG, JPEG or WebP images, up to 20 MB each. "
+            "1 to 10 PNG, JPEG, WebP or HEIC images, up to 20 MB each. "
             "Take the screenshot before anything is deleted."
         ),
     )

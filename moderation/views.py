@@ -44,7 +44,7 @@ from moderation.services.steps import step_states, step_waive
 from policy.selectors import profile_for
 from schoolsocial import uploads
 from schoolsocial.access import current_administrator_or_roles, get_for_school, roles_required
-from schoolsocial.images import DEFAULT_MAX_BYTES, inspect_upload
+from schoolsocial.images import CONTENT_TYPES, DEFAULT_MAX_BYTES, inspect_upload
 from schoolsocial.private_files import private_file_response
 
 # Page administrators only while they hold a current authorisation
@@ -541,7 +541,6 @@ def evidence_add(request, incident_id: int):
 
 
 VARIANTS = {"display", "thumbnail", "original"}
-CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 
 
 @moderators

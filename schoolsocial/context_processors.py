@@ -1,5 +1,6 @@
 from types import SimpleNamespace
 
+from schoolsocial.images import ACCEPT as ACCEPTED_IMAGES
 from schoolsocial.navigation import navigation_for
 from schoolsocial.notifications import unread_count
 
@@ -30,6 +31,7 @@ def school(request):
         "current_roles": roles,
         "navigation": navigation_for(where) if member else [],
         "unread_notifications": unread_count(member) if member else 0,
+        "accepted_images": ACCEPTED_IMAGES,  # a file input's ``accept``
     }
 
 

@@ -403,8 +403,11 @@ def register_page():
 # Linux's high-water mark of resident memory (reset just before the work),
 # or the process's maximum RSS elsewhere.
 _IMAGE_CHILD = r"""
-import json, resource, statistics, sys, time
+import json, os, resource, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schoolsocial.settings")
+import django
+django.setup()  # the refusals are translated messages
 from schoolsocial import images
 data = open(sys.argv[2], "rb").read()
 operation = sys.argv[3]
@@ -445,20 +448,24 @@ print(json.dumps({"median_ms": statistics.median(timings) * 1000, "peak_mb": pea
 """
 
 
-@bench("images: a 12-megapixel phone JPEG and a 4K PNG screenshot (median of 5, peak memory)")
+@bench(
+    "images: a 12-megapixel phone JPEG, an iPhone HEIC and a 4K PNG screenshot "
+    "(median of 5, peak memory)"
+)
 def image_processing():
     import json
     import subprocess
     import tempfile
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.moderation.images import phone_photo, screenshot_4k
+    from tests.moderation.images import iphone_photo, phone_photo, screenshot_4k
 
     root = str(Path(__file__).resolve().parent.parent)
     lines = []
     with tempfile.TemporaryDirectory() as folder:
         samples = [
             ("12 MP JPEG (4000×3000, EXIF+GPS)", "photo.jpg", phone_photo(orientation=6)),
+            ("12 MP iPhone HEIC (4032×3024, EXIF+GPS)", "photo.heic", iphone_photo()),
             ("4K PNG screenshot (3840×2160)", "screenshot.png", screenshot_4k()),
         ]
         for label, name, data in samples:

@@ -57,6 +57,24 @@ def test_a_phone_photo_is_kept_as_a_small_upright_jpeg_without_gps(
     assert not image.getexif() and b"SecretPhone" not in data
 
 
+def test_an_iphone_heic_photo_is_kept_as_a_small_upright_jpeg(
+    login, office, pupil, django_capture_on_commit_callbacks
+):
+    from tests.moderation.images import iphone_photo
+
+    photo = SimpleUploadedFile("IMG_4242.HEIC", iphone_photo(), "image/heic")
+    client = login(office)
+    response = _edit(client, pupil, django_capture_on_commit_callbacks, photo=photo)
+    assert response.status_code == 302
+    pupil.refresh_from_db()
+    data = pupil.photo.open("rb").read()
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG" and image.size == (900, 1200)
+    assert not image.getexif() and b"SecretPhone" not in data
+    served = client.get(reverse("consent:pupil_photo", args=[pupil.pk]))
+    assert served["Content-Type"] == "image/jpeg"
+
+
 def test_replacing_a_photo_deletes_the_old_files_and_is_audited(
     login, office, pupil, settings, django_capture_on_commit_callbacks
 ):

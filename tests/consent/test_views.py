@@ -137,7 +137,7 @@ def test_a_scan_that_is_not_an_image_or_pdf_is_refused(login, office, pupil):
         reverse("consent:consent_form", args=[pupil.pk]),
         {**consent_post(purpose_website="granted"), "scan": scan},
     )
-    assert "must be a PDF or a PNG, JPEG or WebP image" in response.content.decode()
+    assert "must be a PDF or a PNG, JPEG, WebP or HEIC image" in response.content.decode()
     assert not ConsentRecord.objects.exists()
 
 
@@ -243,7 +243,7 @@ def test_a_photo_that_is_not_an_image_is_refused_and_nothing_is_saved(login, off
         },
     )
     assert response.status_code == 200
-    assert "not a PNG, JPEG or WebP image" in response.content.decode()
+    assert "not a PNG, JPEG, WebP or HEIC image" in response.content.decode()
     assert not Pupil.objects.exists()
 
 

@@ -235,6 +235,33 @@ def test_a_12_megapixel_phone_photo_is_kept_as_jpeg_without_its_gps(
     assert max(Image.open(io.BytesIO(b"".join(thumb.streaming_content))).size) == 480
 
 
+def test_an_iphone_heic_photo_is_kept_as_sent_and_shown_as_jpeg(
+    authorised_admin, channel, post_incident, login, settings
+):
+    from tests.moderation.images import iphone_photo
+
+    data = iphone_photo()
+    response = post_incident(
+        authorised_admin, channel, screenshots=[upload(data, "IMG_4242.HEIC", "image/heic")]
+    )
+    assert response.status_code == 302
+    evidence = Evidence.objects.get()
+    assert (evidence.original_format, evidence.display_format) == ("HEIF", "JPEG")
+    assert evidence.original.name.endswith(".heic")
+    assert _stored(settings, evidence.original) == data
+    assert hashlib.sha256(data).hexdigest() == evidence.sha256
+    display = _stored(settings, evidence.display)
+    image = Image.open(io.BytesIO(display))
+    assert image.format == "JPEG" and image.size == (3024, 4032)
+    assert not image.getexif() and b"SecretPhone" not in display
+    client = login(authorised_admin)
+    shown = client.get(reverse("moderation:evidence", args=[evidence.pk]))
+    assert shown["Content-Type"] == "image/jpeg"
+    kept = client.get(reverse("moderation:evidence", args=[evidence.pk]) + "?v=original")
+    assert kept["Content-Type"] == "image/heic"
+    assert b"".join(kept.streaming_content) == data
+
+
 def test_a_4k_png_screenshot_stays_png(authorised_admin, channel, post_incident, settings):
     data = screenshot_4k()
     post_incident(authorised_admin, channel, screenshots=[upload(data, "Screenshot.png")])

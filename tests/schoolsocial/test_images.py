@@ -129,3 +129,40 @@ def test_a_png_with_a_transparent_palette_keeps_its_transparency():
     assert display.format == "PNG"
     assert display.convert("RGBA").getpixel((0, 0))[3] == 0
     assert display.convert("RGBA").getpixel((20, 20)) == (200, 30, 30, 255)
+
+
+# --- iPhone photos (HEIC) -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def iphone_12mp():
+    from tests.moderation.images import iphone_photo
+
+    return iphone_photo(orientation=6)  # 4032×3024 held sideways
+
+
+def test_an_iphone_heic_photo_is_kept_as_sent_and_shown_as_an_upright_jpeg(iphone_12mp):
+    assert Image.open(io.BytesIO(iphone_12mp)).format == "HEIF"
+    checked = check_image(iphone_12mp, thumbnail_size=(480, 480))
+    assert checked.format == "HEIF" and checked.original_extension == "heic"
+    assert checked.original == iphone_12mp
+    assert checked.sha256 == hashlib.sha256(iphone_12mp).hexdigest()
+    assert (checked.width, checked.height) == (3024, 4032)
+    assert checked.display_format == "JPEG" and checked.copies.content_type == "image/jpeg"
+    display = Image.open(io.BytesIO(checked.display))
+    assert display.format == "JPEG" and display.size == (3024, 4032)  # upright, not turned twice
+    assert not display.getexif() and b"SecretPhone" not in checked.display
+    thumb = Image.open(io.BytesIO(checked.thumbnail))
+    assert thumb.format == "JPEG" and thumb.size[1] > thumb.size[0]
+
+
+def test_a_heic_with_something_after_it_or_cut_short_is_refused(iphone_12mp):
+    with pytest.raises(ImageRejected, match="extra data after the image"):
+        inspect_image(iphone_12mp + b"<html><script>alert(1)</script></html>")
+    with pytest.raises(ImageRejected):
+        inspect_image(iphone_12mp[: len(iphone_12mp) // 2])
+
+
+def test_the_refusal_names_heic_among_the_formats_taken():
+    with pytest.raises(ImageRejected, match="PNG, JPEG, WebP or HEIC"):
+        check_image(b"%PDF-1.7 not an image")
