@@ -109,3 +109,18 @@ def test_a_file_that_is_not_a_photo_refuses_the_check_and_saves_nothing(
     assert "This file is not a" in response.content.decode()
     assert not PublicationCheck.objects.exists()
     assert not CheckPhoto.objects.exists()
+
+
+def test_faces_are_counted_in_an_iphone_heic_photo(login, authorised_admin, channel, pupil):
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    two = np.hstack([skimage_data.astronaut(), skimage_data.astronaut()[:, ::-1]])
+    Image.fromarray(two).save(out, format="HEIF", quality=80)
+    assert count_faces(out.getvalue()) == 2
+    data = {"channel": channel.pk, "pupils": [pupil.pk], "caption": "Sports day!"}
+    data["photo"] = SimpleUploadedFile("IMG_0002.HEIC", out.getvalue(), "image/heic")
+    response = login(authorised_admin).post(reverse("consent:check"), data)
+    assert response.status_code == 302
+    assert CheckPhoto.objects.get().faces == 2
