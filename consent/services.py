@@ -1433,7 +1433,8 @@ def group_application_remove(
 
 
 def audit_private_file(*, member: StaffMember, obj, summary: str) -> None:
-    """Every view of a pupil photo or a consent-form scan is audited."""
+    """Every view of a pupil photo or a consent-form scan is audited (``obj``
+    None: a list of pupils' thumbnails, recorded once for the list)."""
     audit_record(
         school=member.school,
         actor=member.user,

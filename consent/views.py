@@ -8,6 +8,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -225,11 +226,13 @@ def pupil_never_publish(request, pupil_id: int):
     return render(request, "consent/never_publish.html", {"form": form, "pupil": pupil})
 
 
-def _photo_response(request, pupil: Pupil, field: str, summary: str):
+def _photo_response(request, pupil: Pupil, field: str, summary: str | None):
+    """The file; audited unless ``summary`` is None (a list already recorded it)."""
     file = getattr(pupil, field)
     if not file:
         raise Http404("No photo")
-    services.audit_private_file(member=request.member, obj=pupil, summary=summary)
+    if summary is not None:
+        services.audit_private_file(member=request.member, obj=pupil, summary=summary)
     name = file.name.rsplit("/", 1)[-1]
     content_type = {"png": "image/png", "webp": "image/webp", "heic": "image/heic"}.get(
         name.rsplit(".", 1)[-1], "image/jpeg"
@@ -245,15 +248,47 @@ def pupil_photo(request, pupil_id: int):
     )
 
 
+# A list of pupils with their thumbnails (the do-not-publish list, the
+# publication check) is one audit event for all the photos it shows, not one
+# per photo: opening a class of 30 wrote 30 events, and the check's list of
+# the whole school hundreds. The list hands this member's browser a pass,
+# signed and short-lived, that its thumbnail requests carry instead.
+THUMBNAIL_PASS_SALT = "consent.thumbnails"  # noqa: S105 - a signing salt, not a secret
+THUMBNAIL_PASS_AGE = 30 * 60  # seconds: longer than a page stays open unattended
+
+
+def _thumbnail_pass(request, pupils, *, shown) -> str:
+    """Record that the page shows these pupils' thumbnails (``shown``: a
+    ``later`` sentence with ``%(count)s``) and return the pass, or "" when it
+    shows none."""
+    count = sum(1 for pupil in pupils if pupil.photo_thumbnail)
+    if not count:
+        return ""
+    services.audit_private_file(member=request.member, obj=None, summary=shown(count))
+    return signing.TimestampSigner(salt=THUMBNAIL_PASS_SALT).sign(str(request.member.pk))
+
+
+def _holds_thumbnail_pass(request) -> bool:
+    try:
+        member = signing.TimestampSigner(salt=THUMBNAIL_PASS_SALT).unsign(
+            request.GET.get("pass", ""), max_age=THUMBNAIL_PASS_AGE
+        )
+    except signing.BadSignature:
+        return False
+    return member == str(request.member.pk)
+
+
 @register_readers
 def pupil_thumbnail(request, pupil_id: int):
+    """A pupil's thumbnail: audited on its own, unless it was asked for by a
+    list that recorded it (``_thumbnail_pass``)."""
     pupil = get_for_school(request, Pupil, pk=pupil_id)
-    return _photo_response(
-        request,
-        pupil,
-        "photo_thumbnail",
-        later("Viewed the thumbnail photo of %(name)s.", name=pupil.full_name),
+    summary = (
+        None
+        if _holds_thumbnail_pass(request)
+        else later("Viewed the thumbnail photo of %(name)s.", name=pupil.full_name)
     )
+    return _photo_response(request, pupil, "photo_thumbnail", summary)
 
 
 # --- Consent forms ------------------------------------------------------------------------
@@ -505,7 +540,16 @@ def _dnp_context(request, *, explain: bool = False):
 
 @staff_view
 def do_not_publish(request):
-    return render(request, "consent/do_not_publish.html", _dnp_context(request))
+    context = _dnp_context(request)
+    context["thumbnail_pass"] = _thumbnail_pass(
+        request,
+        (row.pupil for rows in context["by_class"].values() for row in rows),
+        shown=lambda count: later(
+            "Opened the do-not-publish list, which showed %(count)s pupils' photos.",
+            count=count,
+        ),
+    )
+    return render(request, "consent/do_not_publish.html", context)
 
 
 SHEET_COLUMNS = 4
@@ -699,6 +743,7 @@ def check(request):
                 return redirect("consent:check_result", publication_check_id=result.pk)
     selected = {str(v) for v in (form["pupils"].value() or [])}
     q = request.GET.get("q", "").strip()
+    by_class = selectors.pupils_by_class(request.school, q)
     return render(
         request,
         "consent/check.html",
@@ -708,7 +753,15 @@ def check(request):
                 (c, and_list(Purpose(p).label for p in purpose_for_channel(c)) or None)
                 for c in channels
             ],
-            "by_class": selectors.pupils_by_class(request.school, q),
+            "by_class": by_class,
+            "thumbnail_pass": _thumbnail_pass(
+                request,
+                (pupil for pupils in by_class.values() for pupil in pupils),
+                shown=lambda count: later(
+                    "Opened the publication check, which showed %(count)s pupils' photos.",
+                    count=count,
+                ),
+            ),
             "selected": selected,
             "q": q,
             "recent": selectors.recent_checks(request.school),

@@ -1,6 +1,7 @@
 """A pupil's photo for printed lists: a phone photo is kept as a small JPEG
 without its metadata, and a replaced or removed photo leaves no file behind."""
 
+import datetime
 import io
 
 import pytest
@@ -160,3 +161,68 @@ def test_a_save_that_fails_leaves_no_new_photo_file_behind(office, pupil, settin
         )
     assert _files(settings) == []
     assert not Pupil.objects.get(pk=pupil.pk).photo
+
+
+# --- Lists of thumbnails: one audit event for the list, not one per photo ------------
+
+
+def _with_photos(client, capture, school, count):
+    pupils = []
+    for i in range(count):
+        pupil = PupilFactory(school=school, first_name=f"Nia{i}", last_name="Roberts")
+        photo = SimpleUploadedFile(f"p{i}.png", png_bytes(text=f"p{i}"), "image/png")
+        _edit(client, pupil, capture, photo=photo)
+        pupils.append(pupil)
+    return pupils
+
+
+def _thumbnail_urls(page: str) -> list[str]:
+    import html
+    import re
+
+    return [html.unescape(u) for u in re.findall(r'<img src="([^"]*/thumbnail/[^"]*)"', page)]
+
+
+def test_a_list_of_thumbnails_is_recorded_once_not_once_per_photo(
+    login, office, slt, school, django_capture_on_commit_callbacks, monkeypatch
+):
+    import time_machine
+
+    client = login(office)
+    _with_photos(client, django_capture_on_commit_callbacks, school, 3)
+    views = AuditEvent.objects.filter(action="consent.file_view")
+    before = views.count()
+    page = client.get(reverse("consent:do_not_publish")).content.decode()
+    urls = _thumbnail_urls(page)
+    assert len(urls) == 3
+    for url in urls:
+        assert client.get(url).status_code == 200
+    assert views.count() == before + 1
+    event = views.latest("pk")
+    assert "do-not-publish" in event.summary and "3" in event.summary
+
+    # The pass is this person's, for a while: anyone else, or later, is audited per photo.
+    assert login(slt).get(urls[0]).status_code == 200
+    assert views.count() == before + 2
+    monkeypatch.setattr("consent.views.THUMBNAIL_PASS_AGE", 60)  # seconds
+    with time_machine.travel(datetime.timedelta(minutes=2)):
+        assert client.get(urls[1]).status_code == 200
+    assert views.count() == before + 3
+    bare = urls[2].split("?", 1)[0]
+    assert client.get(bare).status_code == 200
+    assert views.count() == before + 4
+
+
+def test_the_publication_check_records_its_thumbnails_once(
+    login, authorised_admin, office, school, django_capture_on_commit_callbacks
+):
+    _with_photos(login(office), django_capture_on_commit_callbacks, school, 2)
+    client = login(authorised_admin)
+    views = AuditEvent.objects.filter(action="consent.file_view")
+    before = views.count()
+    urls = _thumbnail_urls(client.get(reverse("consent:check")).content.decode())
+    assert len(urls) == 2
+    for url in urls:
+        client.get(url)
+    assert views.count() == before + 1
+    assert "publication check" in views.latest("pk").summary
