@@ -104,7 +104,12 @@ REFUSALS = {
 
 
 def refuse_if_outstanding(incident: Incident, doing: str) -> None:
-    """``doing``: "resolved" or "closed"."""
+    """``doing``: "resolved" or "closed". The steps are worked out again
+    first, from the school's policy as it is now: an incident recorded
+    before required steps existed (or before the head added one) has none
+    stored, and must not close on that account (Threemilestone 6.2: a
+    comment naming a pupil is deleted)."""
+    refresh_steps(incident)
     left = outstanding_labels(incident)
     if left:
         raise ServiceError(str(REFUSALS[doing]) % {"steps": "; ".join(str(s) for s in left)})

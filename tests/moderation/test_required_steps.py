@@ -466,3 +466,29 @@ def test_the_queue_and_the_inbox_show_category_labels_not_codes(
         page = client.get(url).content.decode()
         listing = re.sub(r"<select.*?</select>", "", page, flags=re.S)  # the filter's options
         assert "Pupil named or described" in listing and "pupil_named" not in listing
+
+
+def test_an_incident_recorded_before_required_steps_existed_cannot_close_undeleted(
+    school, channel, authorised_admin, head, post_incident, login
+):
+    incident = _named(post_incident, authorised_admin, channel, school)
+    login(head).post(
+        reverse("moderation:escalation_decide", args=[incident.escalations.get().pk]),
+        {"decision": "nfa", "note": "Spoke to the parent."},
+    )
+    # As an incident recorded before the policy's steps were stored looks.
+    Incident.objects.filter(pk=incident.pk).update(required_steps=[], steps_outstanding=False)
+    client = login(authorised_admin)
+    response = _status(client, incident, "resolve", outcome="Dealt with")
+    assert "cannot be resolved yet" in response.content.decode()
+    assert "Comment deleted or hidden" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.OPEN
+    # Recording the deletion lets it resolve, as for any other incident.
+    client.post(
+        reverse("moderation:incident_action", args=[incident.pk]),
+        {"kind": "comment_deleted", "note": "", "reference": ""},
+    )
+    _status(client, incident, "resolve", outcome="Deleted")
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.RESOLVED
