@@ -37,6 +37,14 @@ def _status(client, incident, op, **extra):
     )
 
 
+def _deleted(client, incident):
+    """Record on the timeline that the comment was deleted."""
+    return client.post(
+        reverse("moderation:incident_action", args=[incident.pk]),
+        {"kind": "comment_deleted", "note": "", "reference": ""},
+    )
+
+
 def test_a_named_pupil_comment_cannot_be_resolved_until_it_is_recorded_as_deleted(
     school, channel, authorised_admin, head, post_incident, login
 ):
@@ -58,10 +66,7 @@ def test_a_named_pupil_comment_cannot_be_resolved_until_it_is_recorded_as_delete
     incident.refresh_from_db()
     assert incident.status == Incident.Status.OPEN
 
-    admin_client.post(
-        reverse("moderation:incident_action", args=[incident.pk]),
-        {"kind": "comment_deleted", "note": "", "reference": ""},
-    )
+    _deleted(admin_client, incident)
     incident.refresh_from_db()
     assert not incident.steps_outstanding
     _status(admin_client, incident, "resolve", outcome="Deleted and parent spoken to")
@@ -485,10 +490,7 @@ def test_an_incident_recorded_before_required_steps_existed_cannot_close_undelet
     incident.refresh_from_db()
     assert incident.status == Incident.Status.OPEN
     # Recording the deletion lets it resolve, as for any other incident.
-    client.post(
-        reverse("moderation:incident_action", args=[incident.pk]),
-        {"kind": "comment_deleted", "note": "", "reference": ""},
-    )
+    _deleted(client, incident)
     _status(client, incident, "resolve", outcome="Deleted")
     incident.refresh_from_db()
     assert incident.status == Incident.Status.RESOLVED
