@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from consent.models import (
@@ -31,10 +30,7 @@ from consent.models import (
 from schoolsocial.language import later
 from schoolsocial.models import School
 from schoolsocial.retention import Removed, RetentionRule, cutoff
-
-# ``ngettext_lazy`` filled with its count when read: the retention summary
-# is read in the school's language.
-_counted = lazy(lambda text, count: str(text) % {"count": count}, str)
+from schoolsocial.wording import counted
 
 
 class ConsentRetention(RetentionRule):
@@ -79,11 +75,11 @@ class ConsentRetention(RetentionRule):
         forget_matchers(school.pk)
         removed.detail = later(
             "with %(forms)s and %(applications)s",
-            forms=_counted(
+            forms=counted(
                 ngettext_lazy("%(count)s consent form", "%(count)s consent forms", form_count),
                 form_count,
             ),
-            applications=_counted(
+            applications=counted(
                 ngettext_lazy(
                     "%(count)s group application",
                     "%(count)s group applications",

@@ -19,7 +19,6 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 
 from consent import importer
@@ -46,6 +45,7 @@ from schoolsocial.language import language_code, later
 from schoolsocial.models import Channel, ChannelAuthorisation, Role, School, StaffMember
 from schoolsocial.private_files import get_private_storage
 from schoolsocial.services import ServiceError
+from schoolsocial.wording import joined, lower
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +69,6 @@ PUPIL_DETAILS = {
 
 
 # --- Helpers ------------------------------------------------------------------
-
-
-# Text kept lazy inside a ``later`` sentence (an audit summary is written in
-# the school's language when it is stored): a label in lower case, a list.
-_lower = lazy(lambda text: str(text).lower(), str)
-_joined = lazy(lambda separator, items: separator.join(str(i) for i in items), str)
 
 
 def _require(member: StaffMember, roles: Iterable[str], refusal: str) -> None:
@@ -322,7 +316,7 @@ def pupil_update(
                 summary=later(
                     "Edited %(name)s: %(changes)s.",
                     name=pupil.full_name,
-                    changes=_joined("; ", changes),
+                    changes=joined(changes, "; "),
                 ),
             )
             if photo is not None or remove_photo:
@@ -417,7 +411,7 @@ def _pupil_save_from_import(
         setattr(pupil, name, value)
     pupil.left_on = None
     pupil.save()
-    changes = _joined("; ", row.changes)
+    changes = joined(row.changes, "; ")
     audit_record(
         school=school,
         actor=imported_by.user,
@@ -460,14 +454,14 @@ def _remember_import_columns(
     saved.columns = chosen
     saved.chosen_by = chosen_by
     saved.save()
-    described = _joined(
-        "; ",
+    described = joined(
         [
             later("%(detail)s = “%(column)s”", detail=importer.FIELD_LABELS[name], column=column)
             if column
             else later("%(detail)s: none", detail=importer.FIELD_LABELS[name])
             for name, column in chosen.items()
         ],
+        "; ",
     )
     audit_record(
         school=school,
@@ -669,13 +663,12 @@ def consent_form_record(
             ConsentRecord(pupil=pupil, form=form, purpose=p, decision=d)
             for p, d in answered.items()
         )
-        answers = _joined(
-            ", ",
+        answers = joined(
             [
                 later(
                     "%(purpose)s: %(decision)s",
                     purpose=Purpose(p).label,
-                    decision=_lower(ConsentRecord.Decision(d).label),
+                    decision=lower(ConsentRecord.Decision(d).label),
                 )
                 for p, d in answered.items()
             ],
@@ -690,7 +683,7 @@ def consent_form_record(
                 "received %(received)s, valid until %(valid_until)s — %(answers)s.",
                 name=pupil.full_name,
                 given_by=given_by_name,
-                relationship=_lower(ConsentForm.Relationship(relationship).label),
+                relationship=lower(ConsentForm.Relationship(relationship).label),
                 received=f"{received_on:%d/%m/%Y}",
                 valid_until=f"{valid_until:%d/%m/%Y}",
                 answers=answers,
@@ -810,7 +803,7 @@ def consent_withdraw(
             summary=later(
                 "%(who)s withdrew consent for %(purpose)s for %(name)s on %(date)s.",
                 who=withdrawn_by_name,
-                purpose=_lower(record.purpose_label),
+                purpose=lower(record.purpose_label),
                 name=pupil.full_name,
                 date=f"{withdrawn_on:%d/%m/%Y}",
             ),
@@ -1302,7 +1295,7 @@ def group_application_record(
                 "%(relationship)s of %(pupils)s.",
                 name=applicant_name,
                 profile=profile_name,
-                relationship=_lower(GroupApplication.Relationship(relationship).label),
+                relationship=lower(GroupApplication.Relationship(relationship).label),
                 pupils=", ".join(p.full_name for p in pupils),
             ),
         )
@@ -1373,7 +1366,7 @@ def group_application_decide(
                     "(%(relationship)s, not a parent or carer): %(exception)s",
                     name=application.applicant_name,
                     reason=reason,
-                    relationship=_lower(
+                    relationship=lower(
                         GroupApplication.Relationship(application.relationship).label
                     ),
                     exception=exception_reason,

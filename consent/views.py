@@ -55,6 +55,7 @@ from schoolsocial.exports import csv_response
 from schoolsocial.images import ImageRejected, inspect_upload
 from schoolsocial.language import later
 from schoolsocial.private_files import private_file_response
+from schoolsocial.wording import lower
 
 REGISTER_READERS = ("office", "head", "slt", "admin")
 EDITORS = ("office", "head")
@@ -604,13 +605,13 @@ def _print_summary(purposes: list[str], class_name: str, count: int):
             return later(
                 "Printed the do-not-publish sheet (%(purpose)s, class %(class_name)s): "
                 "%(count)s pupils.",
-                purpose=services._lower(what),
+                purpose=lower(what),
                 class_name=class_name,
                 count=count,
             )
         return later(
             "Printed the do-not-publish sheet (%(purpose)s, the whole school): %(count)s pupils.",
-            purpose=services._lower(what),
+            purpose=lower(what),
             count=count,
         )
     if class_name:
@@ -637,14 +638,14 @@ def do_not_publish_csv(request):
             later(
                 "Exported the do-not-publish list for %(purpose)s, class %(class_name)s "
                 "(%(count)s pupils).",
-                purpose=services._lower(purpose.label),
+                purpose=lower(purpose.label),
                 class_name=context["class_name"],
                 count=len(rows),
             )
             if context["class_name"]
             else later(
                 "Exported the do-not-publish list for %(purpose)s (%(count)s pupils).",
-                purpose=services._lower(purpose.label),
+                purpose=lower(purpose.label),
                 count=len(rows),
             )
         ),

@@ -19,10 +19,10 @@ from collections import defaultdict
 from django.utils.formats import date_format
 
 from moderation.models import Incident, ModerationCheck
-from moderation.services.common import when_read
 from schoolsocial.language import later
 from schoolsocial.models import Channel, ChannelAuthorisation
 from schoolsocial.reminders import Due, Reminder, local_now, members_by_role, reached, register
+from schoolsocial.wording import when_read
 
 # "Next morning": the missed-day notice goes from this local time on.
 MORNING = datetime.time(8, 0)

@@ -21,7 +21,6 @@ import datetime
 
 from django.db.models import F, Max
 from django.db.models.functions import Coalesce
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from moderation.models import (
@@ -36,10 +35,7 @@ from moderation.models import (
 )
 from schoolsocial.models import School
 from schoolsocial.retention import Removed, RetentionRule, cutoff
-
-# ``ngettext_lazy`` filled with its count when read: the retention summary
-# is read in the school's language.
-_counted = lazy(lambda text, count: str(text) % {"count": count}, str)
+from schoolsocial.wording import counted
 
 # Categories whose incidents are kept as safeguarding records (codes of
 # policy/catalogue.py; every school's profile uses the same codes).
@@ -105,7 +101,7 @@ class IncidentRetention(RetentionRule):
         ):
             removed.files += [original, display, thumbnail]
         screenshots = evidence.count()
-        removed.detail = _counted(
+        removed.detail = counted(
             ngettext_lazy("with %(count)s screenshot", "with %(count)s screenshots", screenshots),
             screenshots,
         )

@@ -10,7 +10,6 @@ the old and new values.
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.functional import lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +28,7 @@ from schoolsocial.audit import audit_record
 from schoolsocial.language import later
 from schoolsocial.models import Role, School, StaffMember
 from schoolsocial.services import ServiceError
+from schoolsocial.wording import when_read
 
 SETTING_LABELS = {
     "decider": _("Who decides escalations"),
@@ -45,12 +45,6 @@ APPROVAL_LABELS = {
     "head_approved_on": _("Approved by the headteacher on"),
     "governors_approved_on": _("Ratified by the governing body on"),
 }
-
-
-def _when_read(make) -> str:
-    """``make()``'s text, made when it is read: an audit summary is written
-    in the school's language (``later``), whoever acted."""
-    return lazy(make, str)()
 
 
 def _require_head(member: StaffMember, school: School) -> None:
@@ -77,7 +71,7 @@ def profile_choose(*, school: School, template: str, by: StaffMember) -> PolicyP
         before = _("none")
         if row is not None:
             old, edited = row.template, len(row.overrides or {})
-            before = _when_read(
+            before = when_read(
                 lambda: (
                     ngettext(
                         "%(template)s with %(count)d edited part",
@@ -164,7 +158,7 @@ def profile_update_settings(
         if not said:
             return row
         overrides["settings"] = settings
-        changes = _when_read(lambda: "; ".join(str(item) for item in said))
+        changes = when_read(lambda: "; ".join(str(item) for item in said))
         _save(
             row,
             overrides,
@@ -196,7 +190,7 @@ def _show(value) -> str:
         return _("yes") if value else _("no")
     if isinstance(value, dict):
         items = sorted(value.items())
-        return _when_read(
+        return when_read(
             lambda: ", ".join(f"{k}: {'/'.join(v) or gettext('none')}" for k, v in items)
         )
     return str(value) if value not in (None, "") else _("none")

@@ -33,13 +33,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.functional import lazy
 from django.utils.translation import gettext
 
 from schoolsocial.audit import action_label, audit_record
 from schoolsocial.language import language_code, later
 from schoolsocial.models import AuditEvent, School, StaffMember, SubjectAccessRequest
 from schoolsocial.private_files import open_detached, private_storage
+from schoolsocial.wording import lower
 
 logger = logging.getLogger(__name__)
 
@@ -257,14 +257,14 @@ def subject_access_request(
                     "Asked for a subject access export for %(name)s (%(kind)s), "
                     "reference: %(reference)s",
                     name=subject.name,
-                    kind=_lower(Kind(kind).label),
+                    kind=lower(Kind(kind).label),
                     reference=reference,
                 )
                 if reference
                 else later(
                     "Asked for a subject access export for %(name)s (%(kind)s).",
                     name=subject.name,
-                    kind=_lower(Kind(kind).label),
+                    kind=lower(Kind(kind).label),
                 )
             ),
         )
@@ -469,9 +469,6 @@ def subject_access_expire(*, now: datetime.datetime | None = None) -> int:
 def _remove(name: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         private_storage.delete(name)
-
-
-_lower = lazy(lambda text: str(text).lower(), str)
 
 
 def requests_for(school: School) -> Sequence[SubjectAccessRequest]:

@@ -14,7 +14,6 @@ from moderation.models import (
 )
 from moderation.services.common import (
     is_authorised_for,
-    when_read,
 )
 from schoolsocial.audit import audit_record
 from schoolsocial.language import later
@@ -24,6 +23,7 @@ from schoolsocial.models import (
 )
 from schoolsocial.notifications import mark_read_about
 from schoolsocial.services import ServiceError
+from schoolsocial.wording import when_read
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,6 +21,7 @@ from schoolsocial.models import (
     StaffMember,
 )
 from schoolsocial.services import ServiceError
+from schoolsocial.wording import when_read
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +34,6 @@ WAITING_MESSAGE = gettext_lazy(
     "This incident is waiting for the headteacher's decision; "
     "it can be resolved once the head has decided."
 )
-
-
-def when_read(function, *args):
-    """A value for a ``later`` sentence worked out when the sentence is read,
-    so it is in the reader's language too: ``when_read(profile.label, code)``."""
-    return lazy(function, str)(*args)
-
-
-def lower(text):
-    """``text`` (lazy or not) in lower case, when it is read."""
-    return when_read(lambda: str(text).lower())
 
 
 def for_the_record(text, school) -> str:

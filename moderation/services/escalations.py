@@ -24,8 +24,6 @@ from moderation.services.common import (
     _may_work_on,
     for_the_record,
     labels_of,
-    lower,
-    when_read,
 )
 from moderation.services.steps import outstanding_labels, refresh_steps
 from policy.catalogue import Severity
@@ -39,6 +37,7 @@ from schoolsocial.models import (
 )
 from schoolsocial.notifications import mark_read_about, notify
 from schoolsocial.services import ServiceError
+from schoolsocial.wording import lower, when_read
 
 logger = logging.getLogger(__name__)
 

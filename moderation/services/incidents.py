@@ -25,7 +25,6 @@ from moderation.services.common import (
     _status_step,
     for_the_record,
     labels_of,
-    lower,
     step_summary,
 )
 from moderation.services.escalations import incident_escalate
@@ -41,6 +40,7 @@ from schoolsocial.models import (
     StaffMember,
 )
 from schoolsocial.services import ServiceError
+from schoolsocial.wording import lower
 
 logger = logging.getLogger(__name__)
 

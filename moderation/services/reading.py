@@ -39,7 +39,6 @@ from moderation.services.common import (
     _may_work_on,
     for_the_record,
     labels_of,
-    lower,
 )
 from moderation.services.escalations import (
     escalation_recipients,
@@ -57,6 +56,7 @@ from schoolsocial.models import StaffMember
 from schoolsocial.notifications import notify
 from schoolsocial.private_files import get_private_storage
 from schoolsocial.services import ServiceError
+from schoolsocial.wording import lower
 
 logger = logging.getLogger(__name__)
 
